@@ -1,0 +1,47 @@
+# Pantau — the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app webapp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run install install-dev translations db demo test test-postgres browser-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	$(MAKE) translations
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(MAKE) translations
+
+translations:
+	$(BIN)/pybabel compile --use-fuzzy -d webapp/translations -f >/dev/null
+
+db:
+	$(FLASK) db upgrade
+	$(FLASK) seed-regions
+
+demo: db
+	$(FLASK) demo-data
+
+## First command: install, migrate SQLite, load regions and demo data, serve on http://127.0.0.1:5000
+run: install demo
+	@echo "Pantau berjalan di http://$(HOST):$(PORT)  (Ctrl+C untuk berhenti)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## Second command: install the test dependencies and run the whole suite
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	$(BIN)/python bench/sync_ingest.py
+	$(BIN)/python bench/map_api.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,217 @@
+"""Shared fixtures: an app on a migrated database, clients, an auth helper and factories.
+
+The database is SQLite by default; TEST_DATABASE_URL points the suite at PostgreSQL.
+TEST_REDIS_URL runs the job tests through a real rq worker. With PANTAU_REQUIRE_SERVICES=1 a
+missing service fails the run instead of skipping.
+"""
+import os
+import re
+
+import pytest
+from sqlalchemy import text
+
+from tests import factories
+from webapp import create_app
+from webapp.config import TestingConfig
+from webapp.extensions import db
+
+REQUIRE_SERVICES = os.environ.get("PANTAU_REQUIRE_SERVICES") == "1"
+#: Reference data loaded once per session and kept between tests.
+KEPT_TABLES = {"kecamatan", "desa", "opd", "form", "form_version", "alembic_version"}
+
+
+def missing_service(reason: str):
+    """Skip, or fail when the run was told every service must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        try:
+            _reset_postgres(url)
+        except Exception as exc:  # noqa: BLE001 — any connection failure means the service is missing
+            pytest.exit(f"TEST_DATABASE_URL is set but the database is unreachable: {exc}", returncode=3)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'pantau-test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        STORAGE_ROOT = str(tmp_path_factory.mktemp("storage"))
+
+    application = create_app(Config)
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        from webapp.accounts.opds import seed_opds
+        from webapp.forms.services import load_builtin_forms
+        from webapp.regions.services import seed_regions
+
+        upgrade()
+        seed_regions(application.config["REGION_CODE"])
+        seed_opds()
+        load_builtin_forms()
+        db.session.commit()
+    yield application
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Each test starts from the reference data alone."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.rollback()
+        from webapp.forms.models import FormVersion
+
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+            conn.execute(FormVersion.__table__.delete().where(FormVersion.published_by_id.is_not(None)))
+            from webapp.regions.models import Desa, Kecamatan
+
+            conn.execute(Kecamatan.__table__.update().values(boundary=None))
+            conn.execute(Desa.__table__.update().values(boundary=None))
+        db.session.remove()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Log in and out through the real login form, CSRF token included."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def csrf_from(self, html: str) -> str:
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+    def login(self, username: str, password: str = factories.PASSWORD, remember: bool = True):
+        page = self._client.get("/masuk")
+        data = {"username": username, "password": password, "csrf_token": self.csrf_from(page.text)}
+        if remember:
+            data["remember"] = "y"
+        return self._client.post("/masuk", data=data)
+
+    def logout(self):
+        page = self._client.get("/beranda")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        return self._client.post("/keluar", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+class ApiClient:
+    """A logged-in JSON client that sends the CSRF token the way the phone does."""
+
+    def __init__(self, client):
+        self.client = client
+        self._token = None
+
+    def token(self) -> str:
+        if self._token is None:
+            self._token = self.client.get("/api/v1/session").json["csrf_token"]
+        return self._token
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post(self, url, json=None, **kwargs):
+        headers = {"X-CSRFToken": self.token(), **kwargs.pop("headers", {})}
+        return self.client.post(url, json=json, headers=headers, **kwargs)
+
+    def put(self, url, data=None, **kwargs):
+        headers = {"X-CSRFToken": self.token(), **kwargs.pop("headers", {})}
+        return self.client.put(url, data=data, headers=headers, **kwargs)
+
+    def patch(self, url, json=None, **kwargs):
+        headers = {"X-CSRFToken": self.token(), **kwargs.pop("headers", {})}
+        return self.client.patch(url, json=json, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def login_as(app, make_user):
+    """login_as(role, **scope) → an ApiClient of a fresh user of that role."""
+
+    def _login(role: str = "monitor", **kwargs):
+        user = make_user(role=role, **kwargs)
+        test_client = app.test_client()
+        AuthActions(test_client).login(user.username)
+        api_client = ApiClient(test_client)
+        api_client.user = user
+        return api_client
+
+    return _login
+
+
+def _in_own_context(app, factory):
+    """Run a factory in its own app context and hand back a detached, fully loaded object.
+
+    Requests made by a test must not share the test's app context: flask-login caches the
+    user on `g`, which lives as long as the app context does.
+    """
+
+    def call(*args, **kwargs):
+        with app.app_context():
+            obj = factory(*args, **kwargs)
+            db.session.refresh(obj)
+            db.session.expunge(obj)
+            return obj
+
+    return call
+
+
+@pytest.fixture
+def make_user(app):
+    return _in_own_context(app, factories.make_user)
+
+
+@pytest.fixture
+def make_site(app):
+    return _in_own_context(app, factories.make_site)
+
+
+@pytest.fixture
+def make_kegiatan(app):
+    return _in_own_context(app, factories.make_kegiatan)

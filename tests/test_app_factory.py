@@ -1,0 +1,72 @@
+import pytest
+from sqlalchemy import text
+
+from webapp import create_app
+from webapp.config import DEFAULT_SECRET_KEY, ProductionConfig, TestingConfig
+from webapp.extensions import db
+
+
+@pytest.mark.parametrize("key", [None, "", DEFAULT_SECRET_KEY, "short"])
+def test_production_refuses_to_start_without_a_real_secret_key(key, tmp_path):
+    class Config(ProductionConfig):
+        SECRET_KEY = key
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'p.sqlite'}"
+        STORAGE_ROOT = str(tmp_path / "storage")
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(Config)
+
+
+def test_production_starts_with_a_long_random_key(tmp_path):
+    class Config(ProductionConfig):
+        SECRET_KEY = "x" * 48
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'p.sqlite'}"
+        STORAGE_ROOT = str(tmp_path / "storage")
+
+    app = create_app(Config)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_config_is_read_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite'}")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/9")
+    monkeypatch.setenv("REGION_CODE", "17.02")
+    monkeypatch.setenv("STORAGE_ROOT", str(tmp_path / "photos"))
+    import importlib
+
+    import webapp.config
+
+    importlib.reload(webapp.config)
+    try:
+        app = create_app(webapp.config.DevelopmentConfig)
+        assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.sqlite")
+        assert app.config["REDIS_URL"] == "redis://127.0.0.1:6379/9"
+        assert app.config["REGION_CODE"] == "17.02"
+        assert (tmp_path / "photos").is_dir()
+    finally:
+        monkeypatch.undo()
+        importlib.reload(webapp.config)
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'wal.sqlite'}"
+        STORAGE_ROOT = str(tmp_path / "storage")
+
+    app = create_app(Config)
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_migrations_created_every_table_of_the_models(app):
+    with app.app_context():
+        from sqlalchemy import inspect
+
+        tables = set(inspect(db.engine).get_table_names())
+    assert {t.name for t in db.metadata.sorted_tables} <= tables
+    assert "alembic_version" in tables

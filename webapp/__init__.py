@@ -1,0 +1,80 @@
+"""Pantau: field monitoring for a regency (monev and GEBER)."""
+import os
+import sqlite3
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from webapp.config import DEFAULT_SECRET_KEY, config_from_env
+
+
+def create_app(test_config: dict | type | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → errors → CLI."""
+    app = Flask(__name__, static_folder="../static", template_folder="../templates")
+    _configure(app, test_config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    from webapp import cli, errors, navigation, security
+
+    errors.init_app(app)
+    navigation.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _configure(app: Flask, test_config) -> None:
+    if isinstance(test_config, type):
+        app.config.from_object(test_config)
+    else:
+        app.config.from_object(config_from_env())
+        if test_config:
+            app.config.update(test_config)
+    app.config["_CREATOR_PID"] = os.getpid()
+    if app.config.get("ENV_NAME") == "production":
+        key = app.config.get("SECRET_KEY")
+        if not key or key == DEFAULT_SECRET_KEY or len(key) < 24:
+            raise RuntimeError("SECRET_KEY must be set to a long random value in production.")
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
+        os.makedirs(os.path.dirname(uri.removeprefix("sqlite:///")) or ".", exist_ok=True)
+    if uri.startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    os.makedirs(app.config["STORAGE_ROOT"], exist_ok=True)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL lets readers work while one writer writes; the busy timeout waits out a lock."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _init_extensions(app: Flask) -> None:
+    from webapp import i18n, models  # noqa: F401  (models: the whole schema for Alembic)
+    from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from webapp.accounts import services as account_services
+
+    account_services.init_login(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp.blueprints import register
+
+    register(app)

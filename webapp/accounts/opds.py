@@ -1,0 +1,39 @@
+"""The usual regional departments (OPD) of an Indonesian regency."""
+from sqlalchemy import select
+
+from webapp.accounts.models import Opd
+from webapp.extensions import db
+
+#: (code, short name, full name)
+STANDARD_OPDS = [
+    ("BAPPEDA", "Bappeda Litbang", "Badan Perencanaan Pembangunan Daerah, Penelitian dan Pengembangan"),
+    ("DLH", "DLH", "Dinas Lingkungan Hidup"),
+    ("PUPR", "Dinas PUPR", "Dinas Pekerjaan Umum dan Penataan Ruang"),
+    ("DISDIK", "Dinas Pendidikan", "Dinas Pendidikan dan Kebudayaan"),
+    ("DINKES", "Dinas Kesehatan", "Dinas Kesehatan"),
+    ("PERKIM", "Dinas Perkim", "Dinas Perumahan dan Kawasan Permukiman"),
+    ("DISHUB", "Dinas Perhubungan", "Dinas Perhubungan"),
+    ("DINSOS", "Dinas Sosial", "Dinas Sosial"),
+    ("DPMD", "DPMD", "Dinas Pemberdayaan Masyarakat dan Desa"),
+    ("PERTANIAN", "Dinas Pertanian", "Dinas Pertanian dan Ketahanan Pangan"),
+    ("PERIKANAN", "Dinas Perikanan", "Dinas Perikanan"),
+    ("DISPERINDAG", "Disperindag", "Dinas Perindustrian dan Perdagangan"),
+    ("DISPARPORA", "Disparpora", "Dinas Pariwisata, Pemuda dan Olahraga"),
+    ("DUKCAPIL", "Disdukcapil", "Dinas Kependudukan dan Pencatatan Sipil"),
+    ("KOMINFO", "Diskominfo", "Dinas Komunikasi, Informatika dan Persandian"),
+    ("BPKD", "BPKD", "Badan Pengelola Keuangan Daerah"),
+    ("BPBD", "BPBD", "Badan Penanggulangan Bencana Daerah"),
+    ("SATPOLPP", "Satpol PP", "Satuan Polisi Pamong Praja"),
+    ("SETDA", "Setda", "Sekretariat Daerah"),
+    ("INSPEKTORAT", "Inspektorat", "Inspektorat Daerah"),
+]
+
+
+def seed_opds() -> int:
+    """Insert the standard OPDs that are missing; returns how many exist afterwards."""
+    existing = set(db.session.scalars(select(Opd.code)))
+    for code, short, name in STANDARD_OPDS:
+        if code not in existing:
+            db.session.add(Opd(code=code, short_name=short, name=name))
+    db.session.flush()
+    return len(existing | {code for code, _, _ in STANDARD_OPDS})

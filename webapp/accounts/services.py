@@ -1,0 +1,90 @@
+"""Account rules: login, user creation, deactivation."""
+from flask import redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from webapp.accounts.models import ROLES, Opd, User
+from webapp.errors import ApiError, error_response
+from webapp.extensions import db, login_manager
+from webapp.regions.models import Kecamatan
+from webapp.types import utcnow
+
+
+def init_login(app) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Silakan masuk untuk melanjutkan.")
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        user = db.session.scalar(select(User).where(User.session_token == token))
+        return user if user is not None and user.active else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if request.path.startswith("/api/"):
+            return error_response(401)
+        return redirect(url_for("accounts.login", next=request.full_path if request.query_string else request.path))
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def create_user(
+    username: str,
+    password: str,
+    role: str,
+    full_name: str | None = None,
+    kecamatan_code: str | None = None,
+    opd_code: str | None = None,
+) -> User:
+    """Create a user; a camat needs a kecamatan and an opd user needs an OPD."""
+    username = username.strip().lower()
+    errors: dict[str, list[str]] = {}
+    if role not in ROLES:
+        errors["role"] = [str(_l("Peran tidak dikenal. Pilih salah satu: %(roles)s.", roles=", ".join(ROLES)))]
+    if len(password) < 8:
+        errors["password"] = [str(_l("Kata sandi minimal 8 karakter."))]
+    if not username or len(username) > 64:
+        errors["username"] = [str(_l("Nama pengguna wajib diisi (paling panjang 64 karakter)."))]
+    elif db.session.scalar(select(User.id).where(User.username == username)):
+        errors["username"] = [str(_l("Nama pengguna sudah dipakai."))]
+    kecamatan = opd = None
+    if kecamatan_code:
+        kecamatan = db.session.scalar(select(Kecamatan).where(Kecamatan.code == kecamatan_code))
+        if kecamatan is None:
+            errors["kecamatan"] = [str(_l("Kode kecamatan %(code)s tidak ada.", code=kecamatan_code))]
+    elif role == "camat":
+        errors["kecamatan"] = [str(_l("Camat harus punya kecamatan."))]
+    if opd_code:
+        opd = db.session.scalar(select(Opd).where(Opd.code == opd_code))
+        if opd is None:
+            errors["opd"] = [str(_l("Kode OPD %(code)s tidak ada.", code=opd_code))]
+    elif role == "opd":
+        errors["opd"] = [str(_l("Pengguna OPD harus punya OPD."))]
+    if errors:
+        raise ApiError(422, errors=errors)
+    user = User(
+        username=username,
+        full_name=full_name or username,
+        role=role,
+        kecamatan_id=kecamatan.id if kecamatan else None,
+        opd_id=opd.id if opd else None,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivation takes effect at once: the rotated token voids every open session."""
+    user.active = active
+    if not active:
+        user.rotate_session()

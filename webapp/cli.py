@@ -1,0 +1,140 @@
+"""Commands under `flask --app webapp`."""
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from webapp.errors import ApiError
+from webapp.extensions import db
+
+
+def _fail(message: str) -> None:
+    click.echo(click.style(message, fg="red"), err=True)
+    sys.exit(1)
+
+
+@click.command("seed-regions")
+@with_appcontext
+@click.option("--region", default=None, help="Kemendagri regency code (default: REGION_CODE).")
+def seed_regions_command(region):
+    """Load the regency's kecamatan and desa, and the standard OPD list."""
+    from webapp.accounts.opds import seed_opds
+    from webapp.regions.services import seed_regions
+
+    code = region or current_app.config["REGION_CODE"]
+    try:
+        result = seed_regions(code)
+    except ValueError as exc:
+        _fail(str(exc))
+    opds = seed_opds()
+    db.session.commit()
+    click.echo(f"{result.regency}: {result.kecamatan} kecamatan, {result.desa} desa/kelurahan; {opds} OPD.")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True)
+@click.option("--name", "full_name", default=None)
+@click.option("--kecamatan", default=None, help="Kecamatan code, e.g. 17.01.05")
+@click.option("--opd", default=None, help="OPD code, e.g. DLH")
+def create_user_command(username, password, role, full_name, kecamatan, opd):
+    """Create a user with a role and its scope."""
+    from webapp.accounts.services import create_user
+
+    try:
+        user = create_user(username, password, role, full_name=full_name, kecamatan_code=kecamatan, opd_code=opd)
+    except ApiError as exc:
+        _fail("; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in exc.errors.items()))
+    db.session.commit()
+    click.echo(f"Pengguna {user.username} ({user.role}) dibuat.")
+
+
+@click.command("import-boundaries")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_boundaries_command(path):
+    """Attach kecamatan or desa polygons from a GeoJSON file."""
+    from webapp.regions.imports import ImportError_, import_boundaries
+
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        result = import_boundaries(data)
+    except ImportError_ as exc:
+        db.session.rollback()
+        _fail("Tidak ada yang diimpor:\n" + "\n".join(exc.problems))
+    db.session.commit()
+    click.echo(f"Batas wilayah diimpor: {result.kecamatan} kecamatan, {result.desa} desa.")
+
+
+@click.command("import-sites")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_sites_command(path):
+    """Add sites from a CSV file (name, kind, desa_code, lat, lon[, uuid])."""
+    from webapp.regions.imports import ImportError_, import_sites
+    from webapp.regions.services import region_bbox
+
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        result = import_sites(data, region_bbox(current_app.config))
+    except ImportError_ as exc:
+        db.session.rollback()
+        _fail("Tidak ada yang diimpor:\n" + "\n".join(exc.problems))
+    db.session.commit()
+    click.echo(f"{result.sites} lokasi diimpor.")
+
+
+@click.command("demo-data")
+@with_appcontext
+def demo_data_command():
+    """Demo accounts (one per role), sites and activities; prints the logins."""
+    from webapp import demo
+
+    if current_app.config.get("ENV_NAME") == "production":
+        _fail("demo-data is refused in production.")
+    logins = demo.create_demo_accounts()
+    sites = demo.create_demo_sites()
+    kegiatan = demo.create_demo_kegiatan()
+    db.session.commit()
+    click.echo(f"Data demo: {sites} lokasi baru, {kegiatan} kegiatan baru.")
+    click.echo("Akun demo (nama pengguna / kata sandi / peran):")
+    for username, role, password in logins:
+        click.echo(f"  {username:<18} {password:<14} {role}")
+
+
+@click.command("worker")
+@click.option("--queue", "queues", multiple=True, default=["default"], help="Queues to listen on.")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--with-scheduler", is_flag=True, help="Also run the scheduled jobs (monthly report, weekly digest).")
+@with_appcontext
+def worker_command(queues, burst, with_scheduler):
+    """Run an rq worker inside the app (needs REDIS_URL)."""
+    from rq import Worker
+
+    from webapp.jobs import redis_connection
+
+    if not current_app.config.get("REDIS_URL"):
+        _fail("REDIS_URL is not set: without Redis, jobs run inline and no worker is needed.")
+    connection = redis_connection()
+    if with_scheduler:
+        from webapp.schedule import register_schedule
+
+        register_schedule(connection)
+    Worker(list(queues), connection=connection).work(burst=burst, with_scheduler=with_scheduler)
+
+
+def init_app(app) -> None:
+    for command in (
+        seed_regions_command,
+        create_user_command,
+        import_boundaries_command,
+        import_sites_command,
+        demo_data_command,
+        worker_command,
+    ):
+        app.cli.add_command(command)

@@ -1,0 +1,6 @@
+"""The home page and the desk of each role."""
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__)
+
+from webapp.dashboard import views  # noqa: E402,F401

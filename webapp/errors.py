@@ -1,0 +1,105 @@
+"""One error envelope for the API ({code, status, message, errors}); HTML pages for browsers."""
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: lazy_gettext("Permintaan tidak dapat dibaca."),
+    401: lazy_gettext("Sesi Anda berakhir. Silakan masuk lagi."),
+    403: lazy_gettext("Anda tidak berhak mengakses ini."),
+    404: lazy_gettext("Data tidak ditemukan."),
+    405: lazy_gettext("Metode tidak diizinkan."),
+    409: lazy_gettext("Data bertentangan dengan yang sudah tersimpan."),
+    413: lazy_gettext("Berkas terlalu besar."),
+    415: lazy_gettext("Jenis isi tidak didukung."),
+    422: lazy_gettext("Data tidak valid. Periksa isian yang ditandai."),
+    429: lazy_gettext("Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi."),
+    500: lazy_gettext("Terjadi kesalahan di server. Data Anda tidak hilang; coba lagi nanti."),
+    503: lazy_gettext("Layanan sedang sibuk. Coba lagi sebentar lagi."),
+}
+
+CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited",
+    500: "server_error", 503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error a service raises for the client to see, with field errors keyed by path."""
+
+    def __init__(self, status: int, message: str | None = None, errors: dict | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors or {}
+        self.code = code
+
+
+def plain(value):
+    """Lazy strings and nested containers made JSON-safe."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, message=None, errors=None, code=None):
+    message = message or MESSAGES.get(status) or _("Terjadi kesalahan.")
+    if wants_json():
+        body = {"code": code or CODES.get(status, "error"), "status": status, "message": plain(message)}
+        if errors:
+            body["errors"] = plain(errors)
+        response = jsonify(body)
+        response.status_code = status
+        return response
+    return render_template("errors/error.html", status=status, message=message, errors=errors), status
+
+
+def _flatten_webargs(messages) -> dict:
+    """webargs nests errors under the location ("json", "query"); the client wants field paths."""
+    if not isinstance(messages, dict):
+        return {"_schema": messages}
+    flat: dict = {}
+    for location, errors in messages.items():
+        if isinstance(errors, dict):
+            flat.update(errors)
+        else:
+            flat[location] = errors
+    return flat
+
+
+def init_app(app) -> None:
+    @app.errorhandler(ApiError)
+    def handle_api_error(error: ApiError):
+        return error_response(error.status, error.message, error.errors, error.code)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error: CSRFError):
+        return error_response(400, _("Token keamanan (CSRF) tidak ada atau kedaluwarsa. Muat ulang halaman lalu coba lagi."), code="csrf")
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        errors = None
+        data = getattr(error, "data", None)
+        if isinstance(data, dict) and "messages" in data:
+            errors = _flatten_webargs(data["messages"])
+        status = error.code or 500
+        return error_response(status, None if status in MESSAGES else error.description, errors)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        app.logger.exception("Unhandled error")
+        return error_response(500)

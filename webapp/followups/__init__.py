@@ -1,0 +1,1 @@
+"""Follow-ups (tindak lanjut) on what a visit or a review found."""

@@ -1,0 +1,36 @@
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.types import UTCDateTime, utcnow
+
+FOLLOWUP_STATES = ("open", "in_progress", "done", "cancelled")
+
+
+class FollowUp(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    source_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"), index=True)
+    kegiatan_id: Mapped[int | None] = mapped_column(ForeignKey("kegiatan.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
+    #: Exactly one assignee: an OPD or a kecamatan.
+    assignee_opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"), index=True)
+    assignee_kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"), index=True)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    #: Storage key of the evidence photo given when the follow-up was closed.
+    evidence_key: Mapped[str | None] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    source_submission = relationship("Submission")
+    kegiatan = relationship("Kegiatan")
+    site = relationship("Site")
+    assignee_opd = relationship("Opd")
+    assignee_kecamatan = relationship("Kecamatan")
+    created_by = relationship("User")

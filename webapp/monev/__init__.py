@@ -1,0 +1,1 @@
+"""Monitoring and evaluation of development activities (programme, kegiatan)."""

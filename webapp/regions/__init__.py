@@ -1,0 +1,1 @@
+"""Kecamatan and desa of the regency, from the Kemendagri codes."""

@@ -1,0 +1,1 @@
+"""Reports and exports, built by background jobs."""

@@ -1,0 +1,31 @@
+import uuid as uuidlib
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.types import JSONType, UTCDateTime, utcnow
+
+JOB_STATES = ("queued", "running", "ready", "failed")
+
+
+class ReportJob(db.Model):
+    """A report or export the user asked for; the page polls it for progress."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuidlib.UUID] = mapped_column(Uuid, unique=True, default=uuidlib.uuid4)
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict] = mapped_column(JSONType, default=dict)
+    #: None for scheduled runs.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    #: Path under the storage root of the finished file.
+    result_key: Mapped[str | None] = mapped_column(String(200))
+    result_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")

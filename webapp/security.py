@@ -1,0 +1,46 @@
+"""Security headers, including a Content-Security-Policy fit for Leaflet."""
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+
+LEAFLET_CDN = "https://unpkg.com"
+
+
+def content_security_policy() -> str:
+    tile_host = urlsplit(current_app.config["TILE_URL"].replace("{s}", "a")).netloc
+    tile_src = f"https://{tile_host}" if tile_host else ""
+    tile_src = tile_src.replace("https://a.", "https://*.")
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' {LEAFLET_CDN}",
+            # Leaflet positions tiles and popups with style attributes; stylesheets stay restricted.
+            f"style-src 'self' {LEAFLET_CDN}",
+            f"style-src-elem 'self' {LEAFLET_CDN}",
+            "style-src-attr 'unsafe-inline'",
+            f"img-src 'self' data: blob: {LEAFLET_CDN} {tile_src}".strip(),
+            "connect-src 'self'",
+            "font-src 'self'",
+            "worker-src 'self'",
+            "manifest-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def init_app(app) -> None:
+    @app.after_request
+    def set_headers(response):
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
+        if app.config.get("HSTS"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.path.startswith("/api/") and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,1 @@
+"""Sites: the places monitors visit (schools, markets, drains, activity sites)."""

@@ -1,0 +1,1 @@
+"""Submissions from the field and their photos."""
