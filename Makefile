@@ -26,6 +26,7 @@ translations:
 db:
 	$(FLASK) db upgrade
 	$(FLASK) seed-regions
+	$(FLASK) load-forms
 
 demo: db
 	$(FLASK) demo-data

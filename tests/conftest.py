@@ -83,14 +83,18 @@ def _clean_database(request):
         from webapp.forms.models import FormVersion
 
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+        # site_status points at submission through a late foreign key: empty it first.
+        tables.sort(key=lambda t: t.name != "site_status")
         with db.engine.begin() as conn:
+            # Versions published by a test point at its users; the shipped ones stay.
+            conn.execute(text("DELETE FROM site_status"))
+            conn.execute(FormVersion.__table__.delete().where(FormVersion.published_by_id.is_not(None)))
             if conn.dialect.name == "postgresql":
                 names = ", ".join(f'"{t.name}"' for t in tables)
                 conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             else:
                 for table in tables:
                     conn.execute(table.delete())
-            conn.execute(FormVersion.__table__.delete().where(FormVersion.published_by_id.is_not(None)))
             from webapp.regions.models import Desa, Kecamatan
 
             conn.execute(Kecamatan.__table__.update().values(boundary=None))
@@ -215,3 +219,44 @@ def make_site(app):
 @pytest.fixture
 def make_kegiatan(app):
     return _in_own_context(app, factories.make_kegiatan)
+
+
+@pytest.fixture(scope="session")
+def redis_url(app):
+    """The Redis the jobs go to in this run, emptied once; None when jobs run inline."""
+    url = app.config.get("REDIS_URL")
+    if url:
+        from redis import Redis
+        from redis.exceptions import RedisError
+
+        try:
+            Redis.from_url(url).flushdb()
+        except RedisError as exc:
+            pytest.exit(f"TEST_REDIS_URL is set but Redis is unreachable: {exc}", returncode=3)
+    return url
+
+
+@pytest.fixture
+def run_jobs(app, redis_url, database_url):
+    """Drain the job queue: a real `rq worker --burst` against Redis, or nothing when jobs ran inline."""
+
+    def drain() -> None:
+        if not redis_url:
+            return
+        import subprocess
+        import sys
+
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "STORAGE_ROOT": app.config["STORAGE_ROOT"],
+            "REDIS_URL": redis_url,
+            "PANTAU_ENV": "development",
+            "SECRET_KEY": "worker-secret-for-tests",
+        }
+        rq = os.path.join(os.path.dirname(sys.executable), "rq")
+        result = subprocess.run([rq, "worker", "--burst", "--url", redis_url, "default"], env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    return drain

@@ -30,6 +30,13 @@ def first_desa(kecamatan_code: str) -> Desa:
     return db.session.scalar(select(Desa).where(Desa.kecamatan_id == kec.id).order_by(Desa.code).limit(1))
 
 
+def first_desa_code(kecamatan_code: str) -> str:
+    """The first desa code of a kecamatan, read from the shipped data (no database needed)."""
+    from webapp.regions.services import _rows
+
+    return min(row["code"] for row in _rows("villages") if row["district_code"] == kecamatan_code)
+
+
 def opd(code: str) -> Opd:
     return db.session.scalar(select(Opd).where(Opd.code == code))
 

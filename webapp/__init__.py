@@ -59,7 +59,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def _init_extensions(app: Flask) -> None:
-    from webapp import i18n, models  # noqa: F401  (models: the whole schema for Alembic)
+    from webapp import i18n, models, schema_messages  # noqa: F401  (models: the whole schema for Alembic)
     from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
+    schema_messages.install()
     limiter.init_app(app)
     login_manager.init_app(app)
     from webapp.accounts import services as account_services

@@ -13,5 +13,11 @@ def register(app: Flask) -> None:
     api = Api(app, spec_kwargs={"info": {"description": "Sync and data API of Pantau"}})
     app.extensions["pantau_api"] = api
     from webapp.accounts.api import blp as session_api
+    from webapp.forms.api import blp as forms_api
+    from webapp.submissions.api import blp as submissions_api
+    from webapp.sync.api import blp as sync_api
 
     api.register_blueprint(session_api)
+    api.register_blueprint(sync_api)
+    api.register_blueprint(submissions_api)
+    api.register_blueprint(forms_api)

@@ -32,6 +32,39 @@ def seed_regions_command(region):
     click.echo(f"{result.regency}: {result.kecamatan} kecamatan, {result.desa} desa/kelurahan; {opds} OPD.")
 
 
+@click.command("load-forms")
+@with_appcontext
+def load_forms_command():
+    """Load the built-in form definitions that are not in the database yet."""
+    from webapp.forms.services import load_builtin_forms
+
+    added = load_builtin_forms()
+    db.session.commit()
+    click.echo(f"{added} versi formulir baru dimuat.")
+
+
+@click.command("publish-form")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def publish_form_command(path):
+    """Publish a new version of a form from a JSON definition file."""
+    import json
+
+    from webapp.forms.definition_schema import DefinitionError
+    from webapp.forms.services import publish_version
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+        version = publish_version(document)
+    except (ValueError, DefinitionError) as exc:
+        db.session.rollback()
+        errors = getattr(exc, "errors", None)
+        _fail("Formulir tidak diterbitkan:\n" + ("\n".join(f"{k}: {' '.join(v)}" for k, v in errors.items()) if errors else str(exc)))
+    db.session.commit()
+    click.echo(f"{version.form.code} versi {version.version} diterbitkan.")
+
+
 @click.command("create-user")
 @with_appcontext
 @click.option("--username", required=True)
@@ -131,6 +164,8 @@ def worker_command(queues, burst, with_scheduler):
 def init_app(app) -> None:
     for command in (
         seed_regions_command,
+        load_forms_command,
+        publish_form_command,
         create_user_command,
         import_boundaries_command,
         import_sites_command,

@@ -61,7 +61,9 @@ def error_response(status: int, message=None, errors=None, code=None):
     if wants_json():
         body = {"code": code or CODES.get(status, "error"), "status": status, "message": plain(message)}
         if errors:
-            body["errors"] = plain(errors)
+            from webapp.schema_messages import translate_errors
+
+            body["errors"] = translate_errors(plain(errors))
         response = jsonify(body)
         response.status_code = status
         return response

@@ -35,6 +35,24 @@ ROLE_LABELS = {
 }
 
 
+SITE_KIND_LABELS = {
+    "sekolah": _l("Sekolah"),
+    "kantor": _l("Kantor"),
+    "pasar": _l("Pasar"),
+    "fasilitas_kesehatan": _l("Fasilitas kesehatan"),
+    "tempat_ibadah": _l("Tempat ibadah"),
+    "ruang_publik": _l("Ruang publik"),
+    "permukiman": _l("Permukiman"),
+    "tps": _l("TPS"),
+    "sungai_drainase": _l("Sungai/drainase"),
+    "lokasi_kegiatan": _l("Lokasi kegiatan"),
+}
+
+
+def site_kind_label(kind: str) -> str:
+    return str(SITE_KIND_LABELS.get(kind, kind))
+
+
 def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
@@ -51,4 +69,5 @@ def role_scope_label(user) -> str:
 
 def init_app(app) -> None:
     app.context_processor(lambda: {"nav_items": nav_items})
-    app.jinja_env.globals.update(role_label=role_label, role_scope_label=role_scope_label)
+    app.jinja_env.globals.update(role_label=role_label, role_scope_label=role_scope_label,
+                                  site_kind_label=site_kind_label)

@@ -5,6 +5,7 @@ score in 0..100 or None) or field errors. static/js/form-rules.js gives the same
 the same input (run through Node when it is installed).
 """
 
+import datetime
 import json
 import math
 import shutil
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webapp.forms.definition_schema import builtin_definitions, check_definition
+from webapp.forms.definition_schema import DefinitionError, builtin_definitions, check_definition
 from webapp.forms.validator import MESSAGES, MESSAGES_EN, english, score_answers, validate_answers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,11 +30,12 @@ UUIDS = [
     "ffffffff-ffff-4fff-bfff-ffffffffffff",
 ]
 OPTION_VALUES = ["a", "b", "c-1", "d_2", "lainnya"]
+KNOWN_OPTIONS = {"kegiatan": ["K-1", "a"], "constructor": ["toString", "K-2"]}
 SOURCES = ["kegiatan", "opd", "constructor"]
 # Names that are ordinary here but dangerous on a JavaScript object.
 FIELD_NAMES = ["constructor", "valueof", "length", "a", "b", "catatan", "foto", "x1", "x_2"]
 
-FAST = settings(max_examples=150, deadline=None, database=None,
+FAST = settings(max_examples=100, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
 
 # -- strategies --------------------------------------------------------------------------------
@@ -156,6 +158,56 @@ def answer_dicts(specs):
     )
 
 
+def valid_value(spec):
+    """Values that satisfy the field's definition (given KNOWN_OPTIONS and all UUIDS)."""
+    kind = spec["type"]
+    if kind == "text":
+        return st.text(alphabet="abc XYZ\u00e9\U0001f600\n", min_size=1,
+                       max_size=spec.get("max_length", 30)).filter(lambda t: t.strip())
+    if kind == "integer":
+        return st.integers(spec.get("min", -(10**12)), spec.get("max", 10**12))
+    if kind == "decimal":
+        floats = st.floats(spec.get("min", -1e12), spec.get("max", 1e12))
+        low, high = math.ceil(spec.get("min", -1e12)), math.floor(spec.get("max", 1e12))
+        # A narrow range such as 1.5..1.7 holds no integer at all.
+        return st.one_of(floats, st.integers(low, high)) if low <= high else floats
+    if kind == "date":
+        low = datetime.date.fromisoformat(spec.get("min", "0001-01-01"))
+        high = datetime.date.fromisoformat(spec.get("max", "9999-12-31"))
+        return st.dates(low, high).map(lambda d: d.isoformat())
+    if kind in ("select_one", "select_many"):
+        if "options" in spec:
+            choices = st.sampled_from([o["value"] for o in spec["options"]])
+        elif spec["options_from"] in KNOWN_OPTIONS:
+            choices = st.sampled_from(KNOWN_OPTIONS[spec["options_from"]])
+        else:
+            choices = st.text(alphabet="K-0123 ", min_size=1, max_size=5)
+        if kind == "select_one":
+            return choices
+        return st.lists(choices, min_size=1, max_size=spec.get("max_items", 5), unique=True)
+    if kind == "yes_no":
+        return st.booleans()
+    if kind == "photo":
+        return st.lists(st.sampled_from(UUIDS), unique=True, max_size=spec["max_photos"],
+                        min_size=max(1, spec.get("min_photos", 0)))
+    if kind == "geopoint":
+        return st.fixed_dictionaries(
+            {"lat": st.floats(-90, 90), "lon": st.floats(-180, 180)},
+            optional={"accuracy_m": st.floats(0, 1e4)},
+        )
+    assert kind == "repeat"
+    return st.lists(valid_answers(spec["fields"]), min_size=1, max_size=spec["max_items"])
+
+
+def valid_answers(specs):
+    """Answer objects that satisfy the definition: every required field, some optional ones."""
+    answered = [s for s in specs if s["type"] != "note"]
+    return st.fixed_dictionaries(
+        {s["name"]: valid_value(s) for s in answered if s.get("required")},
+        optional={s["name"]: valid_value(s) for s in answered if not s.get("required")},
+    )
+
+
 def _check_invariants(definition, result):
     assert result.errors.keys() == result.codes.keys()
     for path, messages in result.errors.items():
@@ -207,6 +259,18 @@ def test_any_valid_definition_and_any_answers_give_a_result(data, definition):
 
 
 @FAST
+@given(data=st.data(), definition=st.one_of(st.sampled_from(BUILTIN), definitions()))
+def test_answers_that_satisfy_the_definition_are_accepted(data, definition):
+    answers = data.draw(valid_answers(definition["fields"]))
+    result = validate_answers(definition, answers, options=KNOWN_OPTIONS, attachment_uuids=UUIDS)
+    assert result.errors == {}
+    _check_invariants(definition, result)
+    if definition["scored"] and any(isinstance(answers.get(s["name"]), bool)
+                                    for s in definition["fields"] if "weight" in s):
+        assert 0.0 <= result.score <= 100.0
+
+
+@FAST
 @given(data=st.data(), definition=definitions())
 def test_a_scored_form_scores_100_when_all_pass_and_0_when_all_fail(data, definition):
     weighted = [s for s in definition["fields"] if "weight" in s]
@@ -219,6 +283,36 @@ def test_a_scored_form_scores_100_when_all_pass_and_0_when_all_fail(data, defini
     assert score_answers(definition, failing) == 0.0
     score = score_answers(definition, mixed)
     assert 0.0 <= score <= 100.0 and math.isclose(score * 10, round(score * 10))
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _paths(value, (*prefix, index))
+
+
+@FAST
+@given(data=st.data(), definition=st.sampled_from(BUILTIN), value=json_values)
+def test_a_corrupted_definition_is_accepted_or_refused_with_a_definition_error(
+    data, definition, value
+):
+    document = json.loads(json.dumps(definition))
+    path = data.draw(st.sampled_from(list(_paths(document))[1:]))
+    node = document
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    try:
+        check_definition(document)
+    except DefinitionError as exc:
+        assert exc.errors and all(isinstance(m, str) for ms in exc.errors.values() for m in ms)
+    else:
+        # whatever passed is safe for the validator
+        _check_invariants(document, validate_answers(document, {}))
 
 
 # -- the JavaScript twin -----------------------------------------------------------------------
@@ -234,17 +328,72 @@ process.stdout.write(JSON.stringify({ results, MESSAGES, MESSAGES_EN }));
 """
 
 
+# Hand-picked values tried in every field of the forms below, for both validators.
+EDGE_VALUES = [
+    None, "", " ", "\x00", "a\x00", "\ud800", "\udc00x", "\U0001f600", "\u00a0", "\ufeff x",
+    "x" * 2001, True, False, 0, -0.0, 1, 5.0, 5.5, -1, 2**53 - 1, 2**53, -(2**53), 10**400, 1e300,
+    1e-7, 0.1, 1 / 3, 100, 100.5, "5", "2024-02-29", "2023-02-29", "0000-01-01", "9999-12-31",
+    "2024-01-01 ", UUIDS[0], UUIDS[0].upper(), "K-1", "a", "lainnya", "cuaca", "constructor",
+    "toString", "__proto__", ["a"], ["a", "a"], ["a", 1], ["a", "b", "c-1"], [UUIDS[0]],
+    [UUIDS[0], UUIDS[0].upper()], UUIDS, [UUIDS[0]] * 6, ["foto.jpg"], {}, {"lat": 1, "lon": 2},
+    {"lat": -90, "lon": 180, "accuracy_m": 0}, {"lat": 91, "lon": 0}, {"lat": "1", "lon": 2},
+    {"lat": 1, "lon": 2, "accuracy_m": -1}, {"lat": 1}, {"lat": 1, "lon": 2, "alt": 0}, [{}],
+    [{"kategori": "cuaca", "uraian": " x ", "tingkat": "tinggi"}], [{"kategori": "x"}, 5],
+    [{"a": "b"}] * 4, [5],
+]
+KITCHEN_SINK = {
+    "form": "semua", "version": 1, "programme": "monev", "title": LABEL, "site_required": False,
+    "scored": True,
+    "fields": [
+        {"name": "a", "type": "decimal", "label": LABEL, "min": 1 / 3, "max": 2.5},
+        {"name": "b", "type": "decimal", "label": LABEL, "min": -1e-7, "max": 0.1},
+        {"name": "c", "type": "integer", "label": LABEL, "min": -5, "max": 5, "required": True},
+        {"name": "d", "type": "text", "label": LABEL, "max_length": 1},
+        {"name": "e", "type": "date", "label": LABEL, "min": "2024-02-29", "max": "2024-03-01"},
+        {"name": "f", "type": "select_many", "label": LABEL, "options_from": "kegiatan",
+         "max_items": 1},
+        {"name": "g", "type": "photo", "label": LABEL, "min_photos": 2, "max_photos": 3},
+        {"name": "h", "type": "yes_no", "label": LABEL, "weight": 0.1, "pass": False},
+        {"name": "i", "type": "yes_no", "label": LABEL, "weight": 0.2},
+        {"name": "j", "type": "repeat", "label": LABEL, "max_items": 2, "fields": [
+            {"name": "constructor", "type": "select_one", "label": LABEL, "options_from": "opd"},
+            {"name": "k", "type": "yes_no", "label": LABEL, "required": True},
+        ]},
+        {"name": "constructor", "type": "note", "label": LABEL},
+    ],
+}
+
+
+def edge_cases():
+    """Every edge value in every field of the built-in forms and KITCHEN_SINK."""
+    check_definition(KITCHEN_SINK)
+    cases = []
+    for definition in [*BUILTIN, KITCHEN_SINK]:
+        base = {"c": 0, "h": True} if definition is KITCHEN_SINK else {}
+        for spec in definition["fields"]:
+            for n, value in enumerate(EDGE_VALUES):
+                cases.append({
+                    "definition": definition,
+                    "answers": json.dumps({**base, spec["name"]: value}),
+                    "options": [None, KNOWN_OPTIONS][n % 2],
+                    "attachments": [None, UUIDS[:2]][n // 2 % 2],
+                    "english": n % 3 == 0,
+                })
+    return cases
+
+
 @st.composite
 def mirror_cases(draw):
     definition = draw(st.one_of(st.sampled_from(BUILTIN), definitions()))
-    answers = draw(st.one_of(answer_dicts(definition["fields"]), json_values))
+    answers = draw(st.one_of(valid_answers(definition["fields"]),
+                             answer_dicts(definition["fields"]), json_values))
     return {
         "definition": definition,
         # through JSON once, as the server receives it (and without NaN/Infinity, which
         # JSON.parse refuses)
         "answers": json.dumps(_finite(answers)),
-        "options": draw(st.sampled_from([None, {"kegiatan": ["K-1", "a"]}, {"constructor": []}])),
-        "attachments": draw(st.sampled_from([None, UUIDS[:2], []])),
+        "options": draw(st.sampled_from([None, KNOWN_OPTIONS])),
+        "attachments": draw(st.sampled_from([None, UUIDS, UUIDS[:2], []])),
         "english": draw(st.booleans()),
     }
 
@@ -270,6 +419,7 @@ def test_form_rules_js_gives_the_same_result_as_the_python_validator(tmp_path):
         cases.append(case)
 
     collect()
+    cases.extend(edge_cases())
     shutil.copy(FORM_RULES_JS, tmp_path / "form-rules.mjs")
     (tmp_path / "run.mjs").write_text(NODE_RUNNER, encoding="utf-8")
     done = subprocess.run(["node", "run.mjs"], cwd=tmp_path, input=json.dumps(cases),

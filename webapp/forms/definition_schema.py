@@ -1,8 +1,29 @@
 """Check a form *definition* document before it is published (admin upload, built-in forms).
 
 ``check_definition(document)`` returns the document unchanged or raises ``DefinitionError``
-whose ``errors`` map a path in the document (``fields.3.max``) to messages. Once a definition
-has passed, ``webapp.forms.validator`` and ``static/js/form-rules.js`` can rely on its shape.
+whose ``errors`` map a path in the document (``fields.3(peserta).max``) to messages. Once a
+definition has passed, ``webapp.forms.validator`` and ``static/js/form-rules.js`` rely on it.
+
+The format (every user-visible text is ``{"id": ..., "en": ...}``)::
+
+    {"form": "geber_cek", "version": 1, "programme": "geber" | "monev",
+     "title": {...}, "description": {...}?, "site_required": bool, "scored": bool,
+     "fields": [field, ...]}
+
+    field: {"name": "a_z0_9", "type": ..., "label": {...}, "hint": {...}?, "required": bool?}
+      text         max_length?, multiline?
+      integer      min?, max? (integers), unit?
+      decimal      min?, max? (numbers), unit?
+      date         min?, max? ("YYYY-MM-DD")
+      select_one   options: [{"value": "a-z0-9_-", "label": {...}}] | options_from: "kegiatan"
+      select_many  as select_one, max_items?
+      yes_no       pass? (the passing answer, default true), weight? (> 0, scored forms only)
+      photo        max_photos (required), min_photos?
+      geopoint     -
+      note         - (no answer; never required)
+      repeat       fields (no photo/repeat/weight inside), max_items (required)
+
+Unknown keys are errors; a scored form needs at least one weighted yes_no item.
 """
 
 from __future__ import annotations
@@ -373,7 +394,7 @@ _TOP_LEVEL: dict[str, type[Schema]] = {
 
 
 class DefinitionSchema(_StrictSchema):
-    """A whole form definition (see the module docstring of webapp.forms.validator)."""
+    """A whole form definition (the format is in this module's docstring)."""
 
     form = _Str(required=True, validate=[
         validate.Regexp(_NAME, error=MESSAGES["name"]), _length(1, 40),

@@ -1,0 +1,72 @@
+"""Sync API: batch submissions, photo uploads, the caller's submissions."""
+from dataclasses import asdict
+
+from flask import request
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+
+from webapp import scopes
+from webapp.errors import ApiError
+from webapp.extensions import db
+from webapp.jobs import enqueue
+from webapp.schema_messages import translate_errors
+from webapp.sites.services import refresh_site_status_job
+from webapp.submissions.photos import process_photo, store_attachment
+from webapp.submissions.schemas import (
+    AttachmentResultSchema,
+    BatchResultSchema,
+    BatchSchema,
+    SubmissionListSchema,
+    SubmissionQuerySchema,
+)
+from webapp.submissions.services import ingest_batch, mark_complete_if_all_arrived, my_submissions, parse_uuid
+
+blp = Blueprint("submissions_api", __name__, url_prefix="/api/v1", description="Submissions from the field")
+
+IMAGE_BODY = {
+    "required": True,
+    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in ("image/jpeg", "image/png", "image/webp")},
+}
+
+
+@blp.route("/submissions/batch", methods=["POST"])
+@login_required
+@blp.arguments(BatchSchema)
+@blp.response(200, BatchResultSchema)
+def submit_batch(payload):
+    """Store up to 100 submissions; one result per item: created, duplicate or rejected."""
+    if not scopes.can_submit(current_user):
+        raise ApiError(403)
+    outcome = ingest_batch(current_user, payload["submissions"])
+    db.session.commit()
+    if outcome.site_ids:
+        enqueue(refresh_site_status_job, sorted(outcome.site_ids))
+    return {"results": [{**asdict(r), "errors": translate_errors(r.errors)} for r in outcome.results]}
+
+
+@blp.route("/attachments/<string:attachment_uuid>", methods=["PUT"])
+@login_required
+@blp.doc(requestBody=IMAGE_BODY)
+@blp.response(200, AttachmentResultSchema)
+@blp.alt_response(404, description="Unknown attachment")
+@blp.alt_response(413, description="Too large")
+@blp.alt_response(422, description="Size, checksum or image check failed")
+def put_attachment(attachment_uuid):
+    """The bytes of a declared photo; idempotent."""
+    att = store_attachment(current_user, parse_uuid(attachment_uuid), request.get_data(cache=False))
+    submission_id, attachment_id = att.submission_id, att.id
+    db.session.commit()
+    mark_complete_if_all_arrived(submission_id)
+    db.session.commit()
+    enqueue(process_photo, attachment_id)
+    db.session.refresh(att)
+    return {"uuid": str(att.uuid), "state": att.state, "submission_status": att.submission.status}
+
+
+@blp.route("/submissions")
+@login_required
+@blp.arguments(SubmissionQuerySchema, location="query")
+@blp.response(200, SubmissionListSchema)
+def list_submissions(query):
+    """The caller's submissions with their sync and review state (all in scope without mine=1)."""
+    return {"submissions": my_submissions(current_user, query["limit"], query["offset"], mine=query["mine"])}

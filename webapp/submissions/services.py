@@ -1,0 +1,382 @@
+"""Ingesting what the phone sends: idempotent batches and photo uploads.
+
+Every item is validated before anything is written; the batch is written in one flush with a
+savepoint per item as the fallback, so one bad or racing item never blocks or half-writes the
+others. A replayed UUID with the same content is a duplicate; with other content, a conflict.
+"""
+import hashlib
+import json
+import uuid as uuidlib
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import get_locale
+from marshmallow import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from webapp import scopes
+from webapp.accounts.models import Opd
+from webapp.errors import ApiError
+from webapp.extensions import db
+from webapp.forms.models import Form, FormVersion
+from webapp.forms.validator import english, validate_answers
+from webapp.monev.models import Kegiatan
+from webapp.regions.models import Desa
+from webapp.regions.services import in_bbox, region_bbox
+from webapp.sites.models import Site
+from webapp.submissions.flags import evidence_flags
+from webapp.submissions.models import Attachment, Submission
+from webapp.submissions.schemas import SubmissionItemSchema
+from webapp.types import utcnow
+
+MSG_CONFLICT = "UUID ini sudah dipakai untuk kiriman dengan isi berbeda; versi pertama disimpan."
+MSG_UNKNOWN_FORM = "Formulir atau versinya tidak dikenal."
+MSG_OUTSIDE_REGENCY = "Koordinat di luar wilayah kabupaten."
+MSG_SITE_OUT_OF_SCOPE = "Lokasi ini di luar wilayah tugas Anda."
+MSG_SITE_UNKNOWN = "Lokasi tidak dikenal; kirim data lokasi barunya."
+MSG_DESA_UNKNOWN = "Kode desa tidak ada di kabupaten ini."
+MSG_DESA_OUT_OF_SCOPE = "Anda tidak boleh menambah lokasi di desa ini."
+MSG_NOT_A_PHOTO_FIELD = "Bukan kolom foto pada formulir ini."
+MSG_ATTACHMENT_TAKEN = "UUID lampiran ini sudah dipakai kiriman lain."
+MSG_ATTACHMENT_TWICE = "Lampiran yang sama dideklarasikan dua kali."
+MSG_ATTACHMENT_UNUSED = "Lampiran tidak dipakai di jawaban kolomnya."
+MSG_ITEM_NOT_OBJECT = "Setiap kiriman harus berupa objek JSON."
+MSG_SITE_REQUIRED = "Wajib diisi."
+
+
+@dataclass
+class ItemResult:
+    uuid: str | None
+    status: str
+    errors: dict = field(default_factory=dict)
+    missing_attachments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    """A valid item, ready to be written."""
+
+    index: int
+    data: dict
+    content_hash: str
+    version: FormVersion
+    score: float | None
+    flags: dict
+    kegiatan_id: int | None
+    site: Site | None
+    new_site: dict | None
+    new_site_desa: Desa | None
+
+
+def content_hash(raw: dict) -> str:
+    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _translate():
+    return english if str(get_locale() or "id") == "en" else None
+
+
+class BatchContext:
+    """Reference data a batch needs, each looked up once."""
+
+    def __init__(self, user):
+        self.user = user
+        self.bbox = region_bbox(current_app.config)
+        self._versions: dict = {}
+        self._kegiatan: dict[str, int] | None = None
+        self._opd: set[str] | None = None
+        self._desa: dict[str, Desa] | None = None
+        self.sites: dict = {}
+        self.sites_in_scope: set[int] = set()
+        self.taken_attachments: dict = {}
+
+    def preload(self, items: list[dict]) -> None:
+        site_uuids = {i["site"]["uuid"] for i in items if i.get("site")}
+        if site_uuids:
+            self.sites = {s.uuid: s for s in db.session.scalars(select(Site).where(Site.uuid.in_(site_uuids)))}
+            scoped = scopes.sites_query(self.user).where(Site.uuid.in_(site_uuids)).with_only_columns(Site.id)
+            self.sites_in_scope = set(db.session.scalars(scoped))
+        att_uuids = {a["uuid"] for i in items for a in i.get("attachments", [])}
+        if att_uuids:
+            rows = db.session.execute(
+                select(Attachment.uuid, Submission.uuid).join(Submission).where(Attachment.uuid.in_(att_uuids))
+            )
+            self.taken_attachments = {a: s for a, s in rows}
+
+    def version(self, code: str, number: int) -> FormVersion | None:
+        key = (code, number)
+        if key not in self._versions:
+            self._versions[key] = db.session.scalar(
+                select(FormVersion).join(Form).where(Form.code == code, FormVersion.version == number)
+            )
+        return self._versions[key]
+
+    def kegiatan(self) -> dict[str, int]:
+        if self._kegiatan is None:
+            stmt = scopes.kegiatan_query(self.user).with_only_columns(Kegiatan.code, Kegiatan.id)
+            self._kegiatan = {code: kid for code, kid in db.session.execute(stmt)}
+        return self._kegiatan
+
+    def opd_codes(self) -> set[str]:
+        if self._opd is None:
+            self._opd = set(db.session.scalars(select(Opd.code)))
+        return self._opd
+
+    def desa(self, code: str) -> Desa | None:
+        if self._desa is None:
+            self._desa = {d.code: d for d in db.session.scalars(select(Desa))}
+        return self._desa.get(code)
+
+
+def _prepare(ctx: BatchContext, index: int, data: dict, digest: str) -> tuple[dict, Prepared | None]:
+    """Check one structurally valid item against the rules; nothing is written here."""
+    errors: dict[str, list[str]] = {}
+    version = ctx.version(data["form"], data["form_version"])
+    if version is None:
+        return {"form_version": [MSG_UNKNOWN_FORM]}, None
+    definition = version.definition
+
+    location = data["location"]
+    if location and not in_bbox(ctx.bbox, location["lat"], location["lon"]):
+        errors["location"] = [MSG_OUTSIDE_REGENCY]
+
+    site = new_site = desa = None
+    ref = data["site"]
+    if ref is None:
+        if definition.get("site_required", True):
+            errors["site"] = [MSG_SITE_REQUIRED]
+    else:
+        site = ctx.sites.get(ref["uuid"])
+        if site is not None:
+            if site.id not in ctx.sites_in_scope:
+                errors["site"] = [MSG_SITE_OUT_OF_SCOPE]
+        elif ref["new"] is None:
+            errors["site.uuid"] = [MSG_SITE_UNKNOWN]
+        else:
+            new_site = ref["new"]
+            desa = ctx.desa(new_site["desa_code"])
+            if desa is None:
+                errors["site.new.desa_code"] = [MSG_DESA_UNKNOWN]
+            elif not scopes.can_create_site_in(ctx.user, desa):
+                errors["site.new.desa_code"] = [MSG_DESA_OUT_OF_SCOPE]
+            if not in_bbox(ctx.bbox, new_site["lat"], new_site["lon"]):
+                errors["site.new.lat"] = [MSG_OUTSIDE_REGENCY]
+
+    photo_fields = {f["name"] for f in definition["fields"] if f.get("type") == "photo"}
+    declared: dict[str, dict] = {}
+    for i, att in enumerate(data["attachments"]):
+        key = str(att["uuid"])
+        if key in declared:
+            errors.setdefault(f"attachments.{i}.uuid", []).append(MSG_ATTACHMENT_TWICE)
+        declared[key] = att
+        if att["field"] not in photo_fields:
+            errors.setdefault(f"attachments.{i}.field", []).append(MSG_NOT_A_PHOTO_FIELD)
+        owner = ctx.taken_attachments.get(att["uuid"])
+        if owner is not None and owner != data["uuid"]:
+            errors.setdefault(f"attachments.{i}.uuid", []).append(MSG_ATTACHMENT_TAKEN)
+
+    result = validate_answers(
+        definition, data["answers"],
+        options={"kegiatan": set(ctx.kegiatan()), "opd": ctx.opd_codes()},
+        attachment_uuids=set(declared), translate=_translate(),
+    )
+    for path, messages in result.errors.items():
+        errors.setdefault(path, []).extend(messages)
+    if not result.errors:
+        for i, att in enumerate(data["attachments"]):
+            used = result.cleaned.get(att["field"]) or []
+            if str(att["uuid"]) not in {str(u).lower() for u in used}:
+                errors.setdefault(f"attachments.{i}.field", []).append(MSG_ATTACHMENT_UNUSED)
+    if errors:
+        return errors, None
+
+    kegiatan_code = result.cleaned.get("kegiatan")
+    received_at = utcnow()
+    site_lat = site.lat if site else (new_site["lat"] if new_site else None)
+    site_lon = site.lon if site else (new_site["lon"] if new_site else None)
+    flags = evidence_flags(current_app.config, location=location, site_lat=site_lat, site_lon=site_lon,
+                           recorded_at=data["recorded_at"], received_at=received_at)
+    return {}, Prepared(
+        index=index, data={**data, "answers": result.cleaned}, content_hash=digest, version=version,
+        score=result.score, flags=flags, kegiatan_id=ctx.kegiatan().get(kegiatan_code) if kegiatan_code else None,
+        site=site, new_site=new_site, new_site_desa=desa,
+    )
+
+
+def _build(user, item: Prepared, new_sites: dict) -> Submission:
+    """Fresh ORM objects for a prepared item (rebuilt if a savepoint had to be retried)."""
+    data = item.data
+    site = item.site
+    if site is None and item.new_site is not None:
+        site_uuid = data["site"]["uuid"]
+        site = new_sites.get(site_uuid)
+        if site is None:
+            site = Site(uuid=site_uuid, name=item.new_site["name"].strip(), kind=item.new_site["kind"],
+                        desa_id=item.new_site_desa.id, kecamatan_id=item.new_site_desa.kecamatan_id,
+                        lat=item.new_site["lat"], lon=item.new_site["lon"], created_by_id=user.id)
+            new_sites[site_uuid] = site
+    location = data["location"] or {}
+    submission = Submission(
+        uuid=data["uuid"], form_version_id=item.version.id, form_code=data["form"], user_id=user.id,
+        site=site, kecamatan_id=site.kecamatan_id if site else None, kegiatan_id=item.kegiatan_id,
+        recorded_at=data["recorded_at"], received_at=utcnow(), lat=location.get("lat"), lon=location.get("lon"),
+        accuracy_m=location.get("accuracy_m"), answers=data["answers"], content_hash=item.content_hash,
+        score=item.score, status="incomplete" if data["attachments"] else "complete", flags=item.flags,
+        flagged=bool(item.flags), review_state="received",
+    )
+    for att in data["attachments"]:
+        submission.attachments.append(Attachment(
+            uuid=att["uuid"], field=att["field"], sha256=att["sha256"], bytes=att["bytes"],
+            content_type=att["content_type"], state="pending",
+        ))
+    db.session.add(submission)
+    return submission
+
+
+def _missing(submission: Submission) -> list[str]:
+    return [str(a.uuid) for a in submission.attachments if a.state == "pending"]
+
+
+def _replay_result(existing: Submission, digest: str, user) -> ItemResult:
+    if existing.content_hash == digest and existing.user_id == user.id:
+        return ItemResult(str(existing.uuid), "duplicate", missing_attachments=_missing(existing))
+    return ItemResult(str(existing.uuid), "rejected", errors={"uuid": [MSG_CONFLICT]})
+
+
+@dataclass
+class BatchOutcome:
+    results: list[ItemResult]
+    site_ids: set[int]
+
+
+def ingest_batch(user, raw_items: list) -> BatchOutcome:
+    """Validate and store a batch; one result per item, in order."""
+    results: list[ItemResult | None] = [None] * len(raw_items)
+    loaded: list[tuple[int, dict, str]] = []
+    schema = SubmissionItemSchema()
+    for index, raw in enumerate(raw_items):
+        if not isinstance(raw, dict):
+            results[index] = ItemResult(None, "rejected", errors={"_item": [MSG_ITEM_NOT_OBJECT]})
+            continue
+        try:
+            data = schema.load(raw)
+        except ValidationError as err:
+            raw_uuid = raw.get("uuid") if isinstance(raw.get("uuid"), str) else None
+            results[index] = ItemResult(raw_uuid, "rejected", errors=_flatten(err.messages))
+            continue
+        loaded.append((index, data, content_hash(raw)))
+
+    ctx = BatchContext(user)
+    ctx.preload([data for _, data, _ in loaded])
+    uuids = [data["uuid"] for _, data, _ in loaded]
+    existing = {
+        s.uuid: s for s in db.session.scalars(
+            select(Submission).where(Submission.uuid.in_(uuids)).options(selectinload(Submission.attachments))
+        )
+    } if uuids else {}
+
+    prepared: list[Prepared] = []
+    seen: dict = {}
+    for index, data, digest in loaded:
+        if data["uuid"] in existing:
+            results[index] = _replay_result(existing[data["uuid"]], digest, user)
+            continue
+        if data["uuid"] in seen:
+            same = seen[data["uuid"]].content_hash == digest
+            results[index] = (ItemResult(str(data["uuid"]), "duplicate", missing_attachments=[str(a["uuid"]) for a in data["attachments"]])
+                              if same else ItemResult(str(data["uuid"]), "rejected", errors={"uuid": [MSG_CONFLICT]}))
+            continue
+        errors, item = _prepare(ctx, index, data, digest)
+        if item is None:
+            results[index] = ItemResult(str(data["uuid"]), "rejected", errors=errors)
+            continue
+        seen[data["uuid"]] = item
+        prepared.append(item)
+
+    site_ids = _write(user, prepared, results)
+    return BatchOutcome(results=[r for r in results if r is not None], site_ids=site_ids)
+
+
+def _created(item: Prepared, submission: Submission) -> ItemResult:
+    return ItemResult(str(item.data["uuid"]), "created", missing_attachments=[str(a["uuid"]) for a in item.data["attachments"]])
+
+
+def _write(user, prepared: list[Prepared], results: list) -> set[int]:
+    """All items in one flush; when a concurrent writer got there first, item by item."""
+    if not prepared:
+        return set()
+    try:
+        with db.session.begin_nested():
+            new_sites: dict = {}
+            built = [(item, _build(user, item, new_sites)) for item in prepared]
+        for item, submission in built:
+            results[item.index] = _created(item, submission)
+        return {s.site_id for _, s in built if s.site_id}
+    except IntegrityError:
+        pass
+    site_ids: set[int] = set()
+    new_sites = {}
+    for item in prepared:
+        for _attempt in range(2):
+            try:
+                with db.session.begin_nested():
+                    submission = _build(user, item, new_sites)
+                results[item.index] = _created(item, submission)
+                site_ids.add(submission.site_id)
+                break
+            except IntegrityError:
+                new_sites.clear()
+                existing = db.session.scalar(select(Submission).where(Submission.uuid == item.data["uuid"]))
+                if existing is not None:
+                    results[item.index] = _replay_result(existing, item.content_hash, user)
+                    break
+                # The new site was created by a concurrent batch: use it and try once more.
+                site = db.session.scalar(select(Site).where(Site.uuid == item.data["site"]["uuid"])) if item.data["site"] else None
+                if site is not None:
+                    item.site, item.new_site = site, None
+        else:
+            raise ApiError(503, "Penyimpanan sedang sibuk; kirim ulang batch ini.")
+    return {i for i in site_ids if i}
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested errors as {"location.lat": [...]} paths."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                flat.update(_flatten(value, path))
+            else:
+                flat[path] = [str(v) for v in (value if isinstance(value, list) else [value])]
+    else:
+        flat[prefix or "_schema"] = [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+    return flat
+
+
+def my_submissions(user, limit: int = 500, offset: int = 0, mine: bool = True) -> list[Submission]:
+    """The caller's own submissions (or all in scope), newest first."""
+    stmt = scopes.submissions_query(user)
+    if mine:
+        stmt = stmt.where(Submission.user_id == user.id)
+    stmt = stmt.options(selectinload(Submission.attachments), selectinload(Submission.site),
+                        selectinload(Submission.form_version))
+    return list(db.session.scalars(stmt.order_by(Submission.received_at.desc(), Submission.id.desc()).limit(limit).offset(offset)))
+
+
+def parse_uuid(value: str) -> uuidlib.UUID:
+    try:
+        return uuidlib.UUID(value)
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise ApiError(404) from exc
+
+
+def mark_complete_if_all_arrived(submission_id: int) -> None:
+    """Run after the upload's commit, so two last photos arriving at once both see each other."""
+    pending = select(Attachment.id).where(Attachment.submission_id == submission_id, Attachment.state == "pending")
+    db.session.execute(
+        update(Submission).where(Submission.id == submission_id, ~pending.exists()).values(status="complete")
+    )
