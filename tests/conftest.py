@@ -69,6 +69,9 @@ def app(database_url, tmp_path_factory):
         load_builtin_forms()
         db.session.commit()
     yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -89,12 +92,9 @@ def _clean_database(request):
             # Versions published by a test point at its users; the shipped ones stay.
             conn.execute(text("DELETE FROM site_status"))
             conn.execute(FormVersion.__table__.delete().where(FormVersion.published_by_id.is_not(None)))
-            if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(table.delete())
+            # DELETE, not TRUNCATE … CASCADE: a cascade would also empty the kept form_version.
+            for table in tables:
+                conn.execute(table.delete())
             from webapp.regions.models import Desa, Kecamatan
 
             conn.execute(Kecamatan.__table__.update().values(boundary=None))

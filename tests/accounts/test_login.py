@@ -5,6 +5,7 @@ import pytest
 from tests.factories import PASSWORD
 from webapp import create_app
 from webapp.config import TestingConfig
+from webapp.extensions import db
 
 
 def test_login_page_is_indonesian_and_csrf_protected(client):
@@ -103,6 +104,8 @@ def test_login_is_rate_limited(tmp_path, database_url):
         page = client.get("/masuk")
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
         responses.append(client.post("/masuk", data={"username": "x", "password": "y", "csrf_token": token}))
+    with app.app_context():
+        db.engine.dispose()
     assert [r.status_code for r in responses] == [200, 200, 200, 429, 429]
     assert "Terlalu banyak percobaan" in responses[-1].text
 
