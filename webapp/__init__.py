@@ -64,6 +64,9 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    from webapp.security import init_request_guards
+
+    init_request_guards(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)

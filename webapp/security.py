@@ -1,7 +1,7 @@
 """Security headers, including a Content-Security-Policy fit for Leaflet."""
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import abort, current_app, request
 
 LEAFLET_CDN = "https://unpkg.com"
 
@@ -29,6 +29,18 @@ def content_security_policy() -> str:
             "frame-ancestors 'none'",
         ]
     )
+
+
+def init_request_guards(app) -> None:
+    """Checks that must run before CSRFProtect, which trips over form fields without a name."""
+
+    @app.before_request
+    def refuse_unnamed_form_fields():
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
+            "multipart/form-data", "application/x-www-form-urlencoded"
+        ):
+            if any(not isinstance(key, str) or not key for key in request.form.keys()):
+                abort(400)
 
 
 def init_app(app) -> None:

@@ -1,30 +1,33 @@
 """Site rules: creating a site sent from the phone, keeping its latest status current."""
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select, update
 
 from webapp.extensions import db
 from webapp.jobs import job
 from webapp.sites.models import Site, SiteStatus
 from webapp.submissions.models import Submission
+from webapp.types import utcnow
 
 GEBER_CHECK = "geber_cek"
 MONEV_VISIT = "monev_kunjungan"
 
 
-def _latest(site_ids, form_code: str, *states: str):
+def _latest(site_ids, form_code: str, *states: str, with_answers: bool = False):
     """Latest submission per site of a form among the given review states (newest recorded_at wins)."""
-    rows = db.session.execute(
-        select(Submission.site_id, Submission.id, Submission.recorded_at, Submission.score, Submission.answers,
-               Submission.flagged)
-        .where(Submission.site_id.in_(site_ids), Submission.form_code == form_code,
-               Submission.review_state.in_(states))
-        .order_by(Submission.site_id, Submission.recorded_at.desc(), Submission.id.desc())
+    rank = func.row_number().over(
+        partition_by=Submission.site_id, order_by=(Submission.recorded_at.desc(), Submission.id.desc())
+    ).label("rank")
+    columns = [Submission.site_id, Submission.id, Submission.recorded_at, Submission.score, Submission.flagged]
+    if with_answers:
+        columns.append(Submission.answers)
+    ranked = (
+        select(*columns, rank)
+        .where(Submission.site_id.in_(site_ids), Submission.form_code == form_code, Submission.review_state.in_(states))
+        .subquery()
     )
-    latest = {}
-    for row in rows:
-        latest.setdefault(row.site_id, row)
-    return latest
+    rows = db.session.execute(select(ranked).where(ranked.c.rank == 1))
+    return {row.site_id: row for row in rows}
 
 
 def refresh_site_status(*site_ids: int) -> None:
@@ -32,25 +35,43 @@ def refresh_site_status(*site_ids: int) -> None:
     ids = sorted({i for i in site_ids if i is not None})
     if not ids:
         return
+    _ensure_rows(ids)
+    # Lock the rows first (PostgreSQL), so two refreshes of one site cannot cross.
+    db.session.execute(select(SiteStatus.site_id).where(SiteStatus.site_id.in_(ids))
+                       .order_by(SiteStatus.site_id).with_for_update())
     current = _latest(ids, GEBER_CHECK, "received", "approved", "returned")
     approved = _latest(ids, GEBER_CHECK, "approved")
-    monev = _latest(ids, MONEV_VISIT, "received", "approved", "returned")
-    statuses = {s.site_id: s for s in db.session.scalars(select(SiteStatus).where(SiteStatus.site_id.in_(ids)))}
+    monev = _latest(ids, MONEV_VISIT, "received", "approved", "returned", with_answers=True)
+    now = utcnow()
+    rows = []
     for site_id in ids:
-        status = statuses.get(site_id)
-        if status is None:
-            status = SiteStatus(site_id=site_id)
-            db.session.add(status)
         check, ok, visit = current.get(site_id), approved.get(site_id), monev.get(site_id)
-        status.geber_score = check.score if check else None
-        status.geber_at = check.recorded_at if check else None
-        status.geber_submission_id = check.id if check else None
-        status.approved_score = ok.score if ok else None
-        status.approved_at = ok.recorded_at if ok else None
-        status.monev_status = (visit.answers or {}).get("status") if visit else None
-        status.monev_at = visit.recorded_at if visit else None
-        status.flagged = bool((check and check.flagged) or (visit and visit.flagged))
-    db.session.flush()
+        rows.append({
+            "b_site_id": site_id,
+            "geber_score": check.score if check else None,
+            "geber_at": check.recorded_at if check else None,
+            "geber_submission_id": check.id if check else None,
+            "approved_score": ok.score if ok else None,
+            "approved_at": ok.recorded_at if ok else None,
+            "monev_status": (visit.answers or {}).get("status") if visit else None,
+            "monev_at": visit.recorded_at if visit else None,
+            "flagged": bool((check and check.flagged) or (visit and visit.flagged)),
+            "updated_at": now,
+        })
+    stmt = update(SiteStatus).where(SiteStatus.site_id == bindparam("b_site_id"))
+    db.session.connection().execute(stmt, rows)
+
+
+def _ensure_rows(ids: list[int]) -> None:
+    """Create missing status rows; a concurrent refresh creating the same row is not an error."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    now = utcnow()
+    stmt = insert(SiteStatus).on_conflict_do_nothing(index_elements=["site_id"])
+    db.session.execute(stmt, [{"site_id": i, "flagged": False, "updated_at": now} for i in ids])
 
 
 @job

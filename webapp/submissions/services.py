@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import get_locale
 from marshmallow import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -206,34 +206,55 @@ def _prepare(ctx: BatchContext, index: int, data: dict, digest: str) -> tuple[di
     )
 
 
-def _build(user, item: Prepared, new_sites: dict) -> Submission:
-    """Fresh ORM objects for a prepared item (rebuilt if a savepoint had to be retried)."""
-    data = item.data
-    site = item.site
-    if site is None and item.new_site is not None:
-        site_uuid = data["site"]["uuid"]
-        site = new_sites.get(site_uuid)
-        if site is None:
-            site = Site(uuid=site_uuid, name=item.new_site["name"].strip(), kind=item.new_site["kind"],
-                        desa_id=item.new_site_desa.id, kecamatan_id=item.new_site_desa.kecamatan_id,
-                        lat=item.new_site["lat"], lon=item.new_site["lon"], created_by_id=user.id)
-            new_sites[site_uuid] = site
-    location = data["location"] or {}
-    submission = Submission(
-        uuid=data["uuid"], form_version_id=item.version.id, form_code=data["form"], user_id=user.id,
-        site=site, kecamatan_id=site.kecamatan_id if site else None, kegiatan_id=item.kegiatan_id,
-        recorded_at=data["recorded_at"], received_at=utcnow(), lat=location.get("lat"), lon=location.get("lon"),
-        accuracy_m=location.get("accuracy_m"), answers=data["answers"], content_hash=item.content_hash,
-        score=item.score, status="incomplete" if data["attachments"] else "complete", flags=item.flags,
-        flagged=bool(item.flags), review_state="received",
-    )
-    for att in data["attachments"]:
-        submission.attachments.append(Attachment(
-            uuid=att["uuid"], field=att["field"], sha256=att["sha256"], bytes=att["bytes"],
-            content_type=att["content_type"], state="pending",
-        ))
-    db.session.add(submission)
-    return submission
+def _site_row(user, item: Prepared) -> dict:
+    new = item.new_site
+    return {"uuid": item.data["site"]["uuid"], "name": new["name"].strip(), "kind": new["kind"],
+            "desa_id": item.new_site_desa.id, "kecamatan_id": item.new_site_desa.kecamatan_id,
+            "lat": new["lat"], "lon": new["lon"], "created_by_id": user.id, "created_at": utcnow(), "updated_at": utcnow()}
+
+
+def _submission_row(user, item: Prepared, site_id: int | None, kecamatan_id: int | None) -> dict:
+    data, location = item.data, item.data["location"] or {}
+    return {
+        "uuid": data["uuid"], "form_version_id": item.version.id, "form_code": data["form"], "user_id": user.id,
+        "site_id": site_id, "kecamatan_id": kecamatan_id, "kegiatan_id": item.kegiatan_id,
+        "recorded_at": data["recorded_at"], "received_at": utcnow(), "lat": location.get("lat"),
+        "lon": location.get("lon"), "accuracy_m": location.get("accuracy_m"), "answers": data["answers"],
+        "content_hash": item.content_hash, "score": item.score,
+        "status": "incomplete" if data["attachments"] else "complete", "flags": item.flags,
+        "flagged": bool(item.flags), "review_state": "received",
+    }
+
+
+def _insert(user, items: list[Prepared]) -> set[int]:
+    """Batched INSERTs of new sites, submissions and attachments (no ORM unit of work: it is the hot path)."""
+    new_sites: dict = {}
+    for item in items:
+        if item.site is None and item.new_site is not None and item.data["site"]["uuid"] not in new_sites:
+            new_sites[item.data["site"]["uuid"]] = _site_row(user, item)
+    site_ids: dict = {}
+    if new_sites:
+        rows = db.session.execute(insert(Site).returning(Site.uuid, Site.id, sort_by_parameter_order=True),
+                                  list(new_sites.values()))
+        site_ids = {u: i for u, i in rows}
+    sub_rows = []
+    for item in items:
+        if item.site is not None:
+            site_id, kecamatan_id = item.site.id, item.site.kecamatan_id
+        elif item.new_site is not None:
+            site_id, kecamatan_id = site_ids[item.data["site"]["uuid"]], item.new_site_desa.kecamatan_id
+        else:
+            site_id = kecamatan_id = None
+        sub_rows.append(_submission_row(user, item, site_id, kecamatan_id))
+    ids = db.session.execute(insert(Submission).returning(Submission.id, sort_by_parameter_order=True), sub_rows).scalars().all()
+    att_rows = [
+        {"uuid": att["uuid"], "submission_id": sub_id, "field": att["field"], "sha256": att["sha256"],
+         "bytes": att["bytes"], "content_type": att["content_type"], "state": "pending"}
+        for item, sub_id in zip(items, ids, strict=True) for att in item.data["attachments"]
+    ]
+    if att_rows:
+        db.session.execute(insert(Attachment), att_rows)
+    return {row["site_id"] for row in sub_rows if row["site_id"]}
 
 
 def _missing(submission: Submission) -> list[str]:
@@ -300,46 +321,43 @@ def ingest_batch(user, raw_items: list) -> BatchOutcome:
     return BatchOutcome(results=[r for r in results if r is not None], site_ids=site_ids)
 
 
-def _created(item: Prepared, submission: Submission) -> ItemResult:
+def _created(item: Prepared) -> ItemResult:
     return ItemResult(str(item.data["uuid"]), "created", missing_attachments=[str(a["uuid"]) for a in item.data["attachments"]])
 
 
 def _write(user, prepared: list[Prepared], results: list) -> set[int]:
-    """All items in one flush; when a concurrent writer got there first, item by item."""
+    """All items in one savepoint; when a concurrent writer got there first, item by item."""
     if not prepared:
         return set()
     try:
         with db.session.begin_nested():
-            new_sites: dict = {}
-            built = [(item, _build(user, item, new_sites)) for item in prepared]
-        for item, submission in built:
-            results[item.index] = _created(item, submission)
-        return {s.site_id for _, s in built if s.site_id}
+            site_ids = _insert(user, prepared)
+        for item in prepared:
+            results[item.index] = _created(item)
+        return site_ids
     except IntegrityError:
         pass
-    site_ids: set[int] = set()
-    new_sites = {}
+    site_ids = set()
     for item in prepared:
         for _attempt in range(2):
             try:
                 with db.session.begin_nested():
-                    submission = _build(user, item, new_sites)
-                results[item.index] = _created(item, submission)
-                site_ids.add(submission.site_id)
+                    site_ids |= _insert(user, [item])
+                results[item.index] = _created(item)
                 break
             except IntegrityError:
-                new_sites.clear()
                 existing = db.session.scalar(select(Submission).where(Submission.uuid == item.data["uuid"]))
                 if existing is not None:
                     results[item.index] = _replay_result(existing, item.content_hash, user)
                     break
-                # The new site was created by a concurrent batch: use it and try once more.
-                site = db.session.scalar(select(Site).where(Site.uuid == item.data["site"]["uuid"])) if item.data["site"] else None
+                # The new site was created by a concurrent batch (or an earlier item): use it.
+                site_uuid = item.data["site"]["uuid"] if item.data["site"] else None
+                site = db.session.scalar(select(Site).where(Site.uuid == site_uuid)) if site_uuid else None
                 if site is not None:
                     item.site, item.new_site = site, None
         else:
             raise ApiError(503, "Penyimpanan sedang sibuk; kirim ulang batch ini.")
-    return {i for i in site_ids if i}
+    return site_ids
 
 
 def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
