@@ -134,10 +134,13 @@ def demo_data_command():
     sites = demo.create_demo_sites()
     kegiatan = demo.create_demo_kegiatan()
     db.session.commit()
-    click.echo(f"Data demo: {sites} lokasi baru, {kegiatan} kegiatan baru.")
+    submissions = demo.create_demo_submissions()
+    db.session.commit()
+    click.echo(f"Data demo: {sites} lokasi baru, {kegiatan} kegiatan baru, {submissions} kiriman baru.")
     click.echo("Akun demo (nama pengguna / kata sandi / peran):")
     for username, role, password in logins:
         click.echo(f"  {username:<18} {password:<14} {role}")
+    click.echo("  (dan satu petugas per kecamatan lain: petugas.170101 … petugas.170111, kata sandi yang sama)")
 
 
 @click.command("worker")
@@ -154,11 +157,27 @@ def worker_command(queues, burst, with_scheduler):
     if not current_app.config.get("REDIS_URL"):
         _fail("REDIS_URL is not set: without Redis, jobs run inline and no worker is needed.")
     connection = redis_connection()
+    _sweep()  # jobs lost while Redis or a worker was down are owed first
     if with_scheduler:
         from webapp.schedule import register_schedule
 
         register_schedule(connection)
     Worker(list(queues), connection=connection).work(burst=burst, with_scheduler=with_scheduler)
+
+
+def _sweep(temp_age_s: float | None = None) -> None:
+    from webapp.jobs_sweep import TEMP_FILE_AGE_S, requeue_pending
+
+    result = requeue_pending(TEMP_FILE_AGE_S if temp_age_s is None else temp_age_s)
+    click.echo(f"Disusulkan: {result.photos} foto, {result.sites} lokasi; {result.temp_files} berkas sementara dihapus.")
+
+
+@click.command("requeue-pending")
+@click.option("--temp-age", type=float, default=None, help="Delete temporary files older than this (seconds).")
+@with_appcontext
+def requeue_pending_command(temp_age):
+    """Enqueue photo and site-status jobs the database says are still owed (after Redis or a worker was down)."""
+    _sweep(temp_age)
 
 
 def init_app(app) -> None:
@@ -171,5 +190,6 @@ def init_app(app) -> None:
         import_sites_command,
         demo_data_command,
         worker_command,
+        requeue_pending_command,
     ):
         app.cli.add_command(command)

@@ -3,6 +3,7 @@ from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
@@ -25,6 +26,15 @@ CODES = {
     409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited",
     500: "server_error", 503: "unavailable",
 }
+
+
+class ErrorSchema(Schema):
+    """The envelope the handlers below build, as the OpenAPI document describes every error."""
+
+    code = fields.String(required=True, metadata={"description": "Machine-readable reason, e.g. not_found, csrf"})
+    status = fields.Integer(required=True, metadata={"description": "The HTTP status"})
+    message = fields.String(required=True, metadata={"description": "A translated message for the user"})
+    errors = fields.Dict(metadata={"description": "Field errors keyed by path, e.g. {\"location.lat\": [...]}"})
 
 
 class ApiError(Exception):

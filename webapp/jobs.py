@@ -57,15 +57,20 @@ def queue(name: str = "default"):
     return Queue(name, connection=redis_connection())
 
 
-def enqueue(func, *args, queue_name: str = "default", job_id: str | None = None):
-    """Run `func(*args)` in the background, or now when there is no Redis (or it is down)."""
+def enqueue(func, *args, queue_name: str = "default", job_id: str | None = None, job_timeout: int | None = None):
+    """Run `func(*args)` in the background, or now when there is no Redis (or it is down).
+
+    `job_timeout` (seconds) lifts rq's 180-second default for long jobs such as reports.
+    """
     if not current_app.config.get("REDIS_URL"):
         return func(*args)
     from redis.exceptions import RedisError
     from rq import Retry
 
+    options = {"job_timeout": job_timeout} if job_timeout else {}
     try:
-        return queue(queue_name).enqueue(func, *args, job_id=job_id, retry=Retry(max=3, interval=[10, 60, 300]))
+        return queue(queue_name).enqueue(func, *args, job_id=job_id, retry=Retry(max=3, interval=[10, 60, 300]),
+                                         **options)
     except RedisError:
         # Accepting the monitor's work matters more than deferring the job: run it now.
         log.warning("Redis unavailable; running %s inline", getattr(func, "__name__", func))

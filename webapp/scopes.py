@@ -9,7 +9,8 @@ from webapp.accounts.models import User
 from webapp.followups.models import FollowUp
 from webapp.monev.models import Kegiatan, kegiatan_site
 from webapp.regions.models import Desa, Kecamatan
-from webapp.sites.models import Site
+from webapp.reports.models import ReportJob
+from webapp.sites.models import Site, SiteStatus
 from webapp.submissions.models import Submission
 
 REGENCY_WIDE = ("admin", "bappeda")
@@ -134,6 +135,33 @@ def can_review(user: User, submission: Submission) -> bool:
     return False
 
 
+def reviewable_submissions_query(user: User) -> Select:
+    """The submissions a user may review: `can_review` as a query, for the review lists."""
+    stmt = submissions_query(user)
+    if user.role in REGENCY_WIDE:
+        return stmt
+    if user.role == "camat" and user.kecamatan_id:
+        return stmt.where(Submission.form_code.startswith("geber"))
+    return stmt.where(false())
+
+
+def can_create_followup(user: User, source: Submission | None, assignee_kecamatan_id: int | None) -> bool:
+    """Bappeda and admin create follow-ups anywhere; a camat from a check they review, for their
+    own kecamatan or for an OPD."""
+    if user.role in REGENCY_WIDE:
+        return True
+    if user.role == "camat" and source is not None and can_review(user, source):
+        return assignee_kecamatan_id in (None, user.kecamatan_id)
+    return False
+
+
+def can_cancel_followup(user: User, followup: FollowUp) -> bool:
+    """Cancelling drops the work, so the assignee alone never decides it: the creator or the regency does."""
+    if user.role in REGENCY_WIDE:
+        return True
+    return followup.created_by_id is not None and followup.created_by_id == user.id
+
+
 def can_manage_followup(user: User, followup: FollowUp) -> bool:
     """Creators and reviewers manage a follow-up; the assignee works on it."""
     if user.role in REGENCY_WIDE:
@@ -145,5 +173,49 @@ def can_manage_followup(user: User, followup: FollowUp) -> bool:
     return False
 
 
+#: Which desk pages each role opens; the figures on them are scoped by the queries above regardless.
+DESK_ROLES = {
+    "camat": ("camat", *REGENCY_WIDE),
+    "bappeda": REGENCY_WIDE,
+    "opd": ("opd", *REGENCY_WIDE),
+    "review": REVIEWERS,
+    "followups": ("camat", "opd", *REGENCY_WIDE),
+}
+
+
+def can_open_desk(user: User, desk: str) -> bool:
+    return user.role in DESK_ROLES.get(desk, ())
+
+
 def is_regency_wide(user: User) -> bool:
     return user.role in REGENCY_WIDE
+
+
+def public_sites_query() -> Select:
+    """What anyone may see without logging in: sites with an approved GEBER score, nothing else."""
+    return select(Site).join(SiteStatus, SiteStatus.site_id == Site.id).where(SiteStatus.approved_score.is_not(None))
+
+
+#: Reports and exports: Bappeda and admin everything; a camat exports within their kecamatan only
+#: (the exports read through submissions_query / sites_query) and gets the GEBER summary of it.
+CAMAT_REPORT_KINDS = ("geber_weekly", "submissions", "sites", "photos")
+
+
+def can_use_reports(user: User) -> bool:
+    return user.role in REGENCY_WIDE or (user.role == "camat" and user.kecamatan_id is not None)
+
+
+def can_request_report(user: User, kind: str) -> bool:
+    if user.role in REGENCY_WIDE:
+        return True
+    return can_use_reports(user) and kind in CAMAT_REPORT_KINDS
+
+
+def report_jobs_query(user: User) -> Select:
+    """A user's own report jobs; the regency-wide roles also see the scheduled ones (no owner)."""
+    stmt = select(ReportJob)
+    if user.role in REGENCY_WIDE:
+        return stmt.where(or_(ReportJob.user_id == user.id, ReportJob.user_id.is_(None)))
+    if can_use_reports(user):
+        return stmt.where(ReportJob.user_id == user.id)
+    return stmt.where(false())

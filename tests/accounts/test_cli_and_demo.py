@@ -43,7 +43,15 @@ def test_demo_data_creates_one_account_per_role_and_prints_logins(runner, app):
         assert db.session.scalar(select(User).where(User.username == "dlh")).opd.code == "DLH"
         assert db.session.scalar(select(func.count(Site.id))) > 50
         assert db.session.scalar(select(func.count(Kegiatan.id))) > 0
+        from webapp.submissions.models import Submission
+
+        submissions = db.session.scalar(select(func.count(Submission.id)))
+        approved = db.session.scalar(select(func.count(Submission.id)).where(Submission.review_state == "approved"))
+        assert submissions > 100 and 0 < approved < submissions
+        assert db.session.scalar(select(func.count(Submission.id)).where(Submission.status != "complete")) == 0
+        users = db.session.scalar(select(func.count(User.id)))
     again = runner.invoke(args=["demo-data"])
     assert again.exit_code == 0
     with app.app_context():
-        assert db.session.scalar(select(func.count(User.id))) == 5
+        assert db.session.scalar(select(func.count(User.id))) == users
+        assert db.session.scalar(select(func.count(Submission.id))) == submissions

@@ -269,3 +269,38 @@ def test_my_submissions_lists_the_callers_own_with_status(app, monitor, login_as
     assert listed[0]["status"] == "incomplete" and listed[0]["review_state"] == "received"
     assert listed[0]["missing_attachments"] == [mine["attachments"][0]["uuid"]]
     assert listed[0]["site_name"] == "SD Negeri 3 Manna"
+
+
+def test_a_returned_submission_can_be_corrected_and_resent_under_its_uuid(app, monitor, site, run_jobs):
+    from webapp.review.services import review
+
+    item = geber_item(site.uuid, answers={"drainase_lancar": False})
+    monitor.post(URL, json={"submissions": [item]})
+    with app.app_context():
+        from webapp.accounts.models import User
+
+        sub = db.session.scalar(select(Submission))
+        reviewer = factories.make_user("bappeda")
+        review(db.session.get(User, reviewer.id), sub, "return", "Foto drainase kurang jelas")
+        db.session.commit()
+    returned = monitor.get("/api/v1/submissions?mine=1").json["submissions"][0]
+    assert returned["review_state"] == "returned" and returned["review_note"] == "Foto drainase kurang jelas"
+    corrected = copy.deepcopy(item)
+    corrected["answers"]["drainase_lancar"] = True
+    (result,) = monitor.post(URL, json={"submissions": [corrected]}).json["results"]
+    assert result["status"] == "created"
+    run_jobs()
+    with app.app_context():
+        (sub,) = db.session.scalars(select(Submission)).all()
+        assert sub.review_state == "received" and sub.answers["drainase_lancar"] is True and sub.score == 100.0
+    (again,) = monitor.post(URL, json={"submissions": [corrected]}).json["results"]
+    assert again["status"] == "duplicate"
+
+
+def test_an_unreturned_submission_cannot_be_overwritten(app, monitor, site):
+    item = geber_item(site.uuid)
+    monitor.post(URL, json={"submissions": [item]})
+    changed = copy.deepcopy(item)
+    changed["answers"]["drainase_lancar"] = False
+    (result,) = monitor.post(URL, json={"submissions": [changed]}).json["results"]
+    assert result["status"] == "rejected"

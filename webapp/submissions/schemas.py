@@ -81,7 +81,8 @@ class BatchSchema(Schema):
 
 
 class ItemResultSchema(Schema):
-    uuid = fields.String()
+    #: None when the item was not an object with a readable uuid.
+    uuid = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": ["created", "duplicate", "rejected"]})
     errors = fields.Dict()
     missing_attachments = fields.List(fields.String())

@@ -301,9 +301,19 @@ def ingest_batch(user, raw_items: list) -> BatchOutcome:
 
     prepared: list[Prepared] = []
     seen: dict = {}
+    resubmitted_sites: set[int] = set()
     for index, data, digest in loaded:
         if data["uuid"] in existing:
-            results[index] = _replay_result(existing[data["uuid"]], digest, user)
+            found = existing[data["uuid"]]
+            if _is_correction(found, digest, user):
+                errors, item = _prepare(ctx, index, data, digest)
+                if item is None:
+                    results[index] = ItemResult(str(data["uuid"]), "rejected", errors=errors)
+                else:
+                    results[index] = _apply_correction(user, found, item)
+                    resubmitted_sites.add(found.site_id)
+                continue
+            results[index] = _replay_result(found, digest, user)
             continue
         if data["uuid"] in seen:
             same = seen[data["uuid"]].content_hash == digest
@@ -317,8 +327,35 @@ def ingest_batch(user, raw_items: list) -> BatchOutcome:
         seen[data["uuid"]] = item
         prepared.append(item)
 
-    site_ids = _write(user, prepared, results)
+    site_ids = _write(user, prepared, results) | {i for i in resubmitted_sites if i}
     return BatchOutcome(results=[r for r in results if r is not None], site_ids=site_ids)
+
+
+def _is_correction(existing: Submission, digest: str, user) -> bool:
+    """A submission returned for correction ("perlu perbaikan") may come back, changed, under its UUID."""
+    return existing.review_state == "returned" and existing.user_id == user.id and existing.content_hash != digest
+
+
+def _apply_correction(user, existing: Submission, item: Prepared) -> ItemResult:
+    """Replace the returned submission's content and send it back to review."""
+    from webapp.review.services import resubmitted
+
+    if item.site is None and item.new_site is not None:
+        return ItemResult(str(existing.uuid), "rejected", errors={"site": [MSG_SITE_UNKNOWN]})
+    row = _submission_row(user, item, item.site.id if item.site else None, item.site.kecamatan_id if item.site else None)
+    for key in ("uuid", "user_id", "received_at", "review_state"):
+        row.pop(key)
+    for key, value in row.items():
+        setattr(existing, key, value)
+    known = {a.uuid for a in existing.attachments}
+    for att in item.data["attachments"]:
+        if att["uuid"] not in known:
+            existing.attachments.append(Attachment(uuid=att["uuid"], field=att["field"], sha256=att["sha256"],
+                                                   bytes=att["bytes"], content_type=att["content_type"], state="pending"))
+    if any(a.state == "pending" for a in existing.attachments):
+        existing.status = "incomplete"
+    resubmitted(existing, user)
+    return ItemResult(str(existing.uuid), "created", missing_attachments=_missing(existing))
 
 
 def _created(item: Prepared) -> ItemResult:

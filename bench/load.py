@@ -1,0 +1,524 @@
+"""Server under load: 50 monitors syncing while 10 dashboard users pan the map.
+
+gunicorn on loopback with PostgreSQL and Redis, and an rq worker (`flask worker`) draining the
+photo and site-status jobs. Each monitor logs in, fetches its bootstrap, then syncs a few batches
+of 10–20 GEBER checks (a third of them with a 1600 px photo, uploaded after the batch), pausing
+between syncs like a phone between visits. Each dashboard user pans the map: site layers with
+varying filters (with the browser's ETag), the kecamatan summary, a site's panel, now and then
+the map page itself. The run is bounded by rounds and by a time limit.
+
+Prints requests/s, p50/p95/p99 latency per kind of request and overall, errors (must be 0),
+peak memory per gunicorn worker, how long the job queue took to drain, and the machine.
+Targets (DESIGN.md): 0 errors, p95 ≤ 500 ms, ≤ 150 MB RSS per worker.
+
+    python bench/load.py                    # PostgreSQL pantau_bench + Redis db 12 on loopback
+    BENCH_DATABASE_URL=... BENCH_REDIS_URL=... python bench/load.py --monitors 50 --dashboards 10
+"""
+import argparse
+import hashlib
+import http.client
+import io
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._server import PASSWORD, ROOT, Client, app_env, fresh_database, gunicorn  # noqa: E402
+
+DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/pantau_bench"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
+TARGET_P95_MS = 500.0
+TARGET_RSS_MB = 150.0
+CHECKLIST = ["sampah_berserakan", "tempat_sampah", "sampah_dipilah", "sampah_diangkut", "drainase_lancar",
+             "toilet_bersih", "pembakaran_sampah", "genangan_air", "halaman_terawat", "jadwal_piket"]
+KINDS = ["sekolah", "kantor", "pasar", "tps", "permukiman", "ruang_publik", "tempat_ibadah"]
+
+
+# --- data --------------------------------------------------------------------------------------
+
+def prepare(url: str, workdir: str, monitors: int, dashboards: int, sites: int, seed: int) -> dict:
+    """Users and sites (with a latest status, so the map has colours), through the app's models."""
+    os.environ.update(app_env(url, workdir))
+    from webapp import create_app
+    from webapp.accounts.services import create_user
+    from webapp.accounts.models import Opd
+    from webapp.extensions import db
+    from webapp.monev.models import Kegiatan, Program
+    from webapp.regions.models import Desa, Kecamatan
+    from webapp.sites.models import Site, SiteStatus
+
+    app = create_app()
+    rng = random.Random(seed)
+    with app.app_context():
+        kecamatan = db.session.scalars(db.select(Kecamatan).order_by(Kecamatan.code)).all()
+        desa = db.session.scalars(db.select(Desa)).all()
+        for n in range(monitors):
+            create_user(f"petugas{n}", PASSWORD, "monitor", kecamatan_code=kecamatan[n % len(kecamatan)].code)
+        roles = ["bappeda", "bappeda", "admin", "camat", "camat", "camat", "opd", "bappeda", "camat", "bappeda"]
+        dash = []
+        for n in range(dashboards):
+            role = roles[n % len(roles)]
+            scope = {"kecamatan_code": kecamatan[n % len(kecamatan)].code} if role == "camat" else {}
+            if role == "opd":
+                scope = {"opd_code": "DLH"}
+            create_user(f"dasbor{n}", PASSWORD, role, **scope)
+            dash.append((f"dasbor{n}", role))
+        now = datetime.now(timezone.utc)
+        site_rows, by_kecamatan = [], defaultdict(list)
+        for n in range(sites):
+            d = desa[n % len(desa)]
+            site_rows.append({"uuid": uuid.uuid4(), "name": f"Lokasi {n} {d.name}", "kind": rng.choice(KINDS),
+                              "desa_id": d.id, "kecamatan_id": d.kecamatan_id,
+                              "lat": -4.45 + rng.uniform(-0.2, 0.2), "lon": 102.9 + rng.uniform(-0.2, 0.2),
+                              "created_at": now, "updated_at": now})
+        db.session.execute(db.insert(Site), site_rows)
+        db.session.commit()
+        codes = {k.id: k.code for k in kecamatan}
+        statuses = []
+        for site_id, kecamatan_id, site_uuid, lat, lon in db.session.execute(
+                db.select(Site.id, Site.kecamatan_id, Site.uuid, Site.lat, Site.lon)):
+            by_kecamatan[codes[kecamatan_id]].append((str(site_uuid), lat, lon))
+            if rng.random() < 0.7:
+                at = now - timedelta(days=rng.randrange(90))
+                statuses.append({"site_id": site_id, "geber_score": float(rng.randrange(0, 101, 5)), "geber_at": at,
+                                 "approved_score": float(rng.randrange(0, 101, 5)) if rng.random() < 0.5 else None,
+                                 "approved_at": at if rng.random() < 0.5 else None, "flagged": rng.random() < 0.05,
+                                 "updated_at": now})
+        db.session.execute(db.insert(SiteStatus), statuses)
+        # Three activities per kecamatan, each at ten of its sites: what the monitors visit.
+        kegiatan_of = defaultdict(list)
+        opds = db.session.scalars(db.select(Opd).order_by(Opd.code)).all()
+        site_ids = dict(db.session.execute(db.select(Site.uuid, Site.id)).all())
+        for k_index, kec in enumerate(kecamatan):
+            for n in range(3):
+                owner = opds[(k_index + n) % len(opds)]
+                code = f"K{kec.code[-2:]}{n}"
+                program = Program(code=f"P{code}", name=f"Program {code}", opd_id=owner.id, fiscal_year=now.year)
+                kegiatan = Kegiatan(code=code, name=f"Kegiatan {code}", program=program, opd_id=owner.id,
+                                    fiscal_year=now.year, pagu=rng.randrange(100, 900) * 1_000_000,
+                                    target_indicator="Panjang saluran", target_unit="m", target_value=100,
+                                    start_date=now.date().replace(month=1, day=1),
+                                    end_date=now.date().replace(month=12, day=31))
+                chosen = rng.sample(by_kecamatan[kec.code], min(10, len(by_kecamatan[kec.code])))
+                kegiatan.sites.extend(db.session.get(Site, site_ids[uuid.UUID(s[0])]) for s in chosen)
+                db.session.add(kegiatan)
+                kegiatan_of[kec.code].append((code, chosen))
+        kecamatan_codes = [k.code for k in kecamatan]
+        db.session.commit()
+        db.engine.dispose()
+    return {"sites": by_kecamatan, "kegiatan": kegiatan_of, "kecamatan": kecamatan_codes, "dashboards": dash,
+            "monitor_kecamatan": {f"petugas{n}": kecamatan_codes[n % len(kecamatan_codes)] for n in range(monitors)}}
+
+
+def phone_photos(count: int, seed: int) -> list[bytes]:
+    """Photos as the field app stores them: 1600 px on the longest side, JPEG, a few hundred KB."""
+    from PIL import Image, ImageFilter
+
+    rng = random.Random(seed)
+    photos = []
+    for _ in range(count):
+        noise = Image.frombytes("RGB", (400, 300), rng.randbytes(400 * 300 * 3))
+        image = noise.filter(ImageFilter.GaussianBlur(2)).resize((1600, 1200))
+        out = io.BytesIO()
+        image.save(out, format="JPEG", quality=80)
+        photos.append(out.getvalue())
+    return photos
+
+
+def geber_check(site: tuple, rng: random.Random, photo: bytes | None) -> tuple[dict, bytes | None]:
+    site_uuid, lat, lon = site
+    attachments = []
+    if photo is not None:
+        attachments.append({"uuid": str(uuid.uuid4()), "field": "foto", "sha256": hashlib.sha256(photo).hexdigest(),
+                            "bytes": len(photo), "content_type": "image/jpeg"})
+    answers = {name: rng.random() < 0.7 for name in CHECKLIST}
+    answers["foto"] = [a["uuid"] for a in attachments]
+    now = datetime.now(timezone.utc)
+    item = {
+        "uuid": str(uuid.uuid4()), "form": "geber_cek", "form_version": 1,
+        "recorded_at": (now - timedelta(minutes=rng.randrange(600))).isoformat(),
+        "location": {"lat": lat + rng.uniform(-0.0004, 0.0004), "lon": lon + rng.uniform(-0.0004, 0.0004),
+                     "accuracy_m": rng.uniform(4, 30)},
+        "site": {"uuid": site_uuid}, "answers": answers, "attachments": attachments,
+    }
+    return item, photo
+
+
+def monev_visit(kegiatan: tuple, rng: random.Random) -> dict:
+    code, sites = kegiatan
+    site_uuid, lat, lon = rng.choice(sites)
+    now = datetime.now(timezone.utc)
+    return {
+        "uuid": str(uuid.uuid4()), "form": "monev_kunjungan", "form_version": 1,
+        "recorded_at": (now - timedelta(minutes=rng.randrange(600))).isoformat(),
+        "location": {"lat": lat, "lon": lon, "accuracy_m": rng.uniform(4, 30)},
+        "site": {"uuid": site_uuid},
+        "answers": {"kegiatan": code, "progres_fisik": round(rng.uniform(0, 100), 1),
+                    "realisasi_anggaran": rng.randrange(0, 500) * 1_000_000,
+                    "status": rng.choice(["on_track", "on_track", "at_risk", "late"]),
+                    "rekomendasi": "Percepat pengadaan material." if rng.random() < 0.3 else ""},
+        "attachments": [],
+    }
+
+
+class Phone(Client):
+    """A client that, like a browser, resends once when the server had closed an idle keep-alive connection."""
+
+    last_etag: str | None = None
+
+    def request(self, method, path, body=None, headers=None):
+        try:
+            return self._request(method, path, body, headers)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            self.conn.close()
+            return self._request(method, path, body, headers)
+
+    def _request(self, method, path, body, headers):
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        self.last_etag = response.getheader("ETag")
+        return response.status, data
+
+
+# --- simulated users ---------------------------------------------------------------------------
+
+class Recorder:
+    """Every request's kind, status and latency; thread-safe."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.samples: dict[str, list[float]] = defaultdict(list)
+        self.errors: list[str] = []
+        self.statuses: dict[str, int] = defaultdict(int)
+        self.rejected_items = 0
+        self.login_seconds: list[float] = []
+
+    def timed(self, kind: str, call, ok=(200,)):
+        started = time.perf_counter()
+        try:
+            status, body = call()
+        except Exception as exc:  # noqa: BLE001 — a failed request is an error of the run, counted
+            with self.lock:
+                self.errors.append(f"{kind}: {exc!r}")
+            return None, b""
+        elapsed = time.perf_counter() - started
+        with self.lock:
+            self.samples[kind].append(elapsed)
+            self.statuses[f"{kind} {status}"] += 1
+            if status not in ok:
+                self.errors.append(f"{kind}: HTTP {status} {body[:200]!r}")
+        return status, body
+
+
+class Dashboard(Phone):
+    """A browser: sends back the ETag it holds for a URL."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.etags: dict[str, str] = {}
+
+    def get_cached(self, path: str):
+        headers = {"Accept-Encoding": "gzip"}
+        if path in self.etags:
+            headers["If-None-Match"] = self.etags[path]
+        status, body = self.request("GET", path, None, headers)
+        if self.last_etag:
+            self.etags[path] = self.last_etag
+        return status, body
+
+
+def run_monitor(phone: "Phone", sites: list[tuple], kegiatan: list[tuple], photos: list[bytes],
+                rounds: int, rec: Recorder, stop: threading.Event, seed: int, check_share: float,
+                pause: tuple[float, float]) -> None:
+    rng = random.Random(seed)
+    # Phones open the app at different moments, not all in the same second.
+    stop.wait(rng.uniform(0, pause[1]))
+    rec.timed("bootstrap", lambda: phone.request("GET", "/api/v1/bootstrap"))
+    for _ in range(rounds):
+        if stop.is_set():
+            break
+        rec.timed("session", lambda: phone.request("GET", "/api/v1/session"))
+        # GEBER checks carry a photo each (the form requires one); monitoring visits none here.
+        batch = [geber_check(rng.choice(sites), rng, rng.choice(photos)) if rng.random() < check_share
+                 else (monev_visit(rng.choice(kegiatan), rng), None) for _ in range(rng.randint(10, 20))]
+        items = [item for item, _photo in batch]
+        status, body = rec.timed("sync batch", lambda: phone.post_json("/api/v1/submissions/batch", {"submissions": items}))
+        if status == 200:
+            results = json.loads(body)["results"]
+            with rec.lock:
+                rec.rejected_items += sum(r["status"] == "rejected" for r in results)
+        for item, photo in batch:
+            if photo is None or status != 200:
+                continue
+            att = item["attachments"][0]["uuid"]
+            rec.timed("photo upload", lambda: phone.request(
+                "PUT", f"/api/v1/attachments/{att}", photo, {"Content-Type": "image/jpeg", "X-CSRFToken": phone.csrf}))
+        rec.timed("my submissions", lambda: phone.request("GET", "/api/v1/submissions?mine=1"))
+        stop.wait(rng.uniform(*pause))
+    phone.conn.close()
+
+
+def run_dashboard(user: "Dashboard", world: dict, rec: Recorder, stop: threading.Event,
+                  seed: int, pause: tuple[float, float]) -> None:
+    rng = random.Random(seed)
+    today = datetime.now(timezone.utc).date()
+    all_sites = [s for sites in world["sites"].values() for s in sites]
+    while not stop.is_set():
+        params = {"layer": rng.choice(["geber", "geber", "monev"])}
+        if rng.random() < 0.5:
+            params["kecamatan"] = rng.choice(world["kecamatan"])
+        if rng.random() < 0.3:
+            params["band"] = rng.choice(["bersih", "cukup", "kotor", "belum"])
+        if rng.random() < 0.3:
+            params["kind"] = rng.choice(KINDS)
+        if rng.random() < 0.3:
+            params["from"] = (today - timedelta(days=rng.choice([7, 30, 90]))).isoformat()
+            params["to"] = today.isoformat()
+        query = urlencode(params)
+        rec.timed("map sites", lambda: user.get_cached(f"/api/v1/map/sites?{query}"), ok=(200, 304))
+        rec.timed("map summary", lambda: user.get_cached(f"/api/v1/map/kecamatan-summary?{query}"), ok=(200, 304))
+        site_uuid = rng.choice(all_sites)[0]
+        # A camat or an OPD clicking a site outside their scope gets a 404: that is the scope working.
+        rec.timed("site panel", lambda: user.request("GET", f"/api/v1/map/sites/{site_uuid}"), ok=(200, 404))
+        if rng.random() < 0.1:
+            rec.timed("map page", lambda: user.request("GET", f"/peta?{query}"))
+        stop.wait(rng.uniform(*pause))
+    user.conn.close()
+
+
+# --- measurements ------------------------------------------------------------------------------
+
+def worker_rss(master_pid: int) -> list[tuple[int, float, float]]:
+    """(pid, current RSS MB, peak RSS MB) of each gunicorn worker."""
+    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()
+    out = []
+    for pid in children:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        rss = re.search(r"VmRSS:\s+(\d+) kB", status)
+        hwm = re.search(r"VmHWM:\s+(\d+) kB", status)
+        if rss and hwm:
+            out.append((int(pid), int(rss.group(1)) / 1024, int(hwm.group(1)) / 1024))
+    return out
+
+
+def reset_peaks(master_pid: int) -> bool:
+    """Start the workers' peak-memory counters (VmHWM) afresh; False where the kernel refuses."""
+    done = True
+    for pid, _rss, _hwm in worker_rss(master_pid):
+        try:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+        except OSError:
+            done = False
+    return done
+
+
+def log_in_everyone(port: int, world: dict, monitors: int, rec: Recorder) -> tuple[dict, dict]:
+    """Every user logs in before the load, as phones that logged in days ago (a login costs a
+    memory-hard password hash: 32 MB for scrypt, on purpose)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def login(name: str, cls):
+        started = time.perf_counter()
+        client = cls(port, name)
+        with rec.lock:
+            rec.login_seconds.append(time.perf_counter() - started)
+        return name, client
+
+    with ThreadPoolExecutor(8) as pool:
+        phones = dict(pool.map(lambda n: login(f"petugas{n}", Phone), range(monitors)))
+        dashboards = dict(pool.map(lambda item: login(item[0], Dashboard), world["dashboards"]))
+    return phones, dashboards
+
+
+def sample_rss(master_pid: int, stop: threading.Event, peaks: dict) -> None:
+    while not stop.wait(0.5):
+        for pid, _rss, hwm in worker_rss(master_pid):
+            peaks[pid] = max(peaks.get(pid, 0.0), hwm)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def machine() -> str:
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    model = ""
+    try:
+        model = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text()).group(1).strip()
+    except (OSError, AttributeError):
+        pass
+    return f"{os.cpu_count()} cores ({model or platform.machine()}), {mem_kb / 1024 / 1024:.1f} GB RAM, {platform.system()} {platform.release()}"
+
+
+def wait_for_queue(redis_url: str, timeout: float) -> float:
+    """Seconds until the rq queue is empty and no job is running."""
+    from redis import Redis
+    from rq import Queue
+
+    started = time.perf_counter()
+    connection = Redis.from_url(redis_url)
+    queue = Queue("default", connection=connection)
+    while time.perf_counter() - started < timeout:
+        if queue.count == 0 and queue.started_job_registry.count == 0:
+            return time.perf_counter() - started
+        time.sleep(0.25)
+    return float("nan")
+
+
+def verify(url: str, workdir: str) -> dict:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        counts = dict(conn.execute(text("SELECT state, count(*) FROM attachment GROUP BY state")).all())
+        submissions = conn.execute(text("SELECT count(*) FROM submission")).scalar()
+        duplicates = conn.execute(text("SELECT count(*) FROM (SELECT uuid FROM submission GROUP BY uuid HAVING count(*) > 1) d")).scalar()
+    engine.dispose()
+    return {"submissions": submissions, "duplicated": duplicates, "attachments": counts}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--monitors", type=int, default=50)
+    parser.add_argument("--dashboards", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=4, help="syncs per monitor")
+    parser.add_argument("--sites", type=int, default=5_000)
+    parser.add_argument("--check-share", type=float, default=0.33,
+                        help="share of GEBER checks (one photo each) among the items; the rest are monitoring visits")
+    parser.add_argument("--monitor-pause", type=float, nargs=2, default=(1.0, 4.0), metavar=("MIN", "MAX"),
+                        help="seconds a phone waits between syncs")
+    parser.add_argument("--dashboard-pause", type=float, nargs=2, default=(0.5, 2.0), metavar=("MIN", "MAX"),
+                        help="seconds a dashboard user looks before panning again")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--time-limit", type=float, default=240.0)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+
+    db_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
+    redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS)
+    from redis import Redis
+
+    Redis.from_url(redis_url).flushdb()
+    url, workdir = fresh_database(db_url)
+    print(f"preparing: {args.sites} sites, {args.monitors} monitors, {args.dashboards} dashboard users …", flush=True)
+    world = prepare(url, workdir, args.monitors, args.dashboards, args.sites, args.seed)
+    photos = phone_photos(6, args.seed)
+    env = app_env(url, workdir, REDIS_URL=redis_url)
+    worker_log = open(Path(workdir) / "worker.log", "wb")
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "webapp", "worker"], env=env, cwd=ROOT,
+                              stdout=worker_log, stderr=subprocess.STDOUT, start_new_session=True)
+    rec, stop, rss_stop, peaks = Recorder(), threading.Event(), threading.Event(), {}
+    try:
+        with gunicorn(env, workers=args.workers, threads=args.threads) as (port, proc):
+            phones, browsers = log_in_everyone(port, world, args.monitors, rec)
+            login_peaks = {pid: hwm for pid, _rss, hwm in worker_rss(proc.pid)}
+            peaks_reset = reset_peaks(proc.pid)
+            sampler = threading.Thread(target=sample_rss, args=(proc.pid, rss_stop, peaks), daemon=True)
+            sampler.start()
+            threads = []
+            for n, (name, phone) in enumerate(phones.items()):
+                kecamatan = world["monitor_kecamatan"][name]
+                threads.append(threading.Thread(target=run_monitor, daemon=True, args=(
+                    phone, world["sites"][kecamatan], world["kegiatan"][kecamatan], photos, args.rounds, rec,
+                    stop, args.seed + n, args.check_share, args.monitor_pause)))
+            dashboards = [threading.Thread(target=run_dashboard, daemon=True, args=(
+                browser, world, rec, stop, args.seed + 1000 + n, args.dashboard_pause))
+                for n, browser in enumerate(browsers.values())]
+            load_before = os.getloadavg()
+            started = time.perf_counter()
+            for thread in dashboards + threads:
+                thread.start()
+            deadline = started + args.time_limit
+            for thread in threads:
+                thread.join(timeout=max(0.1, deadline - time.perf_counter()))
+            timed_out = any(t.is_alive() for t in threads)
+            stop.set()
+            for thread in dashboards + threads:
+                thread.join(timeout=30)
+            elapsed = time.perf_counter() - started
+            load_after = os.getloadavg()
+            drain = wait_for_queue(redis_url, 180)
+            rss_stop.set()
+            sampler.join(timeout=5)
+            for pid, _rss, hwm in worker_rss(proc.pid):
+                peaks[pid] = max(peaks.get(pid, 0.0), hwm)
+            current = {pid: rss for pid, rss, _hwm in worker_rss(proc.pid)}
+    finally:
+        os.killpg(worker.pid, 15)
+        worker.wait(timeout=30)
+        worker_log.close()
+    result = verify(url, workdir)
+    report(args, rec, elapsed, peaks, current, drain, result, timed_out,
+           {"login_peaks": login_peaks, "reset": peaks_reset, "load": (load_before, load_after)})
+
+
+def report(args, rec: Recorder, elapsed: float, peaks: dict, current: dict, drain: float, result: dict,
+           timed_out: bool, extra: dict) -> None:
+    everything = [v for values in rec.samples.values() for v in values]
+    total = len(everything)
+    print(f"\nLoad benchmark — {args.monitors} monitors × {args.rounds} syncs, {args.dashboards} dashboard users, "
+          f"{args.sites} sites; gunicorn {args.workers} workers × {args.threads} threads, PostgreSQL, Redis + 1 rq worker")
+    print(f"machine: {machine()}; load average before/after the run "
+          f"{extra['load'][0][0]:.1f}/{extra['load'][1][0]:.1f} (other work on the machine competes for its cores)")
+    print(f"logins before the load: {len(rec.login_seconds)}, p50 {percentile(rec.login_seconds, .5) * 1000:.0f} ms; "
+          f"peak RSS per worker while logging in, MB: "
+          + ", ".join(f"{v:.0f}" for v in sorted(extra["login_peaks"].values())))
+    print(f"duration {elapsed:.1f} s{' (time limit reached)' if timed_out else ''}; {total} requests, "
+          f"{total / elapsed:.1f} requests/s")
+    print(f"\n{'kind':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for kind in sorted(rec.samples):
+        values = rec.samples[kind]
+        print(f"{kind:<16}{len(values):>7}{percentile(values, .5) * 1000:>9.0f}{percentile(values, .95) * 1000:>9.0f}"
+              f"{percentile(values, .99) * 1000:>9.0f}{max(values) * 1000:>9.0f}")
+    p95 = percentile(everything, .95) * 1000
+    print(f"{'all':<16}{total:>7}{percentile(everything, .5) * 1000:>9.0f}{p95:>9.0f}"
+          f"{percentile(everything, .99) * 1000:>9.0f}{max(everything) * 1000:>9.0f}")
+    print(f"\nstatuses: {dict(sorted(rec.statuses.items()))}")
+    print(f"errors: {len(rec.errors)}; rejected items: {rec.rejected_items}")
+    for line in rec.errors[:10]:
+        print(f"  {line}")
+    peak = max(peaks.values()) if peaks else float("nan")
+    label = ("peak RSS per gunicorn worker during the load, MB: " if extra["reset"] else
+             "peak RSS per gunicorn worker (logins included: the kernel refused to reset the peak), MB: ")
+    print(label + ", ".join(f"{v:.0f}" for v in sorted(peaks.values()))
+          + f" (at the end: {', '.join(f'{v:.0f}' for v in sorted(current.values()))})")
+    print(f"job queue drained {drain:.1f} s after the load ended; stored: {result['submissions']} submissions, "
+          f"{result['duplicated']} duplicated, attachments {result['attachments']}")
+    ok = not rec.errors and not rec.rejected_items and p95 <= TARGET_P95_MS and peak <= TARGET_RSS_MB
+    print(f"targets: 0 errors, p95 ≤ {TARGET_P95_MS:.0f} ms, ≤ {TARGET_RSS_MB:.0f} MB per worker → "
+          f"{'meets' if ok else 'MISSES'}")
+    if rec.errors or rec.rejected_items:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

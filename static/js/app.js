@@ -1,0 +1,492 @@
+/**
+ * The field app's entry: routing between the screens, the service worker and its updates,
+ * persistent storage, and when sync runs (on open, on `online`, on the "Sinkronkan" button,
+ * on a Background Sync event, and after a backoff delay).
+ * @module app
+ */
+import * as store from './store.js';
+import * as outbox from './outbox.js';
+import * as sync from './sync.js';
+import { ping } from './connectivity.js';
+import { h, replace } from './dom.js';
+import { formatWib, label, t } from './i18n.js';
+import { draftFromItem, openDraft } from './draft-view.js';
+import { renderMine, renderOutbox, renderSyncBar } from './outbox-ui.js';
+import { exportOutbox } from './rescue.js';
+
+const LOGIN_URL = '/masuk?next=/lapangan';
+const SYNC_TAG = 'pantau-sync';
+const MB = 1024 * 1024;
+const LOW_STORAGE_BYTES = 50 * MB;
+const LOW_STORAGE_SHARE = 0.1;
+
+const el = {
+  view: document.getElementById('view'),
+  bar: document.getElementById('sync-bar'),
+  banners: document.getElementById('banners'),
+  notices: document.getElementById('notices'),
+  who: document.getElementById('who'),
+  tabCount: document.getElementById('tab-count'),
+};
+
+const state = {
+  ref: null,
+  reachable: null,
+  running: false,
+  authNeeded: false,
+  failure: null,
+  lastSuccessAt: null,
+  counts: { total: 0, pending: 0, uploading: 0, rejected: 0, failed: 0, otherUser: 0, oldestAt: null, stale: false },
+  registration: null,
+  waitingWorker: null,
+  updateRequested: false,
+  dbBlocked: false,
+  storage: { persisted: null, lowFree: null },
+  view: null,
+  route: null,
+  flash: null,
+  retryTimer: null,
+  mine: { loading: false, error: null },
+};
+
+/* ---- reference data ---- */
+
+const REF_KEYS = ['user', 'region', 'forms', 'kecamatan', 'desa', 'sites', 'kegiatan', 'opd', 'site_kinds'];
+
+async function loadRef() {
+  const values = await Promise.all(REF_KEYS.map((key) => store.getRef(key)));
+  const raw = Object.fromEntries(REF_KEYS.map((key, i) => [key, values[i]]));
+  const kinds = new Map((raw.site_kinds || []).map((k) => [k.value, k.label]));
+  const desaByCode = new Map((raw.desa || []).map((d) => [d.code, d]));
+  const normalise = (site, local) => ({
+    ...site, local, kind_label: kinds.get(site.kind) || site.kind,
+    desa_name: site.desa_name || (desaByCode.get(site.desa_code) || {}).name || '',
+  });
+  const serverSites = (raw.sites || []).map((site) => normalise(site, false));
+  const known = new Set(serverSites.map((site) => site.uuid));
+  const locals = [];
+  for (const site of await store.listLocalSites()) {
+    // Once the server lists a site made on this phone, the server's copy is the one to use.
+    if (known.has(site.uuid)) await store.deleteLocalSite(site.uuid);
+    else if (!raw.user || site.userId === raw.user.id) locals.push(normalise(site, true));
+  }
+  state.ref = {
+    user: raw.user || null, region: raw.region || null, forms: raw.forms || [], kecamatan: raw.kecamatan || [],
+    desa: raw.desa || [], sites: [...serverSites, ...locals], kegiatan: raw.kegiatan || [], opd: raw.opd || [],
+    siteKinds: raw.site_kinds || [], normaliseLocalSite: (site) => normalise(site, true),
+  };
+  el.who.textContent = state.ref.user ? state.ref.user.full_name : '';
+}
+
+function userId() {
+  return state.ref && state.ref.user ? state.ref.user.id : null;
+}
+
+/* ---- sync bar and banners ---- */
+
+async function refreshBar() {
+  state.counts = await outbox.summary(userId());
+  state.lastSuccessAt = await outbox.lastSuccessAt();
+  renderSyncBar(el.bar, state, { onSync: () => syncNow({ manual: true }), loginUrl: LOGIN_URL });
+  const waiting = state.counts.total;
+  el.tabCount.textContent = String(waiting);
+  el.tabCount.hidden = waiting === 0;
+}
+
+function renderBanners() {
+  const banners = [];
+  if (state.waitingWorker) {
+    banners.push(h('div', { class: 'banner banner-update', role: 'status' },
+      h('span', { text: t('Aplikasi sudah diperbarui. Draf dan antrean tetap aman.') }),
+      h('button', { type: 'button', class: 'button primary', id: 'update-app', text: t('Versi baru tersedia — muat ulang'),
+        onclick: applyUpdate })));
+  }
+  if (state.dbBlocked) {
+    banners.push(h('div', { class: 'banner banner-warn', role: 'alert' },
+      t('Aplikasi diperbarui di tab lain. Muat ulang halaman ini.'),
+      h('button', { type: 'button', class: 'button', text: t('Muat ulang'), onclick: () => location.reload() })));
+  }
+  replace(el.banners, banners);
+  // Less urgent: shown at the top of the page, not pinned over the form.
+  replace(el.notices, state.storage.lowFree === null ? null : h('div', { class: 'banner banner-warn', role: 'alert',
+    text: t('Ruang penyimpanan hampir penuh: sisa {mb} MB. Kirim antrean, lalu kosongkan memori ponsel.', { mb: Math.floor(state.storage.lowFree / MB) }) }));
+}
+
+/* ---- sync ---- */
+
+function scheduleRetry(at) {
+  clearTimeout(state.retryTimer);
+  state.retryTimer = setTimeout(() => syncNow(), Math.max(1000, at - Date.now()));
+}
+
+async function registerBackgroundSync() {
+  const registration = state.registration;
+  if (!registration || !('sync' in registration)) return;
+  try {
+    await registration.sync.register(SYNC_TAG);
+  } catch (error) {
+    // Background Sync refused (permission or policy): the app still syncs when open.
+  }
+}
+
+/**
+ * Run a sync now. Automatic runs respect the backoff; manual ones (button, `online`, a
+ * Background Sync event) do not.
+ * @param {{manual?: boolean}} [options]
+ */
+async function syncNow({ manual = false } = {}) {
+  if (state.running) return { status: 'busy' };
+  // Claimed before the first await, so two triggers at once (a tap and an `online` event)
+  // never start two runs; the bar shows it at once.
+  state.running = true;
+  el.bar.dataset.tone = 'busy';
+  let report = { status: 'waiting' };
+  try {
+    const backoff = await outbox.backoff();
+    if (!manual && backoff && backoff.nextAt > Date.now()) {
+      scheduleRetry(backoff.nextAt);
+      return report;
+    }
+    clearTimeout(state.retryTimer);
+    await refreshBar();
+    state.reachable = await ping();
+    if (!state.reachable) {
+      report = { status: 'offline', reason: 'unreachable', backoff: await outbox.recordFailure('unreachable') };
+    } else {
+      report = await sync.runSync();
+    }
+    if (report.status === 'ok') {
+      state.authNeeded = false;
+      state.failure = null;
+      await afterSuccess();
+    } else if (report.status === 'auth') {
+      state.authNeeded = true;
+    } else if (report.backoff) {
+      state.failure = { reason: report.reason, detail: report.detail || null, nextAt: report.backoff.nextAt };
+      scheduleRetry(report.backoff.nextAt);
+      registerBackgroundSync();
+    }
+  } finally {
+    state.running = false;
+    await refreshBar();
+    if (state.route && ['outbox', 'mine', 'home'].includes(state.route.name)) await render();
+  }
+  return report;
+}
+
+async function afterSuccess() {
+  try {
+    const { changed } = await sync.refreshBootstrap();
+    if (changed) await loadRef();
+  } catch (error) {
+    if (error instanceof sync.AuthRequired) state.authNeeded = true;
+  }
+  try {
+    await sync.fetchMine();
+    state.mine.error = null;
+  } catch (error) {
+    // Kiriman saya stays as last fetched; the next sync tries again.
+  }
+  if (state.registration) state.registration.update().catch(() => undefined);
+}
+
+/* ---- service worker and updates ---- */
+
+async function registerWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // Only the update the monitor asked for reloads the page (the first install also fires this).
+    if (state.updateRequested) location.reload();
+  });
+  navigator.serviceWorker.addEventListener('message', (event) => {
+    if (!event.data || event.data.type !== 'SYNC') return;
+    const port = event.ports[0];
+    syncNow({ manual: true }).then((report) => {
+      if (port) port.postMessage({ ok: report.status === 'ok' || report.status === 'busy', status: report.status });
+    });
+  });
+  try {
+    const registration = await navigator.serviceWorker.register('/service-worker.js', { scope: '/', updateViaCache: 'none' });
+    state.registration = registration;
+    const offer = (worker) => {
+      if (!navigator.serviceWorker.controller) return;
+      state.waitingWorker = worker;
+      renderBanners();
+    };
+    if (registration.waiting) offer(registration.waiting);
+    registration.addEventListener('updatefound', () => {
+      const worker = registration.installing;
+      if (!worker) return;
+      worker.addEventListener('statechange', () => {
+        if (worker.state === 'installed') offer(worker);
+      });
+    });
+  } catch (error) {
+    console.error('service worker registration failed', error);
+  }
+}
+
+async function applyUpdate() {
+  if (state.view && state.view.flush) await state.view.flush();
+  state.updateRequested = true;
+  if (state.waitingWorker) state.waitingWorker.postMessage({ type: 'SKIP_WAITING' });
+}
+
+/* ---- storage ---- */
+
+async function checkStorage() {
+  if (!navigator.storage) return;
+  try {
+    if (navigator.storage.persisted) {
+      let persisted = await navigator.storage.persisted();
+      if (!persisted && navigator.storage.persist) persisted = await navigator.storage.persist();
+      state.storage.persisted = persisted;
+    }
+    if (navigator.storage.estimate) {
+      const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+      const free = quota - usage;
+      state.storage.lowFree = quota && (free < LOW_STORAGE_BYTES || free / quota < LOW_STORAGE_SHARE) ? free : null;
+    }
+  } catch (error) {
+    console.error('storage check failed', error);
+  }
+  renderBanners();
+}
+
+/* ---- screens ---- */
+
+function formTitle(code) {
+  const form = state.ref && state.ref.forms.find((f) => f.form === code);
+  return form ? label(form.definition.title) : code;
+}
+
+function fieldLabel(definition, path) {
+  const parts = path.split('.');
+  if (parts[0] === 'answers' && definition) {
+    const names = [];
+    let fields = definition.fields;
+    for (const part of parts.slice(1)) {
+      if (/^\d+$/.test(part)) {
+        names.push(t('baris {n}', { n: Number(part) + 1 }));
+        continue;
+      }
+      const spec = (fields || []).find((f) => f.name === part);
+      if (!spec) {
+        names.push(part);
+        break;
+      }
+      names.push(label(spec.label));
+      fields = spec.fields;
+    }
+    return names.join(' › ');
+  }
+  if (parts[0] === 'site') return t('Lokasi');
+  if (parts[0] === 'location') return t('Titik GPS');
+  if (parts[0] === 'attachments') return t('Foto');
+  return path;
+}
+
+const FLASH_MS = 8000;
+
+function flash(text) {
+  state.flash = { text, until: Date.now() + FLASH_MS };
+}
+
+function flashBox() {
+  if (!state.flash || state.flash.until < Date.now()) return null;
+  return h('p', { class: 'flash', role: 'status', text: state.flash.text });
+}
+
+async function newDraft(form) {
+  const user = state.ref.user;
+  const draft = {
+    uuid: store.newUuid(), userId: user.id, username: user.username, form: form.form, formVersion: form.version,
+    definition: form.definition, answers: {}, site: null, location: null, createdAt: Date.now(), updatedAt: Date.now(),
+  };
+  await store.putDraft(draft);
+  location.hash = `#/draf/${draft.uuid}`;
+}
+
+async function homeView(root) {
+  const user = state.ref.user;
+  if (!user) {
+    replace(root, h('h1', { text: t('Selamat datang di Pantau Lapangan') }),
+      h('p', { text: t('Formulir dan data wilayah belum ada di ponsel ini. Sambungkan ke internet dan masuk sekali; sesudah itu aplikasi bisa dipakai tanpa sinyal.') }),
+      h('a', { class: 'button primary block', href: LOGIN_URL, text: t('Masuk') }));
+    return;
+  }
+  const drafts = (await store.listDrafts()).filter((d) => d.userId === user.id).sort((a, b) => b.updatedAt - a.updatedAt);
+  const siteName = (uuid) => (state.ref.sites.find((s) => s.uuid === uuid) || {}).name;
+  const persistNote = state.storage.persisted === false
+    ? h('p', { class: 'note small' }, t('Browser belum mengizinkan penyimpanan permanen, jadi data di ponsel bisa terhapus bila memori penuh. Kirim antrean sesering mungkin; memasang aplikasi ke layar utama membantu.'))
+    : null;
+  replace(root,
+    flashBox(),
+    h('h1', { text: t('Halo, {name}', { name: user.full_name }) }),
+    h('h2', { text: t('Isian baru') }),
+    h('div', { class: 'form-tiles' }, state.ref.forms.map((form) => h('button', {
+      type: 'button', class: 'form-tile', dataset: { form: form.form }, onclick: () => newDraft(form),
+    }, h('strong', { text: label(form.definition.title) }),
+    h('span', { text: t('versi {n}', { n: form.version }) })))),
+    drafts.length ? h('h2', { text: t('Draf tersimpan') }) : null,
+    drafts.map((draft) => h('a', { class: 'card draft-card', href: `#/draf/${draft.uuid}`, dataset: { uuid: draft.uuid } },
+      h('strong', { text: label(draft.definition.title) }),
+      h('span', { text: siteName(draft.site) || t('Lokasi belum dipilih') }),
+      h('span', { class: 'muted small', text: t('Diubah {time}', { time: formatWib(draft.updatedAt) }) }),
+      draft.rejection ? h('span', { class: 'badge badge-kotor', text: t('Perlu diperbaiki') }) : null)),
+    persistNote);
+}
+
+async function draftView(root, uuid) {
+  const view = await openDraft(root, {
+    uuid, ref: state.ref, user: state.ref.user,
+    onQueued: async () => {
+      flash(t('Tersimpan di antrean. Dikirim otomatis saat ada sinyal.'));
+      await refreshBar();
+      registerBackgroundSync();
+      location.hash = '#/';
+      syncNow({ manual: true });
+    },
+    onDiscarded: () => {
+      flash(t('Draf dihapus.'));
+      location.hash = '#/';
+    },
+  });
+  return view;
+}
+
+async function fixItem(uuid) {
+  const draft = await outbox.reopen(uuid, draftFromItem);
+  if (!draft) return;
+  if (draft.site && draft.siteNew && !state.ref.sites.some((s) => s.uuid === draft.site)) {
+    // The new site travelled inside the rejected item; put it back in the picker for editing.
+    await store.putLocalSite(draft.siteNew);
+    await loadRef();
+  }
+  location.hash = `#/draf/${uuid}`;
+}
+
+async function outboxView(root) {
+  const items = await outbox.list();
+  renderOutbox(root, items, {
+    userId: userId(),
+    describeError: (item, path) => fieldLabel(item.definition, path),
+    onFix: fixItem,
+    onRetry: async (uuid) => { await outbox.retry(uuid); syncNow({ manual: true }); },
+    onDiscard: async (uuid) => {
+      if (await outbox.discard(uuid)) flash(t('Dibuang dari antrean.'));
+      await refreshBar();
+      await render();
+    },
+    onExport: async () => {
+      const result = await exportOutbox(state.ref.user);
+      flash(t('Berkas {file} disimpan ({n} kiriman).', { file: result.filename, n: result.items }));
+      await render();
+    },
+  });
+  const box = flashBox();
+  if (box) root.prepend(box);
+}
+
+async function mineView(root) {
+  const cached = await store.getMeta('mine');
+  const mine = cached && cached.userId === userId() ? cached : null;
+  const draw = (data) => renderMine(root, data, {
+    formTitle, loading: state.mine.loading, error: state.mine.error,
+    onRefresh: refreshMine,
+  });
+  draw(mine);
+}
+
+async function refreshMine() {
+  state.mine.loading = true;
+  await render();
+  try {
+    await sync.fetchMine();
+    state.mine.error = null;
+  } catch (error) {
+    state.mine.error = error instanceof sync.AuthRequired
+      ? t('Sesi berakhir; masuk lagi untuk melihat kiriman.')
+      : t('Tidak bisa mengambil dari server sekarang; yang tampil adalah daftar terakhir.');
+  } finally {
+    state.mine.loading = false;
+    await render();
+  }
+}
+
+/* ---- routing ---- */
+
+function parseRoute() {
+  const hash = location.hash || '#/';
+  let match = /^#\/draf\/([0-9a-fA-F-]{36})$/.exec(hash);
+  if (match) return { name: 'draft', uuid: match[1] };
+  if (hash === '#/antrean') return { name: 'outbox' };
+  if (hash === '#/kiriman') return { name: 'mine' };
+  match = null;
+  return { name: 'home' };
+}
+
+let rendering = Promise.resolve();
+
+/** Draw the screen the URL names (one at a time; a pending draft save is flushed first). */
+function render() {
+  rendering = rendering.then(async () => {
+    if (state.view && state.view.dispose) await state.view.dispose();
+    state.view = null;
+    state.route = parseRoute();
+    document.body.dataset.route = state.route.name;
+    document.querySelectorAll('.tabbar a').forEach((a) => {
+      const on = a.dataset.tab === state.route.name;
+      if (on) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    });
+    const root = el.view;
+    window.scrollTo(0, 0);
+    if (state.route.name !== 'home' && !state.ref.user) {
+      await homeView(root);
+      return;
+    }
+    if (state.route.name === 'draft') state.view = await draftView(root, state.route.uuid);
+    else if (state.route.name === 'outbox') await outboxView(root);
+    else if (state.route.name === 'mine') await mineView(root);
+    else await homeView(root);
+  }).catch((error) => {
+    console.error(error);
+    replace(el.view, h('p', { class: 'error', text: t('Galat di aplikasi: {reason}', { reason: String(error) }) }));
+  });
+  return rendering;
+}
+
+async function main() {
+  store.onBlocking(() => { state.dbBlocked = true; renderBanners(); });
+  registerWorker();
+  state.authNeeded = Boolean(await store.getMeta('authNeeded'));
+  state.failure = null;
+  await loadRef();
+  await refreshBar();
+  window.addEventListener('hashchange', () => {
+    if (parseRoute().name !== 'draft' || !state.route || state.route.name !== 'draft'
+        || parseRoute().uuid !== state.route.uuid) render();
+  });
+  window.addEventListener('online', () => syncNow({ manual: true }));
+  window.addEventListener('offline', () => { state.reachable = false; refreshBar(); });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') syncNow();
+  });
+  await render();
+  checkStorage();
+  if (!state.ref.user) {
+    // First visit: fetch the reference data before anything else.
+    try {
+      await sync.refreshBootstrap();
+      await loadRef();
+      await render();
+    } catch (error) {
+      if (error instanceof sync.AuthRequired) state.authNeeded = true;
+    }
+  }
+  await syncNow({ manual: true });
+  document.body.dataset.ready = 'true';
+}
+
+main();

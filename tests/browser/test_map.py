@@ -1,0 +1,265 @@
+"""The map in headless Chromium, with the CDN and the tile server unreachable (as without internet).
+
+Leaflet and markercluster must come from the app's own copies, the markers must cluster, a
+filter must change what is shown, and a site named `<img src=x onerror=alert(1)>` must show
+those characters in the popup, the side panel and the list with no dialog ever opening.
+Screenshots at 360×740 and 1280×800 go to PANTAU_ARTIFACTS.
+"""
+import random
+import re
+
+import pytest
+
+from tests import factories
+from tests.browser.conftest import ARTIFACTS, wait_until
+from tests.maps.conftest import MapBuilder, days_ago
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"360": {"width": 360, "height": 740}, "1280": {"width": 1280, "height": 800}}
+XSS = "<img src=x onerror=alert(1)>"
+CENTRES = {factories.KOTA_MANNA: (-4.455, 102.905), factories.PINO: (-4.380, 103.030)}
+
+
+@pytest.fixture
+def sites(app, make_user, make_kegiatan):
+    """Thirty sites around Kota Manna and ten around Pino, in every band, one with a hostile name."""
+    build = MapBuilder(app)
+    rng = random.Random(5)
+    made = {factories.KOTA_MANNA: [], factories.PINO: []}
+    scores = [95, 88, 82, 76, 71, 64, 58, 47, 33, None]
+    for code, count in ((factories.KOTA_MANNA, 30), (factories.PINO, 10)):
+        lat, lon = CENTRES[code]
+        for n in range(count):
+            score = scores[n % len(scores)]
+            status = {} if score is None else {"geber_score": score, "geber_at": days_ago(n % 20 + 1),
+                                               "flagged": n % 7 == 3}
+            made[code].append(build.site(
+                code, desa_index=n % 3, name=f"SD Negeri {n + 1} {'Manna' if code == factories.KOTA_MANNA else 'Pino'}",
+                lat=lat + rng.uniform(-0.02, 0.02), lon=lon + rng.uniform(-0.02, 0.02), **status))
+    hostile = build.site(factories.KOTA_MANNA, name=XSS, lat=-4.46, lon=102.91, geber_score=41, geber_at=days_ago(2))
+    monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
+    check = build.submission(monitor, hostile, score=41, recorded_at=days_ago(2), photo=True)
+    build.set_status(hostile.id, geber_submission_id=check.id)
+
+    class Ref:
+        id = made[factories.KOTA_MANNA][0].id
+
+    make_kegiatan("PUPR", sites=[Ref], name="Normalisasi Saluran Drainase Kota Manna")
+    build.set_status(Ref.id, monev_status="at_risk", monev_at=days_ago(3))
+    return {"made": made, "hostile": hostile}
+
+
+def _open(browser, live_server, size: str, block_local_leaflet: bool = False):
+    context = browser.new_context(base_url=live_server.url, viewport=SIZES[size], locale="id-ID",
+                                  timezone_id="Asia/Jakarta", service_workers="block")
+    context.set_default_timeout(20_000)
+    # No internet: the CDN and the tile server do not answer.
+    context.route(re.compile(r"^https://unpkg\.com/.*"), lambda route: route.abort("internetdisconnected"))
+    context.route(re.compile(r"^https://[a-z.]*tile\.openstreetmap\.org/.*"), lambda route: route.abort("internetdisconnected"))
+    if block_local_leaflet:
+        context.route(re.compile(r".*/static/vendor/leaflet.*"), lambda route: route.abort())
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda error: page.problems.append(f"error: {error}"))
+    page.on("console", lambda msg: page.problems.append(f"csp: {msg.text}")
+            if msg.type == "error" and "Content Security Policy" in msg.text else None)
+    page.on("dialog", lambda dialog: (page.problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    return context, page
+
+
+def _login(page, username: str):
+    page.goto("/masuk")
+    page.fill("#username", username)
+    page.fill("#password", factories.PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/beranda$"))
+
+
+def _ready(page):
+    wait_until(page, "() => document.querySelector('#map-app').dataset.state === 'ready'")
+
+
+def _map_ready(page):
+    wait_until(page, "() => document.querySelector('#map-app').dataset.map === 'ready'")
+    # Markercluster adds its layers in chunks; wait until all are in and something is drawn.
+    wait_until(page, "() => document.querySelector('#map-app').dataset.markers === 'ready'")
+    wait_until(page, "() => document.querySelectorAll('.leaflet-marker-icon').length > 0")
+
+
+def _shoot(page, name: str):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(400)  # let Leaflet's zoom and fade animations finish
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _list_names(page) -> list[str]:
+    return page.eval_on_selector_all("#site-list-body .site-name", "els => els.map(e => e.textContent)")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_map_clusters_markers_from_the_local_leaflet_and_a_filter_changes_them(
+        browser, live_server, sites, make_user, size):
+    bappeda = make_user("bappeda")
+    context, page = _open(browser, live_server, size)
+    try:
+        _login(page, bappeda.username)
+        page.goto("/peta")
+        _ready(page)
+        _map_ready(page)
+        sources = page.evaluate("() => ({...document.documentElement.dataset})")
+        assert sources["leafletSource"] == "local"
+        assert sources["markerclusterSource"] == "local"
+        assert page.locator(".cluster").count() >= 1, "markers are clustered"
+        assert len(_list_names(page)) == 41
+        _shoot(page, f"peta-{size}")
+
+        page.locator("#map-filters-box > summary").click() if size == "360" else None
+        page.select_option("#f-kecamatan", factories.PINO)
+        wait_until(page, "() => document.querySelectorAll('#site-list-body li').length === 10")
+        _ready(page)
+        assert "kecamatan=17.01.03" in page.url
+        assert all(name.endswith("Pino") for name in _list_names(page))
+        # What the map draws adds up to the ten sites of Pino (clusters count their members).
+        wait_until(page, """() => document.querySelector('#map-app').dataset.markers === 'ready' &&
+            [...document.querySelectorAll('.leaflet-marker-icon')].reduce((n, el) =>
+            n + (el.classList.contains('cluster') ? Number(el.querySelector('.cluster-count').textContent) : 1), 0) === 10""")
+
+        page.select_option("#f-band", "kotor")
+        wait_until(page, "() => document.querySelectorAll('#site-list-body li').length === 3")
+        assert "band=kotor" in page.url
+        # The filtered view is shareable: opening its URL shows the same.
+        page.goto(page.url)
+        _ready(page)
+        assert len(_list_names(page)) == 3
+        assert page.locator("#f-band").input_value() == "kotor"
+
+        # The monev layer shows activity sites by their status.
+        page.locator("#map-filters-box > summary").click() if size == "360" else None
+        page.select_option("#f-kecamatan", "")
+        page.check("input[name=layer][value=monev]")
+        wait_until(page, "() => document.querySelectorAll('#site-list-body li').length === 1")
+        assert "layer=monev" in page.url and "band=" not in page.url
+        assert page.locator("#site-list-body .badge").text_content().endswith("Berisiko")
+        assert page.locator(".legend-list[data-layer=monev]").is_visible()
+        assert not page.locator(".legend-list[data-layer=geber]").is_visible()
+        _shoot(page, f"peta-monev-{size}")
+        assert page.problems == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_typed_site_name_shows_as_text_in_the_popup_panel_and_list(browser, live_server, sites, make_user, size):
+    bappeda = make_user("bappeda")
+    context, page = _open(browser, live_server, size)
+    try:
+        _login(page, bappeda.username)
+        page.goto("/peta?band=kotor")
+        _ready(page)
+        _map_ready(page)
+        row = page.locator("#site-list-body li", has=page.locator(f"button:text-is('{XSS}')"))
+        assert row.count() == 1
+        row.locator("button").click()
+        popup = page.locator(".leaflet-popup .popup-title")
+        popup.wait_for()
+        assert popup.text_content() == XSS
+        panel = page.locator("#site-panel .panel-title")
+        assert panel.text_content() == XSS
+        page.locator("#site-panel .panel-photo").wait_for()
+        page.locator(".leaflet-popup .popup-photo").wait_for()
+        assert page.locator("img[src='x']").count() == 0
+        assert page.locator("#site-panel a", has_text="Riwayat lokasi").get_attribute("href") == f"/lokasi/{sites['hostile'].uuid}"
+        _shoot(page, f"peta-popup-{size}")
+        page.locator("#site-panel").scroll_into_view_if_needed()
+        _shoot(page, f"peta-panel-{size}")
+        page.goto(f"/lokasi/{sites['hostile'].uuid}")
+        assert page.locator("h1").text_content() == XSS
+        _shoot(page, f"lokasi-{size}")
+        assert page.problems == []
+    finally:
+        context.close()
+
+
+def test_a_marker_click_opens_its_popup_and_panel(browser, live_server, sites, make_user):
+    bappeda = make_user("bappeda")
+    context, page = _open(browser, live_server, "1280")
+    try:
+        _login(page, bappeda.username)
+        page.goto(f"/peta?kecamatan={factories.KOTA_MANNA}&band=bersih")
+        _ready(page)
+        _map_ready(page)
+        # Zoom in until single markers show, then click one.
+        for _ in range(6):
+            if page.locator(".leaflet-marker-icon.pin").count():
+                break
+            page.locator(".leaflet-control-zoom-in").click()
+            page.wait_for_timeout(400)
+        marker = page.locator(".leaflet-marker-icon.pin").first
+        name = marker.get_attribute("title")
+        marker.click()
+        page.locator(".leaflet-popup .popup-title").wait_for()
+        assert page.locator(".leaflet-popup .popup-title").text_content() == name
+        assert page.locator("#site-panel .panel-title").text_content() == name
+        assert page.problems == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_kecamatan_summary_draws_circles_and_a_table(browser, live_server, sites, make_user, size):
+    bappeda = make_user("bappeda")
+    context, page = _open(browser, live_server, size)
+    try:
+        _login(page, bappeda.username)
+        page.goto("/peta?ringkasan=1")
+        _ready(page)
+        _map_ready(page)
+        wait_until(page, "() => document.querySelectorAll('#summary-body tr').length === 11")
+        wait_until(page, "() => document.querySelectorAll('.leaflet-summary-pane path').length === 2")
+        labels = page.eval_on_selector_all(".kec-label strong", "els => els.map(e => e.textContent)")
+        assert sorted(labels) == ["Kota Manna", "Pino"]
+        _shoot(page, f"peta-ringkasan-{size}")
+        page.locator("#summary-box").scroll_into_view_if_needed()
+        _shoot(page, f"peta-ringkasan-tabel-{size}")
+        assert page.problems == []
+    finally:
+        context.close()
+
+
+def test_without_leaflet_the_map_page_still_works_as_a_list(browser, live_server, sites, make_user):
+    bappeda = make_user("bappeda")
+    context, page = _open(browser, live_server, "360", block_local_leaflet=True)
+    try:
+        _login(page, bappeda.username)
+        page.goto("/peta")
+        _ready(page)
+        wait_until(page, "() => document.querySelector('#map-app').dataset.map === 'failed'", timeout=30_000)
+        assert page.locator("#map-notice").is_visible()
+        assert len(_list_names(page)) == 41
+        page.locator("#site-list-body button", has_text="SD Negeri 1 Manna").first.click()
+        assert page.locator("#site-panel .panel-title").text_content() == "SD Negeri 1 Manna"
+        _shoot(page, "peta-tanpa-leaflet-360")
+        assert page.problems == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_public_map_needs_no_login_and_shows_approved_scores(browser, live_server, sites, app, size):
+    build = MapBuilder(app)
+    for site in sites["made"][factories.KOTA_MANNA][:12]:
+        build.set_status(site.id, approved_score=85, approved_at=days_ago(4))
+    build.set_status(sites["hostile"].id, approved_score=41, approved_at=days_ago(2))
+    context, page = _open(browser, live_server, size)
+    try:
+        page.goto("/publik")
+        _ready(page)
+        _map_ready(page)
+        assert len(_list_names(page)) == 13
+        assert XSS in _list_names(page)
+        assert page.locator("#data-date").text_content().startswith("Data per")
+        _shoot(page, f"publik-{size}")
+        assert page.problems == []
+    finally:
+        context.close()

@@ -1,0 +1,144 @@
+"""Concurrent writers against a real gunicorn with several workers.
+
+Two tabs of one monitor sending the same batch at once store one copy per UUID; four phones
+writing at once never get a 5xx, also on SQLite where only one writer holds the lock at a time.
+"""
+import json
+import random
+import threading
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+
+from tests import factories
+from tests.payloads import geber_item, jpeg_bytes, new_site_ref
+from tests.reliability import checks
+from tests.reliability.servers import Phone
+from webapp.extensions import db
+from webapp.sites.models import Site
+
+BATCH_URL = "/api/v1/submissions/batch"
+
+
+def outbox(site_uuids: list[str], desa_code: str, count: int, rng: random.Random, photos: dict | None = None) -> list[dict]:
+    """Checks on known sites, and on sites made offline (a new site, then a second check of it).
+
+    With a `photos` dict each check declares one photo, whose bytes are kept there by attachment UUID.
+    """
+    items = []
+    for n in range(count):
+        shot = [jpeg_bytes(32, 24, (rng.randrange(256), rng.randrange(256), n % 256))] if photos is not None else []
+        if n % 6 == 0:
+            ref = new_site_ref(desa_code, name=f"Lokasi baru {n}")
+        elif n % 6 == 1:
+            ref = dict(items[-1]["site"])
+        else:
+            ref = {"uuid": rng.choice(site_uuids)}
+        item = geber_item(ref["uuid"], photos=shot)
+        item["site"] = ref
+        items.append(item)
+        if shot:
+            photos[item["attachments"][0]["uuid"]] = shot[0]
+    return items
+
+
+def test_the_same_batch_from_two_tabs_at_once_is_stored_once(app, start_server, make_user, make_site, capsys):
+    rng = random.Random()
+    user = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
+    sites = [make_site(factories.KOTA_MANNA) for _ in range(4)]
+    desa = factories.first_desa_code(factories.KOTA_MANNA)
+    server = start_server(workers=3, threads=2)
+    tabs = [Phone(server.port, user.username, factories.PASSWORD) for _ in range(2)]
+    assert tabs[0].cookies != tabs[1].cookies, "two tabs must be two sessions"
+
+    rounds, per_round = 8, 30
+    answers: dict[str, list[str]] = defaultdict(list)
+    statuses = Counter()
+    sent: list[dict] = []
+    for round_no in range(rounds):
+        items = outbox([str(s.uuid) for s in sites], desa, per_round, rng, photos={})
+        sent += items
+        # The second tab holds the same outbox in another order: overlapping writes in opposite orders.
+        orders = [items, list(reversed(items)) if round_no % 2 else rng.sample(items, len(items))]
+        barrier = threading.Barrier(2)
+
+        def send(tab_no: int):
+            barrier.wait(timeout=30)
+            return tabs[tab_no].post_json(BATCH_URL, {"submissions": orders[tab_no]})
+
+        with ThreadPoolExecutor(2) as pool:
+            responses = list(pool.map(send, range(2)))
+        for status, body in responses:
+            statuses[status] += 1
+            assert status == 200, body[:500]
+            for result in json.loads(body)["results"]:
+                answers[result["uuid"]].append(result["status"])
+    for tab in tabs:
+        tab.close()
+
+    with app.app_context():
+        acknowledged = {u for u, a in answers.items() if set(a) <= {"created", "duplicate"}}
+        counts = checks.set_counts({i["uuid"] for i in sent}, acknowledged)
+        problems = checks.half_written({i["uuid"]: {a["uuid"] for a in i["attachments"]} for i in sent},
+                                       {s.id for s in sites})
+        new_sites = db.session.scalar(db.select(db.func.count(Site.id))) - len(sites)
+    created_per_uuid = Counter(statuses_of.count("created") for statuses_of in answers.values())
+    with capsys.disabled():
+        print(f"\n[two tabs] {rounds} rounds × {per_round} items, HTTP {dict(statuses)}; "
+              f"answers per UUID {dict(Counter(tuple(sorted(a)) for a in answers.values()))}")
+        print(counts.line("two tabs"))
+    assert (counts.lost, counts.duplicated, counts.unexpected) == (0, 0, 0)
+    assert counts.stored == rounds * per_round
+    # Each UUID: one tab's answer says created, the other's duplicate — whoever lost the race.
+    assert all(sorted(a) == ["created", "duplicate"] for a in answers.values()), answers
+    assert created_per_uuid == {1: rounds * per_round}
+    assert problems == []
+    assert new_sites == rounds * len(range(0, per_round, 6))
+    assert not server.server_errors(), server.server_errors()
+
+
+def test_four_phones_writing_at_once_never_get_a_server_error(app, start_server, make_user, make_site, capsys):
+    """SQLite allows one writer at a time: the others wait (busy timeout) instead of failing."""
+    rng = random.Random()
+    writers, batches, per_batch = 4, 6, 25
+    users = [make_user("monitor", kecamatan_code=factories.KOTA_MANNA) for _ in range(writers)]
+    sites = [make_site(factories.KOTA_MANNA) for _ in range(6)]
+    desa = factories.first_desa_code(factories.KOTA_MANNA)
+    server = start_server(workers=writers, threads=1)
+    phones = [Phone(server.port, u.username, factories.PASSWORD) for u in users]
+    photos: dict[str, bytes] = {}
+    plans = [[outbox([str(s.uuid) for s in sites], desa, per_batch, rng, photos) for _ in range(batches)] for _ in users]
+    barrier = threading.Barrier(writers)
+
+    def sync(n: int) -> Counter:
+        phone, seen = phones[n], Counter()
+        barrier.wait(timeout=30)
+        for items in plans[n]:
+            status, body = phone.post_json(BATCH_URL, {"submissions": items})
+            seen[f"batch {status}"] += 1
+            if status != 200:
+                seen[body[:200].decode(errors="replace")] += 1
+                continue
+            for item in items:
+                att = item["attachments"][0]
+                # Wrong bytes on purpose for one photo in ten: a 422, never a 5xx.
+                data = photos[att["uuid"]] if rng.random() < 0.9 else jpeg_bytes(33, 24)
+                status, _body = phone.put_bytes(f"/api/v1/attachments/{att['uuid']}", data)
+                seen[f"photo {status}"] += 1
+        return seen
+
+    with ThreadPoolExecutor(writers) as pool:
+        results = list(pool.map(sync, range(writers)))
+    for phone in phones:
+        phone.close()
+    total = sum(results, Counter())
+    sent = [item for plan in plans for items in plan for item in items]
+    with app.app_context():
+        counts = checks.set_counts({i["uuid"] for i in sent}, {i["uuid"] for i in sent})
+    locked = server.log_tail(500_000).count("database is locked")
+    with capsys.disabled():
+        print(f"\n[four writers] {dict(total)}; 'database is locked' in the log: {locked}")
+        print(counts.line("four writers"))
+    assert not [key for key in total if key.startswith(("batch 5", "photo 5"))], total
+    assert total["batch 200"] == writers * batches
+    assert (counts.lost, counts.duplicated, counts.unexpected) == (0, 0, 0)
+    assert locked == 0 and not server.server_errors(), server.server_errors()

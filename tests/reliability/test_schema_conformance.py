@@ -1,0 +1,123 @@
+"""Schemathesis against /api/v1/openapi.json: every answer of every operation matches the document.
+
+Generated requests (anonymous, a monitor, Bappeda) and hand-made ones that hit real objects, so
+the success answers of detail and action endpoints are checked too, not only their 404s.
+"""
+import io
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.payloads import geber_item, jpeg_bytes
+from tests.reliability.test_access_matrix import session_for
+from tests.reliability.world import build
+
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
+FUZZ = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+
+
+def credentials(app, world) -> dict:
+    """Keyword arguments of case.call(): the session as cookies (schemathesis' WSGI client keeps a
+    cookie jar that overrides a hand-made Cookie header) and the CSRF token."""
+    client, token = session_for(app, world)
+    cookies = {c.key: c.value for c in client._cookies.values()}
+    # The test transport does not undo gzip; a browser does. Ask for the plain body.
+    return {"headers": {"X-CSRFToken": token, "Accept-Encoding": "identity"}, "cookies": cookies}
+
+
+def operations(app) -> dict:
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    found = {op.label: op for op in (result.ok() for result in schema.get_all_operations())}
+    assert len(found) >= 20, "the OpenAPI document lost operations"
+    return found
+
+
+def fuzz(operation, auth: dict) -> list[str]:
+    @FUZZ
+    @given(case=operation.as_strategy())
+    def run(case):
+        case.validate_response(case.call(**auth), checks=CHECKS)
+
+    try:
+        run()
+    except Exception as exc:  # noqa: BLE001 — schemathesis' failure group, reported per operation
+        return [f"{operation.label}: {exc}"[:1500]]
+    return []
+
+
+@pytest.mark.parametrize("role", ["anon", "monitor", "bappeda"])
+def test_generated_requests_get_answers_that_conform_to_the_openapi_document(app, role):
+    world = build(app, role)
+    auth = credentials(app, world)
+    problems = []
+    for operation in operations(app).values():
+        problems += fuzz(operation, auth)
+    assert not problems, "\n\n".join(problems)
+
+
+def real_cases(world) -> dict[str, list[dict]]:
+    """Requests that reach real objects of the world (Bappeda may act on all of them)."""
+    photo = jpeg_bytes(40, 30)
+    return {
+        "GET /api/v1/bootstrap": [{}],
+        "GET /api/v1/submissions": [{"query": {"mine": "false"}}],
+        "POST /api/v1/submissions/batch": [{"body": {"submissions": [geber_item(world.site_in, photos=[photo])]}}],
+        "POST /api/v1/submissions/{uuid}/review": [
+            {"path_parameters": {"uuid": str(world.sub_in)}, "body": {"action": "return", "note": "Foto buram"}},
+            {"path_parameters": {"uuid": str(world.sub_in)}, "body": {"action": "approve"}},  # 409 now
+        ],
+        "GET /api/v1/followups": [{}],
+        "GET /api/v1/followups/{followup_id}": [{"path_parameters": {"followup_id": world.fu_opd_in}}],
+        "POST /api/v1/followups": [{"body": {"title": "Angkut sampah pasar", "assignee_opd_id": world.dlh_id,
+                                             "due_date": "2030-02-28"}}],
+        "POST /api/v1/followups/{followup_id}/transition": [
+            {"path_parameters": {"followup_id": world.fu_out}, "body": {"action": "start"}}],  # 409
+        "POST /api/v1/followups/{followup_id}/complete": [
+            {"path_parameters": {"followup_id": world.fu_opd_in}, "media_type": "multipart/form-data",
+             "body": {"note": "Selesai dikerjakan", "photo": io.BytesIO(jpeg_bytes(64, 48)).getvalue()}}],
+        "GET /api/v1/map/sites/{site_uuid}": [{"path_parameters": {"site_uuid": str(world.site_in)}}],
+        "GET /api/v1/public/sites/{site_uuid}": [{"path_parameters": {"site_uuid": str(world.site_in)}}],
+        "GET /api/v1/reports/jobs": [{}],
+        "POST /api/v1/reports/jobs": [{"body": {"kind": "sites"}}],
+        "GET /api/v1/reports/jobs/{job_uuid}": [{"path_parameters": {"job_uuid": str(world.job_own)}}],
+        "POST /api/v1/reports/jobs/{job_uuid}/retry": [{"path_parameters": {"job_uuid": str(world.job_own)}}],  # 409
+    }
+
+
+def test_answers_about_real_objects_conform_to_the_openapi_document(app):
+    world = build(app, "bappeda")
+    auth = credentials(app, world)
+    found = operations(app)
+    problems, statuses = [], {}
+    for label, cases in real_cases(world).items():
+        assert label in found, f"{label} is not in the OpenAPI document"
+        for spec in cases:
+            case = found[label].Case(**spec)
+            response = case.call(**auth)
+            statuses.setdefault(label, []).append(response.status_code)
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except Exception as exc:  # noqa: BLE001 — collected, reported together
+                problems.append(f"{label} {spec.get('path_parameters', '')}: {exc}"[:1500])
+    assert not problems, "\n\n".join(problems)
+    # The cases did reach the objects: successes and the planned conflicts, no 404.
+    assert all(status in (200, 201, 202, 409) for codes in statuses.values() for status in codes), statuses
+
+
+@pytest.mark.parametrize("url", ["/api/v1/followups/99999999999999999999", "/api/v1/followups/2147483648",
+                                 "/tindak-lanjut/99999999999999999999", "/tindak-lanjut/2147483648/bukti.jpg"])
+def test_an_id_past_a_32_bit_integer_is_not_found_rather_than_a_server_error(login_as, url):
+    assert login_as("bappeda").get(url).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/api/v1/map/kecamatan-summary", "/api/v1/map/sites"])
+def test_map_filters_with_dates_near_year_one_are_refused_rather_than_a_server_error(login_as, path):
+    response = login_as("bappeda").get(f"{path}?from=0001-01-01&to=0001-01-02")
+    assert response.status_code == 422 and "from" in response.json["errors"]

@@ -1,0 +1,53 @@
+"""Load and dump schemas of the follow-up API."""
+from marshmallow import Schema, fields, validate
+
+from webapp.followups.models import FOLLOWUP_STATES
+from webapp.followups.services import ACTIONS, TEXT_MAX, TITLE_MAX, is_overdue
+
+
+class FollowupQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(FOLLOWUP_STATES))
+    overdue = fields.Boolean()
+
+
+class FollowupCreateSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MAX))
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=TEXT_MAX))
+    assignee_opd_id = fields.Integer(load_default=None, allow_none=True)
+    assignee_kecamatan_id = fields.Integer(load_default=None, allow_none=True)
+    due_date = fields.Date(required=True)
+    source_submission_uuid = fields.UUID(load_default=None, allow_none=True)
+
+
+class FollowupTransitionSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf([a for a in ACTIONS if a != "complete"]))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=TEXT_MAX))
+
+
+class FollowupCompleteSchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+
+
+class FollowupSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    status = fields.String()
+    overdue = fields.Function(lambda f: is_overdue(f))
+    due_date = fields.Date()
+    assignee_opd_id = fields.Integer(allow_none=True)
+    assignee_kecamatan_id = fields.Integer(allow_none=True)
+    assignee_name = fields.Function(
+        lambda f: f.assignee_opd.name if f.assignee_opd else (f.assignee_kecamatan.name if f.assignee_kecamatan else None)
+    )
+    site_uuid = fields.Function(lambda f: str(f.site.uuid) if f.site else None)
+    kegiatan_id = fields.Integer(allow_none=True)
+    source_submission_uuid = fields.Function(lambda f: str(f.source_submission.uuid) if f.source_submission else None)
+    resolution = fields.String(allow_none=True)
+    has_evidence = fields.Function(lambda f: bool(f.evidence_key))
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class FollowupListSchema(Schema):
+    followups = fields.List(fields.Nested(FollowupSchema))

@@ -1,0 +1,287 @@
+"""Follow-up (tindak lanjut) rules: creation, the state machine, overdue marking, evidence photos.
+
+open → in_progress → done (resolution note + evidence photo) | cancelled (reason);
+open → cancelled. Done and cancelled are final. Every change is audited. Services flush;
+the caller commits.
+"""
+import io
+import uuid as uuidlib
+import warnings
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import and_, select
+
+from webapp import audit, scopes, storage
+from webapp.accounts.models import Opd
+from webapp.errors import ApiError
+from webapp.extensions import db
+from webapp.followups.models import FollowUp
+from webapp.monev.models import Kegiatan
+from webapp.regions.models import Kecamatan
+from webapp.submissions.models import Submission
+
+WIB = ZoneInfo("Asia/Jakarta")
+OPEN_STATES = ("open", "in_progress")
+#: action → (states it may start from, state it leads to)
+ACTIONS = {
+    "start": (("open",), "in_progress"),
+    "complete": (("in_progress",), "done"),
+    "cancel": (("open", "in_progress"), "cancelled"),
+}
+#: A visit's recommendation without a due date gets this many days from its approval.
+DEFAULT_DUE_DAYS = 30
+TEXT_MAX = 2000
+TITLE_MAX = 300
+#: Evidence photos are re-encoded to at most this size on the longest side.
+EVIDENCE_MAX_SIDE = 1600
+
+STATE_LABELS = {
+    "open": _l("Terbuka"),
+    "in_progress": _l("Sedang dikerjakan"),
+    "done": _l("Selesai"),
+    "cancelled": _l("Dibatalkan"),
+}
+
+
+def state_label(state: str) -> str:
+    return str(STATE_LABELS.get(state, state))
+
+
+def today_wib(now: datetime | None = None) -> date:
+    """Today's date in Asia/Jakarta: a due date is a local calendar day."""
+    now = now or datetime.now(WIB)
+    return now.astimezone(WIB).date()
+
+
+def is_overdue(followup: FollowUp, today: date | None = None) -> bool:
+    """Still open or in progress after its due date."""
+    today = today or today_wib()
+    return followup.status in OPEN_STATES and followup.due_date < today
+
+
+def overdue_clause(today: date | None = None):
+    """`is_overdue` as an SQL condition."""
+    today = today or today_wib()
+    return and_(FollowUp.status.in_(OPEN_STATES), FollowUp.due_date < today)
+
+
+def _snapshot(followup: FollowUp) -> dict:
+    return {
+        "status": followup.status,
+        "resolution": followup.resolution,
+        "evidence_key": followup.evidence_key,
+        "due_date": followup.due_date.isoformat() if followup.due_date else None,
+        "assignee_opd_id": followup.assignee_opd_id,
+        "assignee_kecamatan_id": followup.assignee_kecamatan_id,
+    }
+
+
+def _clean_text(value, field: str, errors: dict, required: bool, limit: int = TEXT_MAX) -> str | None:
+    text = (value or "").strip() if isinstance(value, str) or value is None else None
+    if text is None:
+        errors[field] = [str(_l("Harus berupa teks."))]
+        return None
+    if required and not text:
+        errors[field] = [str(_l("Wajib diisi."))]
+    elif len(text) > limit:
+        errors[field] = [str(_l("Paling banyak %(n)s karakter.", n=limit))]
+    return text or None
+
+
+def create_followup(user, data: dict, source: Submission | None = None) -> FollowUp:
+    """Create a follow-up assigned to exactly one OPD or one kecamatan, with a due date.
+
+    `data`: title, description, assignee_opd_id | assignee_kecamatan_id, due_date (date),
+    and optionally site_id/kegiatan_id (taken from `source` when it is given).
+    """
+    errors: dict = {}
+    title = _clean_text(data.get("title"), "title", errors, required=True, limit=TITLE_MAX)
+    description = _clean_text(data.get("description"), "description", errors, required=False)
+    opd_id, kecamatan_id = data.get("assignee_opd_id"), data.get("assignee_kecamatan_id")
+    if bool(opd_id) == bool(kecamatan_id):
+        errors["assignee"] = [str(_l("Pilih tepat satu penanggung jawab: satu OPD atau satu kecamatan."))]
+    elif opd_id and db.session.get(Opd, opd_id) is None:
+        errors["assignee"] = [str(_l("OPD tidak dikenal."))]
+    elif kecamatan_id and db.session.get(Kecamatan, kecamatan_id) is None:
+        errors["assignee"] = [str(_l("Kecamatan tidak dikenal."))]
+    due = data.get("due_date")
+    if not isinstance(due, date):
+        errors["due_date"] = [str(_l("Tenggat wajib diisi."))]
+    if errors:
+        raise ApiError(422, errors=errors)
+    if not scopes.can_create_followup(user, source, kecamatan_id or None):
+        raise ApiError(403, str(_l("Anda tidak berhak membuat tindak lanjut ini.")))
+    followup = FollowUp(
+        title=title,
+        description=description,
+        source_submission_id=source.id if source else None,
+        site_id=source.site_id if source else data.get("site_id"),
+        kegiatan_id=source.kegiatan_id if source else data.get("kegiatan_id"),
+        assignee_opd_id=opd_id or None,
+        assignee_kecamatan_id=kecamatan_id or None,
+        due_date=due,
+        status="open",
+        created_by_id=user.id,
+    )
+    db.session.add(followup)
+    db.session.flush()
+    audit.record(user, "followup.create", "followup", followup.id, None, _snapshot(followup))
+    return followup
+
+
+def _opd_from_answer(value) -> Opd | None:
+    """The visit form's penanggung_jawab names an OPD by code (its options come from the OPD list)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    opd = db.session.scalar(select(Opd).where(Opd.code == value.strip()))
+    if opd is None and value.strip().isdigit():
+        opd = db.session.get(Opd, int(value.strip()))
+    return opd
+
+
+def recommendation_of(submission: Submission) -> dict | None:
+    """What a monitoring visit recommends: text, owner (OPD) and due date, or None."""
+    if submission.form_code != "monev_kunjungan":
+        return None
+    answers = submission.answers or {}
+    text = answers.get("rekomendasi")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    owner = _opd_from_answer(answers.get("penanggung_jawab"))
+    if owner is None and submission.kegiatan_id:
+        kegiatan = db.session.get(Kegiatan, submission.kegiatan_id)
+        owner = db.session.get(Opd, kegiatan.opd_id) if kegiatan else None
+    due = None
+    try:
+        due = date.fromisoformat(answers["tenggat"]) if answers.get("tenggat") else None
+    except (TypeError, ValueError):
+        due = None
+    return {"text": text.strip(), "opd": owner, "due_date": due}
+
+
+def create_from_visit(user, submission: Submission) -> FollowUp | None:
+    """Turn an approved visit's recommendation into a follow-up, once per visit."""
+    rec = recommendation_of(submission)
+    if rec is None or rec["opd"] is None:
+        return None
+    existing = db.session.scalar(select(FollowUp.id).where(FollowUp.source_submission_id == submission.id).limit(1))
+    if existing is not None:
+        return None
+    title = rec["text"] if len(rec["text"]) <= 120 else rec["text"][:117].rstrip() + "…"
+    followup = FollowUp(
+        title=title,
+        description=rec["text"],
+        source_submission_id=submission.id,
+        site_id=submission.site_id,
+        kegiatan_id=submission.kegiatan_id,
+        assignee_opd_id=rec["opd"].id,
+        due_date=rec["due_date"] or today_wib() + timedelta(days=DEFAULT_DUE_DAYS),
+        status="open",
+        created_by_id=user.id,
+    )
+    db.session.add(followup)
+    db.session.flush()
+    audit.record(user, "followup.create", "followup", followup.id, None,
+                 {**_snapshot(followup), "from_visit": str(submission.uuid)})
+    return followup
+
+
+def store_evidence(data: bytes) -> str:
+    """Decode, re-encode and store an evidence photo; returns its storage key.
+
+    The uploaded bytes are never kept: Pillow decodes them (with its decompression-bomb limit
+    on) and a fresh JPEG is written under a server-generated name.
+    """
+    limit = current_app.config["MAX_PHOTO_BYTES"]
+    if not data:
+        raise ApiError(422, errors={"photo": [str(_l("Foto bukti wajib dilampirkan."))]})
+    if len(data) > limit:
+        message = _l("Foto terlalu besar (maksimal %(mb)s MB).", mb=limit // (1024 * 1024))
+        raise ApiError(413, errors={"photo": [str(message)]})
+    try:
+        with warnings.catch_warnings():
+            # A picture past Pillow's pixel limit is refused, not merely warned about.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format not in ("JPEG", "PNG", "WEBP"):
+                    raise ApiError(422, errors={"photo": [str(_l("Foto harus JPEG, PNG, atau WebP."))]})
+                image = ImageOps.exif_transpose(image)
+                image = image.convert("RGB")
+                image.thumbnail((EVIDENCE_MAX_SIDE, EVIDENCE_MAX_SIDE))
+                out = io.BytesIO()
+                image.save(out, "JPEG", quality=82, optimize=True)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ApiError(422, errors={"photo": [str(_l("Gambar terlalu besar (dimensinya melebihi batas)."))]}) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ApiError(422, errors={"photo": [str(_l("Berkas ini bukan gambar yang dapat dibaca."))]}) from None
+    today = today_wib()
+    key = f"followups/{today:%Y/%m}/{uuidlib.uuid4().hex}.jpg"
+    storage.write_bytes(key, out.getvalue())
+    return key
+
+
+def transition(user, followup: FollowUp, action: str, note: str | None = None, photo: bytes | None = None) -> FollowUp:
+    """Move a follow-up along its state machine; 403 outside the user's rights, 409 from a wrong state."""
+    if action not in ACTIONS:
+        raise ApiError(422, errors={"action": [str(_l("Tindakan tidak dikenal."))]})
+    allowed = scopes.can_cancel_followup(user, followup) if action == "cancel" else scopes.can_manage_followup(user, followup)
+    if not allowed:
+        raise ApiError(403, str(_l("Anda tidak berhak mengubah tindak lanjut ini.")))
+    sources, target = ACTIONS[action]
+    if followup.status not in sources:
+        raise ApiError(
+            409,
+            str(_l("Tindak lanjut berstatus \u201c%(state)s\u201d tidak dapat diubah dengan cara ini.",
+                   state=state_label(followup.status))),
+            code="illegal_transition",
+        )
+    errors: dict = {}
+    text = _clean_text(note, "note", errors, required=action in ("complete", "cancel"))
+    if action == "complete" and not photo:
+        errors["photo"] = [str(_l("Foto bukti wajib dilampirkan."))]
+    if errors:
+        raise ApiError(422, errors=errors)
+    before = _snapshot(followup)
+    if action == "complete":
+        followup.evidence_key = store_evidence(photo)
+    if action in ("complete", "cancel"):
+        followup.resolution = text
+    followup.status = target
+    db.session.flush()
+    audit.record(user, "followup.transition", "followup", followup.id, before, {**_snapshot(followup), "action": action})
+    return followup
+
+
+def allowed_actions(user, followup: FollowUp) -> list[str]:
+    """The actions this user may take on the follow-up now (for buttons and forms)."""
+    actions = []
+    for action, (sources, _target) in ACTIONS.items():
+        if followup.status not in sources:
+            continue
+        if action == "cancel" and not scopes.can_cancel_followup(user, followup):
+            continue
+        if action != "cancel" and not scopes.can_manage_followup(user, followup):
+            continue
+        actions.append(action)
+    return actions
+
+
+def get_visible(user, followup_id: int) -> FollowUp:
+    """A follow-up in the user's scope; 404 when absent or outside it."""
+    followup = db.session.scalar(scopes.followups_query(user).where(FollowUp.id == followup_id))
+    if followup is None:
+        raise ApiError(404)
+    return followup
+
+
+def history(followup: FollowUp) -> list[audit.AuditEvent]:
+    return list(db.session.scalars(
+        select(audit.AuditEvent)
+        .where(audit.AuditEvent.object_type == "followup", audit.AuditEvent.object_id == str(followup.id))
+        .order_by(audit.AuditEvent.created_at, audit.AuditEvent.id)
+    ))
+

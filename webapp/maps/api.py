@@ -1,0 +1,107 @@
+"""Map data API: the sites of the map as compact GeoJSON, one site's details, the kecamatan summary."""
+import hashlib
+import json
+
+from flask import abort, url_for
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from webapp.maps import geojson, services
+from webapp.maps.schemas import MapFiltersSchema
+from webapp.navigation import site_kind_label
+from webapp.types import utcnow
+
+#: What the GeoJSON answers are, so the OpenAPI document (and schemathesis) can check them.
+GEOJSON_CONTENT = {"application/geo+json": {"schema": {
+    "type": "object", "required": ["type", "features"],
+    "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]}, "features": {"type": "array"}},
+}}}
+
+blp = Blueprint("map_api", __name__, url_prefix="/api/v1/map", description="Peta: lokasi, status terakhir, ringkasan")
+#: The map is the user's own data: browsers may keep it, but ask again before each use.
+PRIVATE = "private, no-cache"
+VARY = "Accept-Encoding, Cookie"
+
+
+class KegiatanRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    opd = fields.String()
+
+
+class SiteDetailSchema(Schema):
+    id = fields.UUID(attribute="site.uuid")
+    name = fields.String(attribute="site.name")
+    kind = fields.String(attribute="site.kind")
+    kind_label = fields.Function(lambda d: site_kind_label(d["site"].kind))
+    desa = fields.String(attribute="site.desa.name")
+    kecamatan = fields.String(attribute="site.kecamatan.name")
+    lat = fields.Float(attribute="site.lat")
+    lon = fields.Float(attribute="site.lon")
+    score = fields.Float(allow_none=True)
+    band = fields.String()
+    checked_at = fields.AwareDateTime(allow_none=True)
+    approved_score = fields.Float(allow_none=True)
+    approved_at = fields.AwareDateTime(allow_none=True)
+    monev_status = fields.String(allow_none=True)
+    monev_at = fields.AwareDateTime(allow_none=True)
+    flagged = fields.Boolean()
+    photo_url = fields.Function(
+        lambda d: url_for("dashboard.photo_thumbnail", attachment_uuid=d["photo"].uuid) if d["photo"] else None)
+    history_url = fields.Function(lambda d: url_for("dashboard.site_history", site_uuid=d["site"].uuid))
+    kegiatan = fields.List(fields.Nested(KegiatanRefSchema))
+
+
+def small_json_response(payload: dict, **options):
+    """A small JSON answer with an ETag of its body, so an unchanged summary costs a 304."""
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return geojson.small_response(body, hashlib.sha256(body).hexdigest()[:32], **options)
+
+
+@blp.route("/sites")
+@blp.arguments(MapFiltersSchema, location="query", as_kwargs=False)
+@blp.doc(responses={200: {"description": "GeoJSON FeatureCollection; properties id, n, k, d, s, t, m, f",
+                          "content": GEOJSON_CONTENT},
+                    304: {"description": "Tidak berubah sejak ETag yang dikirim"}})
+@login_required
+def map_sites(filters: services.MapFilters):
+    """Sites in the user's scope with their latest status, filtered, as compact GeoJSON (gzip, ETag)."""
+    context = services.map_context(current_user, filters)
+    fingerprint = services.map_fingerprint(current_user, filters, context)
+    gz = geojson.accepts_gzip()
+    unchanged = geojson.not_modified(fingerprint, gz, PRIVATE, VARY)
+    if unchanged is not None:
+        return unchanged
+
+    def meta(count: int) -> dict:
+        return {"count": count, "layer": filters.layer, "generated": int(utcnow().timestamp())}
+
+    if gz:
+        body = geojson.site_collection_gzip(
+            services.map_chunk_keys(current_user, filters, context),
+            lambda chunks: services.map_site_rows(current_user, filters, chunks), services.desa_names(), meta)
+    else:
+        body = geojson.site_collection_text(services.map_site_rows(current_user, filters), services.desa_names(), meta)
+    return geojson.respond(body, fingerprint, gz, PRIVATE, VARY)
+
+
+@blp.route("/sites/<uuid:site_uuid>")
+@blp.response(200, SiteDetailSchema)
+@login_required
+def map_site_detail(site_uuid):
+    """One site of the user's scope: latest check, approved score, monev, photo, kegiatan."""
+    detail = services.site_detail(current_user, site_uuid)
+    if detail is None:
+        abort(404)
+    return detail
+
+
+@blp.route("/kecamatan-summary")
+@blp.arguments(MapFiltersSchema, location="query", as_kwargs=False)
+@blp.doc(responses={200: {"description": "GeoJSON: a kecamatan per feature (boundary or centroid of its sites)",
+                          "content": GEOJSON_CONTENT}})
+@login_required
+def kecamatan_summary(filters: services.MapFilters):
+    """Per kecamatan: average latest score, sites checked in the period, trend against the period before."""
+    return small_json_response(services.kecamatan_summary(current_user, filters))

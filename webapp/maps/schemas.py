@@ -1,0 +1,68 @@
+"""Query-string schemas of the map: the filters the URL carries."""
+from datetime import date
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
+
+from webapp.maps.services import BANDS, LAYERS, MONEV_STATES, MapFilters
+from webapp.sites.models import SITE_KINDS
+
+KECAMATAN_CODE = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$"
+DESA_CODE = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
+MSG_RANGE = "Tanggal awal harus sebelum atau sama dengan tanggal akhir."
+#: Far-off dates are no filter anyone means, and the period arithmetic overflows near year 1.
+DAY_RANGE = validate.Range(date(2000, 1, 1), date(2100, 12, 31), error="Tanggal harus antara 2000 dan 2100.")
+
+
+class MapFiltersSchema(Schema):
+    """The map's filters; the page's URL and the API's query string share them."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    layer = fields.String(load_default="geber", validate=validate.OneOf(LAYERS))
+    kecamatan = fields.String(validate=validate.Regexp(KECAMATAN_CODE), metadata={"description": "Kode kecamatan"})
+    desa = fields.String(validate=validate.Regexp(DESA_CODE), metadata={"description": "Kode desa/kelurahan"})
+    kind = fields.String(validate=validate.OneOf(SITE_KINDS))
+    opd = fields.String(validate=validate.Length(max=20), metadata={"description": "Kode OPD"})
+    date_from = fields.Date(data_key="from", validate=DAY_RANGE, metadata={"description": "Hari pertama (WIB), inklusif"})
+    date_to = fields.Date(data_key="to", validate=DAY_RANGE, metadata={"description": "Hari terakhir (WIB), inklusif"})
+    band = fields.String(validate=validate.OneOf(BANDS))
+    status = fields.String(validate=validate.OneOf(MONEV_STATES))
+    flagged = fields.Boolean(load_default=False)
+
+    @pre_load
+    def drop_empty(self, data, **kwargs):
+        # A plain GET form sends "kecamatan=" for "all"; an empty value means no filter.
+        return {key: value for key, value in data.items() if value not in ("", None)}
+
+    @validates_schema
+    def check_range(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError(MSG_RANGE, field_name="from")
+
+    @post_load
+    def make_filters(self, data, **kwargs) -> MapFilters:
+        return MapFilters(**data)
+
+
+class PublicFiltersSchema(MapFiltersSchema):
+    """The public map filters by place, kind and score band only."""
+
+    class Meta:
+        unknown = EXCLUDE
+        exclude = ("layer", "opd", "status", "flagged")
+
+
+def parse_filters(args, schema_class=MapFiltersSchema) -> tuple[MapFilters, dict]:
+    """Filters from a page's query string: invalid values are dropped (and reported), never fatal."""
+    schema = schema_class()
+    data = {key: args.get(key) for key in args}
+    try:
+        return schema.load(data), {}
+    except ValidationError as err:
+        bad = set(err.messages)
+        keys = {f.data_key or name: name for name, f in schema.fields.items()}
+        clean = {key: value for key, value in data.items() if key not in bad and keys.get(key) not in bad}
+        if "from" in bad:
+            clean.pop("to", None)
+        return schema.load(clean), err.messages

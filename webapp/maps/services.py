@@ -1,0 +1,570 @@
+"""Map queries: sites with their latest status, kecamatan summaries, site history.
+
+Every query of user data starts from a `webapp.scopes` function. Site figures come from the
+per-site status table (SiteStatus, kept current by `refresh_site_status`), never from a scan of
+the submissions, so a map of 50,000 sites costs one pass over two narrow tables.
+"""
+import hashlib
+import sqlite3
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from webapp import scopes, storage
+from webapp.accounts.models import Opd
+from webapp.extensions import db
+from webapp.maps.geojson import CHUNK_IDS
+from webapp.monev.models import Kegiatan, kegiatan_site
+from webapp.regions.models import Desa, Kecamatan
+from webapp.sites.models import Site, SiteStatus
+from webapp.sites.services import GEBER_CHECK
+from webapp.submissions.models import Attachment, Submission
+from webapp.submissions.photos import thumb_key
+from webapp.types import utcnow
+
+WIB = ZoneInfo("Asia/Jakarta")
+LAYERS = ("geber", "monev")
+#: Score bands of the GEBER layer; "belum" is a site never checked.
+BANDS = ("bersih", "cukup", "kotor", "belum")
+#: Monev statuses as the monitoring-visit form records them; "belum" is a site never visited.
+MONEV_STATES = ("on_track", "at_risk", "late", "belum")
+BERSIH_MIN, CUKUP_MIN = 80, 60
+#: The summary's period when the filters give none: the last 30 days.
+DEFAULT_PERIOD_DAYS = 30
+HISTORY_PAGE = 50
+#: Bump when the shape of the map answer changes, so no client keeps an old body for a new ETag.
+FORMAT_VERSION = "1"
+
+
+def score_band(score: float | None) -> str:
+    """The GEBER band of a score: ≥80 bersih, 60–79 cukup, <60 kotor, none belum."""
+    if score is None:
+        return "belum"
+    if score >= BERSIH_MIN:
+        return "bersih"
+    if score >= CUKUP_MIN:
+        return "cukup"
+    return "kotor"
+
+
+class epoch(FunctionElement):
+    """Seconds since 1970 of a UTC timestamp column, computed by the database (cheap to send)."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(epoch, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    if sqlite3.sqlite_version_info >= (3, 38):
+        return "unixepoch(%s)" % compiler.process(element.clauses, **kw)
+    return "CAST(strftime('%%s', %s) AS INTEGER)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(epoch)
+def _epoch_default(element, compiler, **kw):
+    return "CAST(EXTRACT(EPOCH FROM %s) AS BIGINT)" % compiler.process(element.clauses, **kw)
+
+
+class uuid_text(FunctionElement):
+    """A UUID column as plain text, skipping the per-row uuid.UUID object (32 hex on SQLite)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(uuid_text, "sqlite")
+def _uuid_text_sqlite(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(uuid_text)
+def _uuid_text_default(element, compiler, **kw):
+    return "CAST(%s AS TEXT)" % compiler.process(element.clauses, **kw)
+
+
+@dataclass(frozen=True)
+class MapFilters:
+    """What the map shows; every field narrows the result."""
+
+    layer: str = "geber"
+    kecamatan: str | None = None  #: kecamatan code, e.g. "17.01.05"
+    desa: str | None = None  #: desa code
+    kind: str | None = None
+    opd: str | None = None  #: OPD code: sites of that OPD's kegiatan
+    date_from: date | None = None  #: WIB day, inclusive, on the layer's latest date
+    date_to: date | None = None  #: WIB day, inclusive
+    band: str | None = None  #: GEBER score band
+    status: str | None = None  #: monev status
+    flagged: bool = False
+
+    def key(self) -> str:
+        """A canonical text of the filters, for cache validators."""
+        return "&".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))
+
+
+def wib_day_start(day: date) -> datetime:
+    """00:00 WIB of a day, in UTC."""
+    return datetime.combine(day, time.min, tzinfo=WIB).astimezone(timezone.utc)
+
+
+def wib_today() -> date:
+    return utcnow().astimezone(WIB).date()
+
+
+def _date_column(filters: MapFilters):
+    return SiteStatus.monev_at if filters.layer == "monev" else SiteStatus.geber_at
+
+
+def _site_filters(stmt, filters: MapFilters):
+    """Filters on the site itself (where it is, what it is, whose kegiatan)."""
+    if filters.kecamatan:
+        stmt = stmt.where(Site.kecamatan_id == select(Kecamatan.id).where(Kecamatan.code == filters.kecamatan)
+                          .scalar_subquery())
+    if filters.desa:
+        stmt = stmt.where(Site.desa_id == select(Desa.id).where(Desa.code == filters.desa).scalar_subquery())
+    if filters.kind:
+        stmt = stmt.where(Site.kind == filters.kind)
+    if filters.opd:
+        stmt = stmt.where(Site.id.in_(
+            select(kegiatan_site.c.site_id)
+            .join(Kegiatan, Kegiatan.id == kegiatan_site.c.kegiatan_id)
+            .join(Opd, Opd.id == Kegiatan.opd_id)
+            .where(Opd.code == filters.opd)
+        ))
+    if filters.layer == "monev":
+        # The monev layer shows activity sites only: a site tied to at least one kegiatan.
+        stmt = stmt.where(Site.id.in_(select(kegiatan_site.c.site_id)))
+    return stmt
+
+
+def _status_filters(stmt, filters: MapFilters, score_column=SiteStatus.geber_score, date_column=None):
+    """Filters on the site's latest figures (date range, band, monev status, flagged)."""
+    date_column = date_column if date_column is not None else _date_column(filters)
+    if filters.date_from:
+        stmt = stmt.where(date_column >= wib_day_start(filters.date_from))
+    if filters.date_to:
+        stmt = stmt.where(date_column < wib_day_start(filters.date_to + timedelta(days=1)))
+    if filters.band == "bersih":
+        stmt = stmt.where(score_column >= BERSIH_MIN)
+    elif filters.band == "cukup":
+        stmt = stmt.where(score_column >= CUKUP_MIN, score_column < BERSIH_MIN)
+    elif filters.band == "kotor":
+        stmt = stmt.where(score_column < CUKUP_MIN)
+    elif filters.band == "belum":
+        stmt = stmt.where(score_column.is_(None))
+    if filters.status == "belum":
+        stmt = stmt.where(SiteStatus.monev_status.is_(None))
+    elif filters.status:
+        stmt = stmt.where(SiteStatus.monev_status == filters.status)
+    if filters.flagged:
+        stmt = stmt.where(SiteStatus.flagged.is_(True))
+    return stmt
+
+
+def _scoped_sites(user, filters: MapFilters, *columns):
+    stmt = (
+        scopes.sites_query(user)
+        .outerjoin(SiteStatus, SiteStatus.site_id == Site.id)
+        .with_only_columns(*columns)
+    )
+    return _status_filters(_site_filters(stmt, filters), filters)
+
+
+def _in_chunks(stmt, chunks: list[int] | None):
+    """Only the sites of these chunks (id ranges of CHUNK_IDS); None: all."""
+    if chunks is None:
+        return stmt
+    return stmt.where(or_(*(and_(Site.id >= i * CHUNK_IDS, Site.id < (i + 1) * CHUNK_IDS) for i in chunks)))
+
+
+def map_site_rows(user, filters: MapFilters, chunks: list[int] | None = None):
+    """Rows (id, uuid text, name, kind, desa_id, lat, lon, score, epoch, monev, flagged) of the
+    map, in id order, lazily."""
+    stmt = _scoped_sites(
+        user, filters,
+        Site.id, uuid_text(Site.uuid), Site.name, Site.kind, Site.desa_id, Site.lat, Site.lon,
+        SiteStatus.geber_score, epoch(_date_column(filters)), SiteStatus.monev_status, SiteStatus.flagged,
+    )
+    return _fast_rows(_in_chunks(stmt, chunks).order_by(Site.id))
+
+
+def _fast_rows(stmt):
+    """Rows of a big read as the driver's plain tuples, fetched in batches.
+
+    At 50,000 rows SQLAlchemy's result layer (ORM rows, or even Core Row objects) costs more
+    than the query itself. The columns read here need no result processing (text, numbers,
+    epoch seconds, a boolean that may come as 0/1), so the driver's cursor is read directly.
+    """
+    result = db.session.connection().execute(stmt)
+    cursor = result.cursor
+    try:
+        while batch := cursor.fetchmany(2000):
+            yield from batch
+    finally:
+        result.close()
+
+
+def scope_key(user) -> str:
+    """What the user's scope depends on: two users with the same key see the same sites."""
+    if scopes.is_regency_wide(user):
+        return "regency"
+    return f"{user.role}:{user.kecamatan_id}:{user.opd_id}"
+
+
+def _links_fingerprint() -> str:
+    """kegiatan_site changes move sites in and out of the OPD filter, the opd scope and the monev layer."""
+    count, checksum = db.session.execute(
+        # 64-bit arithmetic: PostgreSQL's integer overflows (a 500) from site id 2148 on.
+        select(func.count(), func.sum(cast(kegiatan_site.c.site_id, BigInteger) * 1_000_003 + kegiatan_site.c.kegiatan_id))
+    ).one()
+    opd_sum = db.session.scalar(select(func.sum(cast(Kegiatan.id, BigInteger) * 1_009 + Kegiatan.opd_id)))
+    return f"{count}:{checksum}:{opd_sum}"
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
+
+
+def map_context(user, filters: MapFilters) -> str:
+    """Everything but the rows that decides the map answer: format, scope, filters, kegiatan links."""
+    uses_links = filters.opd or filters.layer == "monev" or user.role == "opd"
+    return _digest(FORMAT_VERSION, scope_key(user), filters.key(), _links_fingerprint() if uses_links else "-")
+
+
+def map_fingerprint(user, filters: MapFilters, context: str) -> str:
+    """A validator of the map answer: it changes whenever a row of the answer could have.
+
+    Count and latest update times of exactly the filtered rows, in one aggregate pass (far
+    cheaper than building the body), with the context.
+    """
+    count, site_at, status_at = db.session.execute(
+        _scoped_sites(user, filters, func.count(), func.max(Site.updated_at), func.max(SiteStatus.updated_at))
+    ).one()
+    return _digest(context, count, site_at, status_at)
+
+
+def map_chunk_keys(user, filters: MapFilters, context: str) -> dict[int, str]:
+    """Chunk index → a key that changes whenever a row of that chunk of the answer could have."""
+    chunk = Site.id // CHUNK_IDS
+    rows = db.session.execute(
+        _scoped_sites(user, filters, chunk, func.count(), func.max(Site.updated_at), func.max(SiteStatus.updated_at))
+        .group_by(chunk)
+    )
+    return {index: _digest(context, index, count, site_at, status_at) for index, count, site_at, status_at in rows}
+
+
+def desa_names() -> dict[int, str]:
+    return dict(db.session.execute(select(Desa.id, Desa.name)).all())
+
+
+# --- The public map -------------------------------------------------------------------------
+
+def _public_sites(filters: MapFilters, *columns):
+    public = MapFilters(kecamatan=filters.kecamatan, desa=filters.desa, kind=filters.kind,
+                        date_from=filters.date_from, date_to=filters.date_to, band=filters.band)
+    stmt = _site_filters(scopes.public_sites_query().with_only_columns(*columns), public)
+    return _status_filters(stmt, public, score_column=SiteStatus.approved_score, date_column=SiteStatus.approved_at)
+
+
+def public_site_rows(filters: MapFilters, chunks: list[int] | None = None):
+    """Rows of the public map: approved GEBER scores only, no people, no review details."""
+    stmt = _public_sites(
+        filters,
+        Site.id, uuid_text(Site.uuid), Site.name, Site.kind, Site.desa_id, Site.lat, Site.lon,
+        SiteStatus.approved_score, epoch(SiteStatus.approved_at), literal(None), literal(False),
+    )
+    return _fast_rows(_in_chunks(stmt, chunks).order_by(Site.id))
+
+
+def public_context(filters: MapFilters) -> str:
+    return _digest(FORMAT_VERSION, "public", filters.key())
+
+
+def public_fingerprint(filters: MapFilters, context: str) -> tuple[str, datetime | None]:
+    """The public answer's validator and the data's date (the newest approved check)."""
+    count, site_at, status_at = db.session.execute(
+        _public_sites(filters, func.count(), func.max(Site.updated_at), func.max(SiteStatus.updated_at))
+    ).one()
+    latest = public_data_date()
+    # The answer's meta carries the data's date, so a newer approval anywhere is a new answer.
+    return _digest(context, count, site_at, status_at, latest), latest
+
+
+def public_data_date() -> datetime | None:
+    """The newest approved check anywhere on the public map."""
+    return db.session.scalar(scopes.public_sites_query().with_only_columns(func.max(SiteStatus.approved_at)))
+
+
+def public_chunk_keys(filters: MapFilters, context: str) -> dict[int, str]:
+    chunk = Site.id // CHUNK_IDS
+    rows = db.session.execute(
+        _public_sites(filters, chunk, func.count(), func.max(Site.updated_at), func.max(SiteStatus.updated_at))
+        .group_by(chunk)
+    )
+    return {index: _digest(context, index, count, site_at, status_at) for index, count, site_at, status_at in rows}
+
+
+# --- Kecamatan summary ----------------------------------------------------------------------
+
+def summary_period(filters: MapFilters) -> tuple[date, date]:
+    """The (first, last) WIB day of the summary period: the filter's range or the last 30 days."""
+    end = filters.date_to or wib_today()
+    start = filters.date_from or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    return start, end
+
+
+def _feature_geometry(kec: Kecamatan, lat: float | None, lon: float | None) -> tuple[dict | None, str]:
+    if kec.boundary:
+        return kec.boundary, "boundary"
+    if lat is None or lon is None:
+        return None, "none"
+    # Without imported boundaries the kecamatan is drawn where its sites are.
+    return {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}, "centroid"
+
+
+def _round(value, digits: int = 1):
+    return None if value is None else round(float(value), digits)
+
+
+def kecamatan_summary(user, filters: MapFilters) -> dict:
+    """Per kecamatan in scope: average latest score, sites checked in the period and the trend."""
+    start, end = summary_period(filters)
+    period_start, period_end = wib_day_start(start), wib_day_start(end + timedelta(days=1))
+    previous_start = period_start - (period_end - period_start)
+    site_filters = MapFilters(kecamatan=filters.kecamatan, desa=filters.desa, kind=filters.kind, opd=filters.opd)
+    score = SiteStatus.geber_score
+    in_period = and_(SiteStatus.geber_at >= period_start, SiteStatus.geber_at < period_end)
+    sites = _site_filters(
+        scopes.sites_query(user).outerjoin(SiteStatus, SiteStatus.site_id == Site.id).with_only_columns(
+            Site.kecamatan_id, func.count(Site.id), func.avg(score), func.sum(case((in_period, 1), else_=0)),
+            func.avg(Site.lat), func.avg(Site.lon),
+            func.sum(case((score >= BERSIH_MIN, 1), else_=0)),
+            func.sum(case((and_(score >= CUKUP_MIN, score < BERSIH_MIN), 1), else_=0)),
+            func.sum(case((score < CUKUP_MIN, 1), else_=0)),
+        ),
+        site_filters,
+    ).group_by(Site.kecamatan_id)
+    by_kecamatan = {row[0]: row[1:] for row in db.session.execute(sites)}
+
+    # The trend compares the mean score of the checks made in this period with the one before.
+    # It reads submissions, but only two periods of one form through the (kecamatan, form,
+    # recorded_at) index, and only for the summary, never per site.
+    current = Submission.recorded_at >= period_start
+    checks = (
+        scopes.submissions_query(user)
+        .with_only_columns(
+            Submission.kecamatan_id,
+            func.avg(case((current, Submission.score))),
+            func.avg(case((Submission.recorded_at < period_start, Submission.score))),
+        )
+        .where(Submission.form_code == GEBER_CHECK, Submission.review_state != "rejected",
+               Submission.score.is_not(None), Submission.recorded_at >= previous_start,
+               Submission.recorded_at < period_end)
+        .group_by(Submission.kecamatan_id)
+    )
+    if filters.desa or filters.kind or filters.opd:
+        checks = checks.where(Submission.site_id.in_(_site_filters(
+            scopes.sites_query(user).with_only_columns(Site.id), site_filters)))
+    trends = {row[0]: (row[1], row[2]) for row in db.session.execute(checks)}
+
+    kecamatan_stmt = scopes.kecamatan_query(user)
+    if filters.kecamatan:
+        kecamatan_stmt = kecamatan_stmt.where(Kecamatan.code == filters.kecamatan)
+    features = []
+    for kec in db.session.scalars(kecamatan_stmt):
+        count, avg, checked, lat, lon, bersih, cukup, kotor = by_kecamatan.get(kec.id, (0, None, 0, None, None, 0, 0, 0))
+        cur, prev = trends.get(kec.id, (None, None))
+        geometry, shape = _feature_geometry(kec, lat, lon)
+        features.append({
+            "type": "Feature",
+            "geometry": geometry,
+            "properties": {
+                "code": kec.code, "name": kec.name, "shape": shape,
+                "sites": int(count or 0), "checked": int(checked or 0), "avg": _round(avg),
+                "band": score_band(avg) if count else "belum",
+                "bands": {"bersih": int(bersih or 0), "cukup": int(cukup or 0), "kotor": int(kotor or 0),
+                          "belum": int((count or 0) - (bersih or 0) - (cukup or 0) - (kotor or 0))},
+                "period_avg": _round(cur), "previous_avg": _round(prev),
+                "trend": _round(cur - prev) if cur is not None and prev is not None else None,
+            },
+        })
+    return {"type": "FeatureCollection", "features": features,
+            "period": {"from": start.isoformat(), "to": end.isoformat()}}
+
+
+def public_kecamatan_summary() -> dict:
+    """Per kecamatan: the mean approved score and how many sites have one (no trend, no people)."""
+    score = SiteStatus.approved_score
+    rows = db.session.execute(
+        scopes.public_sites_query().with_only_columns(
+            Site.kecamatan_id, func.count(Site.id), func.avg(score), func.avg(Site.lat), func.avg(Site.lon),
+            func.max(SiteStatus.approved_at),
+        ).group_by(Site.kecamatan_id)
+    )
+    by_kecamatan = {row[0]: row[1:] for row in rows}
+    features = []
+    for kec in db.session.scalars(select(Kecamatan).order_by(Kecamatan.code)):
+        count, avg, lat, lon, latest = by_kecamatan.get(kec.id, (0, None, None, None, None))
+        geometry, shape = _feature_geometry(kec, lat, lon)
+        features.append({
+            "type": "Feature",
+            "geometry": geometry,
+            "properties": {
+                "code": kec.code, "name": kec.name, "shape": shape, "sites": int(count or 0),
+                "avg": _round(avg), "band": score_band(avg) if count else "belum",
+                "latest": latest.isoformat() if latest else None,
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --- One site: the side panel, the history page, its photos ---------------------------------
+
+def scoped_site(user, site_uuid) -> Site | None:
+    return db.session.scalar(scopes.sites_query(user).where(Site.uuid == site_uuid))
+
+
+def _first_thumbnail(submission_ids) -> dict[int, Attachment]:
+    """The first processed photo of each submission."""
+    ids = [i for i in submission_ids if i is not None]
+    if not ids:
+        return {}
+    found: dict[int, Attachment] = {}
+    for att in db.session.scalars(
+        select(Attachment).where(Attachment.submission_id.in_(ids), Attachment.state == "processed")
+        .order_by(Attachment.submission_id, Attachment.id)
+    ):
+        found.setdefault(att.submission_id, att)
+    return found
+
+
+def site_detail(user, site_uuid) -> dict | None:
+    """What the side panel shows of one site in the user's scope, or None."""
+    site = scoped_site(user, site_uuid)
+    if site is None:
+        return None
+    status = site.status
+    check_id = status.geber_submission_id if status else None
+    photo = None
+    if check_id is not None:
+        # The photo is shown only when the check itself is in the user's scope.
+        visible = db.session.scalar(
+            scopes.submissions_query(user).with_only_columns(Submission.id).where(Submission.id == check_id)
+        )
+        photo = _first_thumbnail([visible]).get(visible) if visible else None
+    kegiatan = db.session.execute(
+        scopes.kegiatan_query(user)
+        .join(kegiatan_site, kegiatan_site.c.kegiatan_id == Kegiatan.id)
+        .join(Opd, Opd.id == Kegiatan.opd_id)
+        .where(kegiatan_site.c.site_id == site.id)
+        .with_only_columns(Kegiatan.code, Kegiatan.name, Opd.code)
+        .order_by(Kegiatan.code)
+    ).all()
+    score = status.geber_score if status else None
+    return {
+        "site": site,
+        "score": score,
+        "band": score_band(score),
+        "checked_at": status.geber_at if status else None,
+        "approved_score": status.approved_score if status else None,
+        "approved_at": status.approved_at if status else None,
+        "monev_status": status.monev_status if status else None,
+        "monev_at": status.monev_at if status else None,
+        "flagged": bool(status.flagged) if status else False,
+        "photo": photo,
+        "kegiatan": [{"code": code, "name": name, "opd": opd} for code, name, opd in kegiatan],
+    }
+
+
+def site_history(user, site: Site, page: int = 1) -> tuple[list[tuple[Submission, Attachment | None]], bool]:
+    """The site's submissions in the user's scope, newest first, with a thumbnail each; and whether more follow."""
+    page = max(page, 1)
+    rows = list(db.session.scalars(
+        scopes.submissions_query(user)
+        .where(Submission.site_id == site.id)
+        .order_by(Submission.recorded_at.desc(), Submission.id.desc())
+        .limit(HISTORY_PAGE + 1).offset((page - 1) * HISTORY_PAGE)
+    ))
+    more = len(rows) > HISTORY_PAGE
+    rows = rows[:HISTORY_PAGE]
+    thumbs = _first_thumbnail([s.id for s in rows])
+    return [(s, thumbs.get(s.id)) for s in rows], more
+
+
+def _thumbnail_path(att: Attachment | None) -> Path | None:
+    if att is None or att.state != "processed":
+        return None
+    key = thumb_key(att)
+    return storage.path_for(key) if storage.exists(key) else None
+
+
+def thumbnail_file(user, attachment_uuid) -> Path | None:
+    """The processed thumbnail of a photo whose submission is in the user's scope."""
+    att = db.session.scalar(
+        scopes.submissions_query(user)
+        .join(Attachment, Attachment.submission_id == Submission.id)
+        .where(Attachment.uuid == attachment_uuid)
+        .with_only_columns(Attachment)
+    )
+    return _thumbnail_path(att)
+
+
+def public_photos_enabled() -> bool:
+    return bool(current_app.config.get("PUBLIC_MAP_PHOTOS"))
+
+
+def public_site_detail(site_uuid) -> dict | None:
+    """A public site: its approved score and date, and a photo of that check when photos are public."""
+    site = db.session.scalar(scopes.public_sites_query().where(Site.uuid == site_uuid))
+    if site is None:
+        return None
+    photo = None
+    if public_photos_enabled():
+        check_id = db.session.scalar(
+            select(Submission.id).where(
+                Submission.site_id == site.id, Submission.form_code == GEBER_CHECK,
+                Submission.review_state == "approved",
+            ).order_by(Submission.recorded_at.desc(), Submission.id.desc()).limit(1)
+        )
+        photo = _first_thumbnail([check_id]).get(check_id)
+    return {"site": site, "score": site.status.approved_score, "band": score_band(site.status.approved_score),
+            "approved_at": site.status.approved_at, "photo": photo}
+
+
+def public_thumbnail_file(attachment_uuid) -> Path | None:
+    """A thumbnail of an approved GEBER check, only while public photos are switched on."""
+    if not public_photos_enabled():
+        return None
+    att = db.session.scalar(
+        select(Attachment).join(Submission, Submission.id == Attachment.submission_id)
+        .where(Attachment.uuid == attachment_uuid, Submission.form_code == GEBER_CHECK,
+               Submission.review_state == "approved",
+               Submission.site_id.in_(scopes.public_sites_query().with_only_columns(Site.id)))
+    )
+    return _thumbnail_path(att)
+
+
+def filter_options(user) -> dict:
+    """The choices of the map's filter form, within the user's scope."""
+    kecamatan = list(db.session.scalars(scopes.kecamatan_query(user)))
+    desa = list(db.session.scalars(scopes.desa_query(user)))
+    opd_stmt = select(Opd).order_by(Opd.name)
+    if user.role == "opd":
+        # An OPD user's map holds its own kegiatan only; other OPDs would filter to nothing.
+        opd_stmt = opd_stmt.where(Opd.id == user.opd_id)
+    return {"kecamatan": kecamatan, "desa": desa, "opd": list(db.session.scalars(opd_stmt))}
+
+
+def public_filter_options() -> dict:
+    return {
+        "kecamatan": list(db.session.scalars(select(Kecamatan).order_by(Kecamatan.code))),
+        "desa": list(db.session.scalars(select(Desa).order_by(Desa.code))),
+    }
+

@@ -1,0 +1,83 @@
+"""The public map's data: approved GEBER scores by site and by kecamatan. No login, no people."""
+from flask import abort, url_for
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from webapp.extensions import limiter
+from webapp.maps import geojson, services
+from webapp.maps.api import GEOJSON_CONTENT, small_json_response
+from webapp.maps.schemas import PublicFiltersSchema
+from webapp.navigation import site_kind_label
+from webapp.public import require_enabled
+from webapp.public.views import PUBLIC_LIMIT
+
+blp = Blueprint("public_api", __name__, url_prefix="/api/v1/public",
+                description="Peta publik: skor GEBER yang sudah disetujui")
+blp.before_request(require_enabled)
+#: Anyone may keep a public answer, as long as they ask again before using it.
+PUBLIC_CACHE = "public, no-cache"
+#: No cookie decides a public answer, so shared caches may keep one copy for everyone.
+VARY = "Accept-Encoding"
+
+
+class PublicSiteSchema(Schema):
+    """A site as the public sees it: the place and its approved score, never who checked it."""
+
+    id = fields.UUID(attribute="site.uuid")
+    name = fields.String(attribute="site.name")
+    kind = fields.String(attribute="site.kind")
+    kind_label = fields.Function(lambda d: site_kind_label(d["site"].kind))
+    desa = fields.String(attribute="site.desa.name")
+    kecamatan = fields.String(attribute="site.kecamatan.name")
+    score = fields.Float()
+    band = fields.String()
+    approved_at = fields.AwareDateTime()
+    photo_url = fields.Function(
+        lambda d: url_for("public.photo_thumbnail", attachment_uuid=d["photo"].uuid) if d["photo"] else None)
+
+
+@blp.route("/sites")
+@blp.arguments(PublicFiltersSchema, location="query", as_kwargs=False)
+@blp.doc(responses={200: {"description": "GeoJSON FeatureCollection; properties id, n, k, d, s, t",
+                          "content": GEOJSON_CONTENT},
+                    304: {"description": "Tidak berubah sejak ETag yang dikirim"}})
+@limiter.limit(PUBLIC_LIMIT)
+def public_sites(filters: services.MapFilters):
+    """Sites with an approved GEBER score: the score and the date of that check (gzip, ETag)."""
+    context = services.public_context(filters)
+    fingerprint, latest = services.public_fingerprint(filters, context)
+    gz = geojson.accepts_gzip()
+    unchanged = geojson.not_modified(fingerprint, gz, PUBLIC_CACHE, VARY)
+    if unchanged is not None:
+        return unchanged
+
+    def meta(count: int) -> dict:
+        return {"count": count, "latest": int(latest.timestamp()) if latest else None}
+
+    if gz:
+        body = geojson.site_collection_gzip(
+            services.public_chunk_keys(filters, context),
+            lambda chunks: services.public_site_rows(filters, chunks), services.desa_names(), meta)
+    else:
+        body = geojson.site_collection_text(services.public_site_rows(filters), services.desa_names(), meta)
+    return geojson.respond(body, fingerprint, gz, PUBLIC_CACHE, VARY)
+
+
+@blp.route("/sites/<uuid:site_uuid>")
+@blp.response(200, PublicSiteSchema)
+@limiter.limit(PUBLIC_LIMIT)
+def public_site_detail(site_uuid):
+    """One public site; a photo only when the regency publishes photos."""
+    detail = services.public_site_detail(site_uuid)
+    if detail is None:
+        abort(404)
+    return detail
+
+
+@blp.route("/kecamatan-summary")
+@blp.doc(responses={200: {"description": "GeoJSON: a kecamatan per feature with its mean approved score",
+                          "content": GEOJSON_CONTENT}})
+@limiter.limit(PUBLIC_LIMIT)
+def public_kecamatan_summary():
+    """Per kecamatan: the mean approved score and how many sites have one."""
+    return small_json_response(services.public_kecamatan_summary(), cache_control=PUBLIC_CACHE, vary=VARY)

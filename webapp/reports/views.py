@@ -1,0 +1,112 @@
+"""The report page (/laporan): ask for a report or an export, follow its job, download the file."""
+from datetime import timedelta
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from webapp import scopes
+from webapp.errors import ApiError
+from webapp.extensions import db
+from webapp.forms.models import Form, FormVersion
+from webapp.reports import bp, periods, services
+from webapp.reports.presenters import job_view
+from webapp.reports.schemas import ReportRequestSchema
+from webapp.types import utcnow
+
+MONTHS_OFFERED = 24
+WEEKS_OFFERED = 12
+MEDIA_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv; charset=utf-8",
+    ".geojson": "application/geo+json",
+    ".zip": "application/zip",
+}
+
+
+def _require_reports() -> None:
+    if not scopes.can_use_reports(current_user):
+        raise ApiError(403)
+
+
+def _choices() -> dict:
+    today = periods.wib_date(utcnow())
+    # The running month first (figures so far), then the finished ones; the previous month is the default.
+    month = periods.month(today.year, today.month)
+    months = []
+    for _i in range(MONTHS_OFFERED):
+        months.append(month)
+        month = month.before()
+    this_week = periods.week_of(today)
+    weeks = [periods.week_of(this_week.first - timedelta(days=7 * n)) for n in range(WEEKS_OFFERED)]
+    versions = db.session.execute(
+        select(FormVersion, Form).join(Form, Form.id == FormVersion.form_id).order_by(Form.title, FormVersion.version.desc())
+    ).all()
+    return {
+        "months": months,
+        "weeks": weeks,
+        "kecamatan": list(db.session.scalars(scopes.kecamatan_query(current_user))),
+        "versions": [(v.id, _("%(title)s — versi %(version)s", title=f.title, version=v.version)) for v, f in versions],
+        "forms": list(db.session.scalars(select(Form).order_by(Form.title))),
+        "today": today,
+        "default_month": periods.previous_month(utcnow()).key,
+        "week_ago": today - timedelta(days=6),
+        "regency_wide": scopes.is_regency_wide(current_user),
+        "may": {kind: scopes.can_request_report(current_user, kind) for kind in services.KINDS},
+    }
+
+
+def _page(errors: dict | None = None, active: str | None = None, values=None, status: int = 200):
+    jobs = [job_view(report) for report in services.visible_jobs(current_user)]
+    return render_template(
+        "reports/index.html", jobs=jobs, errors=errors or {}, active=active, values=values or {}, **_choices()
+    ), status
+
+
+@bp.route("/laporan")
+@login_required
+def index():
+    _require_reports()
+    return _page()
+
+
+@bp.route("/laporan", methods=["POST"])
+@login_required
+def create():
+    _require_reports()
+    try:
+        data = ReportRequestSchema().load(request.form)
+    except ValidationError as exc:
+        return _page(exc.messages, request.form.get("kind"), request.form, 422)
+    try:
+        report = services.request_report(current_user, data)
+    except ApiError as exc:
+        if exc.status != 422:
+            raise
+        return _page(exc.errors, data["kind"], request.form, 422)
+    db.session.commit()
+    services.dispatch(report)
+    flash(_("Permintaan diterima: %(title)s.", title=services.job_title(report)), "info")
+    return redirect(url_for("reports.index", _anchor=f"job-{report.uuid}"))
+
+
+@bp.route("/laporan/<uuid:job_uuid>/ulangi", methods=["POST"])
+@login_required
+def retry(job_uuid):
+    _require_reports()
+    report = services.retry(current_user, services.get_job(current_user, job_uuid))
+    db.session.commit()
+    services.dispatch(report)
+    return redirect(url_for("reports.index", _anchor=f"job-{report.uuid}"))
+
+
+@bp.route("/laporan/<uuid:job_uuid>/unduh")
+@login_required
+def download(job_uuid):
+    _require_reports()
+    report = services.get_job(current_user, job_uuid)
+    path = services.download_path(report)
+    return send_file(path, as_attachment=True, download_name=report.result_name,
+                     mimetype=MEDIA_TYPES.get(path.suffix, "application/octet-stream"), max_age=0)

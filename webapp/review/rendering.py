@@ -1,0 +1,168 @@
+"""A submission's answers as label/value rows, in the order and wording of its form version.
+
+Values come out as plain text; templates escape them, so whatever a monitor typed is shown
+as characters, never as markup.
+"""
+from dataclasses import dataclass, field
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from webapp.accounts.models import Opd
+from webapp.extensions import db
+from webapp.monev.models import Kegiatan
+from webapp.submissions.models import Submission
+
+
+@dataclass
+class AnswerRow:
+    name: str
+    label: str
+    kind: str
+    text: str = ""
+    #: For a weighted checklist item: whether the answer is the passing one.
+    passed: bool | None = None
+    weight: float | None = None
+    photos: list = field(default_factory=list)
+    rows: list[list["AnswerRow"]] = field(default_factory=list)
+
+
+def rupiah(value) -> str:
+    """An amount of money as "Rp 1.234.567"."""
+    if value is None:
+        return "–"
+    return "Rp " + f"{int(value):,}".replace(",", ".")
+
+
+def _label(text: dict | str | None, lang: str) -> str:
+    if isinstance(text, dict):
+        return text.get(lang) or text.get("id") or ""
+    return text or ""
+
+
+def _lookup_names(definition: dict, answers: dict) -> dict[str, dict[str, str]]:
+    """Names for select fields whose options come from reference data (kegiatan, OPD)."""
+    wanted: dict[str, set] = {"kegiatan": set(), "opd": set()}
+    for spec in definition.get("fields", []):
+        source = spec.get("options_from")
+        value = answers.get(spec.get("name"))
+        if source in wanted and isinstance(value, str):
+            wanted[source].add(value)
+    names: dict[str, dict[str, str]] = {"kegiatan": {}, "opd": {}}
+    if wanted["kegiatan"]:
+        for code, name in db.session.execute(select(Kegiatan.code, Kegiatan.name).where(Kegiatan.code.in_(wanted["kegiatan"]))):
+            names["kegiatan"][code] = f"{name} ({code})"
+    if wanted["opd"]:
+        for code, name in db.session.execute(select(Opd.code, Opd.name).where(Opd.code.in_(wanted["opd"]))):
+            names["opd"][code] = name
+    return names
+
+
+def _number(value, spec: dict, lang: str) -> str:
+    unit = _label(spec.get("unit"), lang)
+    if unit in ("Rp", "IDR") and isinstance(value, int):
+        return rupiah(value)
+    text = format_decimal(value)
+    return f"{text} {unit}".strip() if unit and unit != "%" else (f"{text}%" if unit == "%" else text)
+
+
+def _render_value(spec: dict, value, lang: str, names: dict) -> str:
+    kind = spec.get("type")
+    if value is None or value == "" or value == []:
+        return "–"
+    if kind == "yes_no":
+        return _("Ya") if value is True else _("Tidak") if value is False else str(value)
+    if kind in ("integer", "decimal") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number(value, spec, lang)
+    if kind == "select_one":
+        options = {o["value"]: _label(o["label"], lang) for o in spec.get("options", [])}
+        source = names.get(spec.get("options_from"), {})
+        return options.get(value) or source.get(value) or str(value)
+    if kind == "select_many" and isinstance(value, list):
+        options = {o["value"]: _label(o["label"], lang) for o in spec.get("options", [])}
+        return ", ".join(options.get(v, str(v)) for v in value)
+    if kind == "geopoint" and isinstance(value, dict):
+        text = f"{value.get('lat')}, {value.get('lon')}"
+        if value.get("accuracy") is not None or value.get("accuracy_m") is not None:
+            text += " (± " + format_decimal(value.get("accuracy", value.get("accuracy_m"))) + " m)"
+        return text
+    return str(value)
+
+
+def answer_rows(submission: Submission, lang: str) -> list[AnswerRow]:
+    """Label/value rows for every field of the submission's form version (notes left out)."""
+    definition = submission.form_version.definition
+    answers = submission.answers or {}
+    names = _lookup_names(definition, answers)
+    rows = []
+    for spec in definition.get("fields", []):
+        kind = spec.get("type")
+        if kind == "note":
+            continue
+        name = spec["name"]
+        value = answers.get(name)
+        row = AnswerRow(name=name, label=_label(spec.get("label"), lang), kind=kind)
+        if kind == "photo":
+            # The declared attachments are the record; an answer naming an unknown photo shows its name.
+            row.photos = [a for a in submission.attachments if a.field == name]
+            known = {str(a.uuid) for a in row.photos}
+            row.photos += [str(u) for u in (value if isinstance(value, list) else []) if str(u).lower() not in known]
+            row.text = "" if row.photos else "–"
+        elif kind == "repeat":
+            items = value if isinstance(value, list) else []
+            for item in items:
+                item = item if isinstance(item, dict) else {}
+                row.rows.append([
+                    AnswerRow(name=sub["name"], label=_label(sub.get("label"), lang), kind=sub.get("type"),
+                              text=_render_value(sub, item.get(sub["name"]), lang, names))
+                    for sub in spec.get("fields", [])
+                ])
+            row.text = "–" if not items else ""
+        else:
+            row.text = _render_value(spec, value, lang, names)
+            if kind == "yes_no" and "weight" in spec and isinstance(value, bool):
+                row.passed = value == spec.get("pass", True)
+                row.weight = spec["weight"]
+        rows.append(row)
+    return rows
+
+
+def flag_lines(flags: dict | None, config) -> list[str]:
+    """The evidence flags of a submission as sentences for the reviewer."""
+    lines = []
+    for key, value in (flags or {}).items():
+        if key == "distance_m":
+            lines.append(_("Direkam %(m)s m dari titik lokasi (batas %(limit)s m).",
+                           m=format_decimal(value), limit=format_decimal(config["FLAG_DISTANCE_M"])))
+        elif key == "accuracy_m":
+            lines.append(_("Akurasi GPS %(m)s m (batas %(limit)s m).",
+                           m=format_decimal(value), limit=format_decimal(config["FLAG_ACCURACY_M"])))
+        elif key == "no_location":
+            lines.append(_("Tanpa lokasi GPS."))
+        elif key == "recorded_in_future":
+            lines.append(_("Waktu rekam di masa depan: jam ponsel mungkin salah."))
+        elif key == "recorded_days_before":
+            lines.append(_("Direkam %(days)s hari sebelum diterima.", days=value))
+        else:
+            lines.append(f"{key}: {value}")
+    return lines
+
+
+def flag_short(flags: dict | None) -> list[str]:
+    """A few words per flag, for lists."""
+    words = []
+    for key, value in (flags or {}).items():
+        if key == "distance_m":
+            words.append(_("Jarak %(m)s m", m=format_decimal(round(value))))
+        elif key == "accuracy_m":
+            words.append(_("Akurasi %(m)s m", m=format_decimal(round(value))))
+        elif key == "no_location":
+            words.append(_("Tanpa GPS"))
+        elif key == "recorded_in_future":
+            words.append(_("Jam ponsel salah"))
+        elif key == "recorded_days_before":
+            words.append(_("Dikirim %(days)s hari setelah direkam", days=value))
+        else:
+            words.append(str(key))
+    return words
