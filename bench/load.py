@@ -360,6 +360,27 @@ def sample_rss(master_pid: int, stop: threading.Event, peaks: dict) -> None:
             peaks[pid] = max(peaks.get(pid, 0.0), hwm)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system, with reaped children such as rq's work horses) of these processes."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(v) for v in fields[11:15])
+    return total / ticks
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / ticks, sum(values) / ticks
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -454,6 +475,9 @@ def main() -> None:
                 browser, world, rec, stop, args.seed + 1000 + n, args.dashboard_pause))
                 for n, browser in enumerate(browsers.values())]
             load_before = os.getloadavg()
+            server_pids = lambda: [pid for pid, _r, _h in worker_rss(proc.pid)] + [worker.pid]  # noqa: E731
+            cpu_before, busy_before = cpu_seconds(server_pids()), machine_busy()
+            self_before = time.process_time()
             started = time.perf_counter()
             for thread in dashboards + threads:
                 thread.start()
@@ -466,6 +490,10 @@ def main() -> None:
                 thread.join(timeout=30)
             elapsed = time.perf_counter() - started
             load_after = os.getloadavg()
+            server_cpu = cpu_seconds(server_pids()) - cpu_before
+            busy_after = machine_busy()
+            machine_cpu = (busy_after[0] - busy_before[0], busy_after[1] - busy_before[1])
+            generator_cpu = time.process_time() - self_before
             drain = wait_for_queue(redis_url, 180)
             rss_stop.set()
             sampler.join(timeout=5)
@@ -478,7 +506,8 @@ def main() -> None:
         worker_log.close()
     result = verify(url, workdir)
     report(args, rec, elapsed, peaks, current, drain, result, timed_out,
-           {"login_peaks": login_peaks, "reset": peaks_reset, "load": (load_before, load_after)})
+           {"login_peaks": login_peaks, "reset": peaks_reset, "load": (load_before, load_after),
+            "server_cpu": server_cpu, "machine_cpu": machine_cpu, "generator_cpu": generator_cpu})
 
 
 def report(args, rec: Recorder, elapsed: float, peaks: dict, current: dict, drain: float, result: dict,
@@ -502,7 +531,12 @@ def report(args, rec: Recorder, elapsed: float, peaks: dict, current: dict, drai
     p95 = percentile(everything, .95) * 1000
     print(f"{'all':<16}{total:>7}{percentile(everything, .5) * 1000:>9.0f}{p95:>9.0f}"
           f"{percentile(everything, .99) * 1000:>9.0f}{max(everything) * 1000:>9.0f}")
-    print(f"\nstatuses: {dict(sorted(rec.statuses.items()))}")
+    busy, total_cpu = extra["machine_cpu"]
+    print(f"\nCPU during the load: server (gunicorn workers + rq worker) {extra['server_cpu']:.1f} s = "
+          f"{extra['server_cpu'] / max(total, 1) * 1000:.0f} ms per request; load generator {extra['generator_cpu']:.1f} s; "
+          f"whole machine {busy:.0f} of {total_cpu:.0f} core-seconds busy "
+          f"({busy - extra['server_cpu'] - extra['generator_cpu']:.0f} s by other work)")
+    print(f"statuses: {dict(sorted(rec.statuses.items()))}")
     print(f"errors: {len(rec.errors)}; rejected items: {rec.rejected_items}")
     for line in rec.errors[:10]:
         print(f"  {line}")

@@ -13,12 +13,10 @@ import { formatWib, label, t } from './i18n.js';
 import { draftFromItem, openDraft } from './draft-view.js';
 import { renderMine, renderOutbox, renderSyncBar } from './outbox-ui.js';
 import { exportOutbox } from './rescue.js';
+import * as worker from './sw-client.js';
 
 const LOGIN_URL = '/masuk?next=/lapangan';
-const SYNC_TAG = 'pantau-sync';
 const MB = 1024 * 1024;
-const LOW_STORAGE_BYTES = 50 * MB;
-const LOW_STORAGE_SHARE = 0.1;
 
 const el = {
   view: document.getElementById('view'),
@@ -37,9 +35,7 @@ const state = {
   failure: null,
   lastSuccessAt: null,
   counts: { total: 0, pending: 0, uploading: 0, rejected: 0, failed: 0, otherUser: 0, oldestAt: null, stale: false },
-  registration: null,
   waitingWorker: null,
-  updateRequested: false,
   dbBlocked: false,
   storage: { persisted: null, lowFree: null },
   view: null,
@@ -119,16 +115,6 @@ function scheduleRetry(at) {
   state.retryTimer = setTimeout(() => syncNow(), Math.max(1000, at - Date.now()));
 }
 
-async function registerBackgroundSync() {
-  const registration = state.registration;
-  if (!registration || !('sync' in registration)) return;
-  try {
-    await registration.sync.register(SYNC_TAG);
-  } catch (error) {
-    // Background Sync refused (permission or policy): the app still syncs when open.
-  }
-}
-
 /**
  * Run a sync now. Automatic runs respect the backoff; manual ones (button, `online`, a
  * Background Sync event) do not.
@@ -164,7 +150,7 @@ async function syncNow({ manual = false } = {}) {
     } else if (report.backoff) {
       state.failure = { reason: report.reason, detail: report.detail || null, nextAt: report.backoff.nextAt };
       scheduleRetry(report.backoff.nextAt);
-      registerBackgroundSync();
+      worker.registerBackgroundSync();
     }
   } finally {
     state.running = false;
@@ -187,70 +173,15 @@ async function afterSuccess() {
   } catch (error) {
     // Kiriman saya stays as last fetched; the next sync tries again.
   }
-  if (state.registration) state.registration.update().catch(() => undefined);
+  worker.checkForUpdate();
 }
 
 /* ---- service worker and updates ---- */
 
-async function registerWorker() {
-  if (!('serviceWorker' in navigator)) return;
-  navigator.serviceWorker.addEventListener('controllerchange', () => {
-    // Only the update the monitor asked for reloads the page (the first install also fires this).
-    if (state.updateRequested) location.reload();
-  });
-  navigator.serviceWorker.addEventListener('message', (event) => {
-    if (!event.data || event.data.type !== 'SYNC') return;
-    const port = event.ports[0];
-    syncNow({ manual: true }).then((report) => {
-      if (port) port.postMessage({ ok: report.status === 'ok' || report.status === 'busy', status: report.status });
-    });
-  });
-  try {
-    const registration = await navigator.serviceWorker.register('/service-worker.js', { scope: '/', updateViaCache: 'none' });
-    state.registration = registration;
-    const offer = (worker) => {
-      if (!navigator.serviceWorker.controller) return;
-      state.waitingWorker = worker;
-      renderBanners();
-    };
-    if (registration.waiting) offer(registration.waiting);
-    registration.addEventListener('updatefound', () => {
-      const worker = registration.installing;
-      if (!worker) return;
-      worker.addEventListener('statechange', () => {
-        if (worker.state === 'installed') offer(worker);
-      });
-    });
-  } catch (error) {
-    console.error('service worker registration failed', error);
-  }
-}
-
 async function applyUpdate() {
+  // The draft being typed is written before the new version takes over.
   if (state.view && state.view.flush) await state.view.flush();
-  state.updateRequested = true;
-  if (state.waitingWorker) state.waitingWorker.postMessage({ type: 'SKIP_WAITING' });
-}
-
-/* ---- storage ---- */
-
-async function checkStorage() {
-  if (!navigator.storage) return;
-  try {
-    if (navigator.storage.persisted) {
-      let persisted = await navigator.storage.persisted();
-      if (!persisted && navigator.storage.persist) persisted = await navigator.storage.persist();
-      state.storage.persisted = persisted;
-    }
-    if (navigator.storage.estimate) {
-      const { usage = 0, quota = 0 } = await navigator.storage.estimate();
-      const free = quota - usage;
-      state.storage.lowFree = quota && (free < LOW_STORAGE_BYTES || free / quota < LOW_STORAGE_SHARE) ? free : null;
-    }
-  } catch (error) {
-    console.error('storage check failed', error);
-  }
-  renderBanners();
+  if (state.waitingWorker) worker.applyUpdate(state.waitingWorker);
 }
 
 /* ---- screens ---- */
@@ -343,7 +274,7 @@ async function draftView(root, uuid) {
     onQueued: async () => {
       flash(t('Tersimpan di antrean. Dikirim otomatis saat ada sinyal.'));
       await refreshBar();
-      registerBackgroundSync();
+      worker.registerBackgroundSync();
       location.hash = '#/';
       syncNow({ manual: true });
     },
@@ -418,11 +349,10 @@ async function refreshMine() {
 
 function parseRoute() {
   const hash = location.hash || '#/';
-  let match = /^#\/draf\/([0-9a-fA-F-]{36})$/.exec(hash);
+  const match = /^#\/draf\/([0-9a-fA-F-]{36})$/.exec(hash);
   if (match) return { name: 'draft', uuid: match[1] };
   if (hash === '#/antrean') return { name: 'outbox' };
   if (hash === '#/kiriman') return { name: 'mine' };
-  match = null;
   return { name: 'home' };
 }
 
@@ -459,9 +389,13 @@ function render() {
 
 async function main() {
   store.onBlocking(() => { state.dbBlocked = true; renderBanners(); });
-  registerWorker();
+  worker.registerWorker({
+    onUpdateReady: (waiting) => { state.waitingWorker = waiting; renderBanners(); },
+    onSyncRequest: () => syncNow({ manual: true }),
+  });
   state.authNeeded = Boolean(await store.getMeta('authNeeded'));
-  state.failure = null;
+  const backoff = await outbox.backoff();
+  state.failure = backoff ? { reason: backoff.reason, detail: null, nextAt: backoff.nextAt } : null;
   await loadRef();
   await refreshBar();
   window.addEventListener('hashchange', () => {
@@ -474,7 +408,11 @@ async function main() {
     if (document.visibilityState === 'visible') syncNow();
   });
   await render();
-  checkStorage();
+  worker.checkStorage().then((storage) => {
+    state.storage = storage;
+    renderBanners();
+    if (state.route && state.route.name === 'home' && storage.persisted === false) render();
+  });
   if (!state.ref.user) {
     // First visit: fetch the reference data before anything else.
     try {

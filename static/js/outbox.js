@@ -82,7 +82,9 @@ export async function summary(userId) {
   for (const item of items) {
     if (userId != null && item.userId !== userId) result.otherUser += 1;
     result[item.state] = (result[item.state] || 0) + 1;
-    if (result.oldestAt === null || item.createdAt < result.oldestAt) result.oldestAt = item.createdAt;
+    // Waiting starts when the item was queued, not when its draft was begun.
+    const since = item.queuedAt || item.createdAt;
+    if (result.oldestAt === null || since < result.oldestAt) result.oldestAt = since;
   }
   result.stale = result.oldestAt !== null && Date.now() - result.oldestAt > STALE_AFTER_MS;
   return result;

@@ -7,6 +7,11 @@
  * offline). Schema changes are numbered steps below; a step may add stores or indexes but
  * never deletes or clears `drafts`, `outbox`, `photos` or `localSites`: queued data survives
  * every upgrade.
+ *
+ * A write the browser refuses for lack of room (QuotaExceededError, a full phone) rejects with
+ * `StorageFull` and changes nothing already stored; `onStorageFull` listeners hear of it, and
+ * hear again once a write succeeds. Reads and deletes still work on a full phone, so sending
+ * the outbox (which frees room) still does.
  * @module store
  */
 import { openDB } from '/static/vendor/idb/index.js';
@@ -21,6 +26,90 @@ export const PRECIOUS_STORES = Object.freeze(['drafts', 'outbox', 'photos', 'loc
 
 let dbPromise = null;
 const blockedListeners = new Set();
+const fullListeners = new Set();
+let full = false;
+
+/** A write was refused because the phone's storage is full. Nothing stored before is touched. */
+export class StorageFull extends Error {
+  constructor(cause) {
+    super('storage_full');
+    this.name = 'StorageFull';
+    this.cause = cause;
+  }
+}
+
+/**
+ * True for the error a browser raises when the origin is out of room (from the write itself,
+ * or from the transaction it aborted).
+ * @param {*} error
+ */
+export function isQuotaError(error) {
+  if (!error) return false;
+  if (error instanceof StorageFull || error.name === 'QuotaExceededError') return true;
+  // Older engines report the legacy code (22) or Firefox's name.
+  return error.code === 22 || error.name === 'NS_ERROR_DOM_QUOTA_REACHED';
+}
+
+/**
+ * Be told when writes start being refused for lack of room (true) and when one succeeds again
+ * (false).
+ * @param {(full: boolean) => void} listener
+ */
+export function onStorageFull(listener) {
+  fullListeners.add(listener);
+}
+
+function noteFull(value) {
+  if (full === value) return;
+  full = value;
+  fullListeners.forEach((listener) => listener(value));
+}
+
+/** Run a write; a refusal for lack of room becomes `StorageFull`. */
+async function write(run) {
+  let result;
+  try {
+    result = await run();
+  } catch (error) {
+    if (!isQuotaError(error)) throw error;
+    noteFull(true);
+    throw error instanceof StorageFull ? error : new StorageFull(error);
+  }
+  noteFull(false);
+  return result;
+}
+
+/**
+ * A write in one transaction over `stores`; when a step fails the transaction's own rejection
+ * (the same failure again) is absorbed, so it never surfaces as an unhandled rejection.
+ */
+function transact(stores, run) {
+  return write(async () => {
+    const tx = (await db()).transaction(stores, 'readwrite');
+    try {
+      const result = await run(tx);
+      await tx.done;
+      return result;
+    } catch (error) {
+      tx.done.catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/**
+ * Run a write that only records progress (an attempt count, the last sync time): on a full
+ * phone it is skipped, so that sending the outbox, which frees room, can go on.
+ * @param {() => Promise<*>} run
+ */
+export async function bestEffort(run) {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof StorageFull)) throw error;
+    return undefined;
+  }
+}
 
 function upgrade(db, oldVersion) {
   if (oldVersion < SCHEMA_V1_INITIAL) {
@@ -70,7 +159,7 @@ export async function getMeta(key) {
 
 /** @param {string} key @param {*} value */
 export async function setMeta(key, value) {
-  return (await db()).put('meta', value, key);
+  return write(async () => (await db()).put('meta', value, key));
 }
 
 /** @param {string} key */
@@ -83,17 +172,17 @@ export async function getRef(key) {
  * @param {Object} parts  key -> value (user, region, forms, kecamatan, desa, sites, kegiatan, opd, site_kinds)
  */
 export async function putReference(parts) {
-  const tx = (await db()).transaction('ref', 'readwrite');
-  await tx.store.clear();
-  await Promise.all(Object.entries(parts).map(([key, value]) => tx.store.put(value, key)));
-  await tx.done;
+  await transact('ref', async (tx) => {
+    await tx.store.clear();
+    await Promise.all(Object.entries(parts).map(([key, value]) => tx.store.put(value, key)));
+  });
 }
 
 /* ---- photos ---- */
 
 /** @param {Object} photo  {uuid, owner, field, blob, thumb, sha256, bytes, content_type, width, height} */
 export async function putPhoto(photo) {
-  return (await db()).put('photos', photo);
+  return write(async () => (await db()).put('photos', photo));
 }
 
 /** @param {string} uuid */
@@ -124,7 +213,7 @@ async function deletePhotosOf(tx, owner) {
 
 /** @param {Object} draft */
 export async function putDraft(draft) {
-  return (await db()).put('drafts', draft);
+  return write(async () => (await db()).put('drafts', draft));
 }
 
 /** @param {string} uuid */
@@ -160,7 +249,7 @@ export async function getOutboxItem(uuid) {
 
 /** @param {Object} item */
 export async function putOutboxItem(item) {
-  return (await db()).put('outbox', item);
+  return write(async () => (await db()).put('outbox', item));
 }
 
 /**
@@ -170,15 +259,15 @@ export async function putOutboxItem(item) {
  * @param {(item: Object) => Object|undefined} change
  */
 export async function updateOutboxItem(uuid, change) {
-  const tx = (await db()).transaction('outbox', 'readwrite');
-  const item = await tx.store.get(uuid);
-  let updated;
-  if (item) {
-    updated = change(item);
-    if (updated) await tx.store.put(updated);
-  }
-  await tx.done;
-  return updated;
+  return transact('outbox', async (tx) => {
+    const item = await tx.store.get(uuid);
+    let updated;
+    if (item) {
+      updated = change(item);
+      if (updated) await tx.store.put(updated);
+    }
+    return updated;
+  });
 }
 
 /**
@@ -200,10 +289,10 @@ export async function deleteOutboxItem(uuid) {
  * @param {Object} item
  */
 export async function draftToOutbox(draftUuid, item) {
-  const tx = (await db()).transaction(['drafts', 'outbox'], 'readwrite');
-  await tx.objectStore('outbox').put(item);
-  await tx.objectStore('drafts').delete(draftUuid);
-  await tx.done;
+  await transact(['drafts', 'outbox'], async (tx) => {
+    await tx.objectStore('outbox').put(item);
+    await tx.objectStore('drafts').delete(draftUuid);
+  });
 }
 
 /**
@@ -212,17 +301,17 @@ export async function draftToOutbox(draftUuid, item) {
  * @param {Object} draft
  */
 export async function outboxToDraft(uuid, draft) {
-  const tx = (await db()).transaction(['drafts', 'outbox'], 'readwrite');
-  await tx.objectStore('drafts').put(draft);
-  await tx.objectStore('outbox').delete(uuid);
-  await tx.done;
+  await transact(['drafts', 'outbox'], async (tx) => {
+    await tx.objectStore('drafts').put(draft);
+    await tx.objectStore('outbox').delete(uuid);
+  });
 }
 
 /* ---- sites created offline ---- */
 
 /** @param {Object} site  {uuid, name, kind, desa_code, kecamatan_id, lat, lon, createdAt, userId} */
 export async function putLocalSite(site) {
-  return (await db()).put('localSites', site);
+  return write(async () => (await db()).put('localSites', site));
 }
 
 export async function listLocalSites() {

@@ -65,7 +65,7 @@ def monitor_with_sites(make_user, make_site, make_kegiatan):
 
 
 def test_a_day_offline_ends_with_exactly_the_submissions_on_the_server(
-        app, field_app, context, make_user, make_site, make_kegiatan, photo_files):
+        app, field_app, context, make_user, make_site, make_kegiatan, photo_files, run_jobs):
     user, school, market, kegiatan = monitor_with_sites(make_user, make_site, make_kegiatan)
     page = field_app.page
 
@@ -94,6 +94,7 @@ def test_a_day_offline_ends_with_exactly_the_submissions_on_the_server(
 
     context.set_offline(False)
     field_app.sync_until_empty()
+    run_jobs()  # photo processing (inline unless the run uses Redis)
 
     server = server_state(app, user.id)
     assert set_check(sent, server) == {"lost": [], "duplicated": [], "unexpected": []}
@@ -118,7 +119,7 @@ def test_a_day_offline_ends_with_exactly_the_submissions_on_the_server(
 
 
 def test_a_network_cut_in_the_middle_of_a_sync_loses_and_duplicates_nothing(
-        app, field_app, context, make_user, make_site, make_kegiatan, photo_files):
+        app, field_app, context, make_user, make_site, make_kegiatan, photo_files, run_jobs):
     user, school, market, kegiatan = monitor_with_sites(make_user, make_site, make_kegiatan)
     field_app.login(user.username)
     field_app.wait_worker()
@@ -168,6 +169,7 @@ def test_a_network_cut_in_the_middle_of_a_sync_loses_and_duplicates_nothing(
     context.unroute("**/api/v1/attachments/*")
     if field_app.outbox_count():
         field_app.sync_until_empty()
+    run_jobs()
 
     server = server_state(app, user.id)
     assert set_check(sent, server) == {"lost": [], "duplicated": [], "unexpected": []}
@@ -624,7 +626,7 @@ def test_refused_persistence_low_storage_and_a_day_old_item_are_told_to_the_moni
     page.evaluate("""async () => {
         const store = await import('/static/js/store.js');
         const [item] = await store.listOutbox();
-        await store.updateOutboxItem(item.uuid, (i) => ({ ...i, createdAt: Date.now() - 30 * 3600 * 1000 }));
+        await store.updateOutboxItem(item.uuid, (i) => ({ ...i, queuedAt: Date.now() - 30 * 3600 * 1000 }));
     }""")
     field_app.reload()
     assert "menunggu lebih dari 1 hari" in field_app.bar_text()

@@ -189,3 +189,18 @@ def test_every_indonesian_text_of_the_field_app_has_an_english_translation():
         block = re.search(table + r" = \{(.*?)\n\};", ui, re.S).group(1)
         used |= {text for text in re.findall(r"'([^']+)'", block) if re.search(r'[A-Za-z]', text) and (' ' in text or text[0].isupper())}
     assert sorted(used - keys) == []
+
+
+def test_the_indexeddb_schema_steps_never_delete_or_clear_a_store():
+    source = (STATIC / "js" / "store.js").read_text(encoding="utf-8")
+    upgrade = re.search(r"function upgrade\(db, oldVersion\) \{(.*?)\n\}", source, re.S).group(1)
+    assert "createObjectStore('outbox'" in upgrade
+    assert "deleteObjectStore" not in source
+    assert ".clear()" not in upgrade
+    # Only the reference data (replaced by each bootstrap) is ever cleared.
+    assert re.findall(r"transaction\('(\w+)', 'readwrite'\);\n\s+await tx\.store\.clear\(\)", source) == ["ref"]
+
+
+def test_the_monitor_finds_the_field_app_in_the_menu(login_as):
+    api = login_as("monitor", kecamatan_code="17.01.05")
+    assert 'href="/lapangan"' in api.get("/beranda").get_data(as_text=True)

@@ -47,7 +47,7 @@ def monitor_and_site(make_user, make_site):
 
 
 def test_an_export_imports_its_submissions_and_photos_once_however_often_it_is_run(
-        app, runner, tmp_path, monitor_and_site):
+        app, runner, tmp_path, monitor_and_site, run_jobs):
     user, site = monitor_and_site
     photos = [payloads.jpeg_bytes(), payloads.jpeg_bytes(color=(200, 40, 40))]
     check = payloads.geber_item(site.uuid, photos=photos)
@@ -57,6 +57,7 @@ def test_an_export_imports_its_submissions_and_photos_once_however_often_it_is_r
     assert first.exit_code == 0, first.output
     assert "Kiriman baru: 1; sudah ada: 0; ditolak: 0." in first.output
     assert "Foto tersimpan: 2; gagal: 0" in first.output
+    run_jobs()
     assert counts(app) == (1, ["processed", "processed"])
 
     again = runner.invoke(args=["import-outbox", path, "--user", user.username])
@@ -70,7 +71,7 @@ def test_an_export_imports_its_submissions_and_photos_once_however_often_it_is_r
 
 
 def test_a_rejected_item_and_a_broken_photo_are_reported_and_the_rest_still_imports(
-        app, runner, tmp_path, monitor_and_site):
+        app, runner, tmp_path, monitor_and_site, run_jobs):
     user, site = monitor_and_site
     good_photo = payloads.jpeg_bytes()
     good = payloads.geber_item(site.uuid, photos=[good_photo])
@@ -87,6 +88,7 @@ def test_a_rejected_item_and_a_broken_photo_are_reported_and_the_rest_still_impo
     assert f"ditolak {outside['uuid']}: location: Koordinat di luar wilayah kabupaten." in result.output
     assert "Foto tersimpan: 1; gagal: 1" in result.output
     assert "Ukuran berkas" in result.output
+    run_jobs()
     assert counts(app) == (2, ["pending", "processed"])
 
 

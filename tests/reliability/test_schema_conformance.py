@@ -4,6 +4,7 @@ Generated requests (anonymous, a monitor, Bappeda) and hand-made ones that hit r
 the success answers of detail and action endpoints are checked too, not only their 404s.
 """
 import io
+import re
 
 import pytest
 import schemathesis
@@ -121,3 +122,43 @@ def test_an_id_past_a_32_bit_integer_is_not_found_rather_than_a_server_error(log
 def test_map_filters_with_dates_near_year_one_are_refused_rather_than_a_server_error(login_as, path):
     response = login_as("bappeda").get(f"{path}?from=0001-01-01&to=0001-01-02")
     assert response.status_code == 422 and "from" in response.json["errors"]
+
+
+def _nul_cases(world):
+    """Where a NUL (or a lone surrogate) once reached a PostgreSQL query as a 500."""
+    item = geber_item(world.site_in, photos=[jpeg_bytes()])
+    new_site = geber_item(world.site_in, photos=[jpeg_bytes()])
+    new_site["site"] = {"uuid": str(world.zero), "new": {"name": "TPS\u0000", "kind": "tps",
+                                                         "desa_code": "17.01.05.1009", "lat": -4.455, "lon": 102.905}}
+    return [
+        ("GET", "/api/v1/map/sites?opd=DL%00H", None),
+        ("GET", "/api/v1/map/kecamatan-summary?opd=%00", None),
+        ("GET", "/peta?opd=%00", None),
+        ("POST", "/api/v1/followups", {"title": "Angkut\u0000", "assignee_opd_id": world.dlh_id, "due_date": "2030-01-01"}),
+        ("POST", "/api/v1/followups", {"title": "Angkut \ud800", "assignee_opd_id": world.dlh_id, "due_date": "2030-01-01"}),
+        ("POST", f"/api/v1/followups/{world.fu_opd_in}/transition", {"action": "cancel", "note": "batal\u0000"}),
+        ("POST", "/api/v1/reports/jobs", {"kind": "sites\u0000"}),
+        ("POST", "/api/v1/submissions/batch", {"submissions": [{**item, "form": "geber_cek\u0000"}]}),
+        ("POST", "/api/v1/submissions/batch", {"submissions": [new_site]}),
+    ]
+
+
+def test_nul_characters_anywhere_in_the_input_are_a_4xx_never_a_server_error(app):
+    world = build(app, "bappeda")
+    client, token = session_for(app, world)
+    answers = []
+    for method, url, body in _nul_cases(world):
+        response = client.open(url, method=method, json=body, headers={"X-CSRFToken": token})
+        answers.append((url, response.status_code, response.json if response.is_json else None))
+    assert all(400 <= status < 500 or (status == 200 and url.endswith("batch")) for url, status, _ in answers), answers
+    # The sync batch judges items one by one: the bad item is rejected with the field named.
+    batch = [body for url, _status, body in answers if url.endswith("batch")]
+    assert [r["status"] for b in batch for r in b["results"]] == ["rejected", "rejected"]
+    assert "form" in batch[0]["results"][0]["errors"] and "site.new.name" in batch[1]["results"][0]["errors"]
+
+
+def test_a_login_name_with_a_nul_is_refused_not_a_server_error(client):
+    page = client.get("/masuk").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/masuk", data={"username": "ad\x00min", "password": "x", "csrf_token": token})
+    assert response.status_code == 400

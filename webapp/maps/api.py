@@ -10,7 +10,6 @@ from marshmallow import Schema, fields
 from webapp.maps import geojson, services
 from webapp.maps.schemas import MapFiltersSchema
 from webapp.navigation import site_kind_label
-from webapp.types import utcnow
 
 #: What the GeoJSON answers are, so the OpenAPI document (and schemathesis) can check them.
 GEOJSON_CONTENT = {"application/geo+json": {"schema": {
@@ -75,11 +74,12 @@ def map_sites(filters: services.MapFilters):
         return unchanged
 
     def meta(count: int) -> dict:
-        return {"count": count, "layer": filters.layer, "generated": int(utcnow().timestamp())}
+        # Nothing here may vary for one fingerprint: the ETag is a strong validator of the bytes.
+        return {"count": count, "layer": filters.layer}
 
     if gz:
         body = geojson.site_collection_gzip(
-            services.map_chunk_keys(current_user, filters, context),
+            geojson.chunk_keys_for(fingerprint, lambda: services.map_chunk_keys(current_user, filters, context)),
             lambda chunks: services.map_site_rows(current_user, filters, chunks), services.desa_names(), meta)
     else:
         body = geojson.site_collection_text(services.map_site_rows(current_user, filters), services.desa_names(), meta)

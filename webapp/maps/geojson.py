@@ -144,9 +144,32 @@ class SegmentCache:
         with self._lock:
             self._items.clear()
             self._size = 0
+        with _CHUNK_KEYS_LOCK:
+            _CHUNK_KEYS.clear()
 
 
 SEGMENTS = SegmentCache()
+
+#: Chunk keys by answer fingerprint: an unchanged map asked for by a new client needs no
+#: per-chunk query, only the cached segments.
+_CHUNK_KEYS: OrderedDict[str, dict[int, str]] = OrderedDict()
+_CHUNK_KEYS_MAX = 256
+_CHUNK_KEYS_LOCK = threading.Lock()
+
+
+def chunk_keys_for(fingerprint: str, compute: Callable[[], dict[int, str]]) -> dict[int, str]:
+    """The chunk keys of an answer, computed once per fingerprint (the fingerprint covers them)."""
+    with _CHUNK_KEYS_LOCK:
+        keys = _CHUNK_KEYS.get(fingerprint)
+        if keys is not None:
+            _CHUNK_KEYS.move_to_end(fingerprint)
+            return keys
+    keys = compute()
+    with _CHUNK_KEYS_LOCK:
+        _CHUNK_KEYS[fingerprint] = keys
+        while len(_CHUNK_KEYS) > _CHUNK_KEYS_MAX:
+            _CHUNK_KEYS.popitem(last=False)
+    return keys
 
 
 def cache_limit() -> int:

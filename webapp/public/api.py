@@ -56,7 +56,7 @@ def public_sites(filters: services.MapFilters):
 
     if gz:
         body = geojson.site_collection_gzip(
-            services.public_chunk_keys(filters, context),
+            geojson.chunk_keys_for(fingerprint, lambda: services.public_chunk_keys(filters, context)),
             lambda chunks: services.public_site_rows(filters, chunks), services.desa_names(), meta)
     else:
         body = geojson.site_collection_text(services.public_site_rows(filters), services.desa_names(), meta)

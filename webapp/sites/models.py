@@ -34,7 +34,7 @@ class Site(db.Model):
     lon: Mapped[float] = mapped_column(Float)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
     desa = relationship("Desa")
     kecamatan = relationship("Kecamatan")
@@ -55,7 +55,8 @@ class SiteStatus(db.Model):
     monev_status: Mapped[str | None] = mapped_column(String(16))
     monev_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     flagged: Mapped[bool] = mapped_column(default=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: The map's ETag reads max(updated_at): indexed so an unchanged map costs one index lookup.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
     site: Mapped[Site] = relationship(back_populates="status")
 

@@ -54,6 +54,8 @@ class Submission(db.Model):
     __table_args__ = (
         Index("ix_submission_site_form_recorded", "site_id", "form_code", "recorded_at"),
         Index("ix_submission_kecamatan_form_recorded", "kecamatan_id", "form_code", "recorded_at"),
+        #: Review queues: "GEBER checks waiting in this kecamatan".
+        Index("ix_submission_review_queue", "review_state", "form_code", "kecamatan_id"),
     )
 
 

@@ -7,6 +7,10 @@ PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 MAX_ATTACHMENTS = 30
 
 
+#: NUL and lone surrogates cannot reach the database (see webapp/security.py): refused per item.
+_STORABLE = validate.Regexp(r"^[^\x00\ud800-\udfff]*$", error="Teks berisi karakter yang tidak diizinkan.")
+
+
 def _range(low, high):
     return validate.Range(low, high, error=f"Harus antara {low} dan {high}.")
 
@@ -24,7 +28,7 @@ class NewSiteSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(required=True, validate=validate.Length(1, 200, error="Nama 1–200 karakter."))
+    name = fields.String(required=True, validate=[validate.Length(1, 200, error="Nama 1–200 karakter."), _STORABLE])
     kind = fields.String(required=True, validate=validate.OneOf(SITE_KINDS, error="Jenis lokasi tidak dikenal."))
     desa_code = fields.String(required=True, validate=validate.Length(1, 20))
     lat = fields.Float(required=True, allow_nan=False, validate=_range(-90, 90))
@@ -57,7 +61,7 @@ class SubmissionItemSchema(Schema):
         unknown = RAISE
 
     uuid = fields.UUID(required=True)
-    form = fields.String(required=True, validate=validate.Length(1, 40))
+    form = fields.String(required=True, validate=[validate.Length(1, 40), _STORABLE])
     form_version = fields.Integer(required=True, strict=True, validate=_range(1, 100000))
     recorded_at = fields.AwareDateTime(required=True)
     location = fields.Nested(LocationSchema, allow_none=True, load_default=None)

@@ -1,0 +1,104 @@
+/**
+ * The page's side of the service worker: registration, the update that waits for the
+ * monitor's consent, Background Sync, and the storage checks (persistence, free space).
+ * No DOM: the caller draws what these report.
+ * @module sw-client
+ */
+
+export const SYNC_TAG = 'pantau-sync';
+const MB = 1024 * 1024;
+/** Warn below this much free space, or below this share of the quota. */
+export const LOW_STORAGE_BYTES = 50 * MB;
+export const LOW_STORAGE_SHARE = 0.1;
+
+let registration = null;
+let updateRequested = false;
+
+/**
+ * Register /service-worker.js (scope /).
+ * @param {{onUpdateReady: (worker: ServiceWorker) => void,
+ *   onSyncRequest: () => Promise<{status: string}>}} handlers
+ *   onUpdateReady: a new version is installed and waits; onSyncRequest: the worker's Background
+ *   Sync event asks this page to run a sync
+ */
+export async function registerWorker({ onUpdateReady, onSyncRequest }) {
+  if (!('serviceWorker' in navigator)) return null;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // Only the update the monitor asked for reloads the page (the first install also fires this).
+    if (updateRequested) location.reload();
+  });
+  navigator.serviceWorker.addEventListener('message', (event) => {
+    if (!event.data || event.data.type !== 'SYNC') return;
+    const port = event.ports[0];
+    onSyncRequest().then((report) => {
+      if (port) port.postMessage({ ok: report.status === 'ok' || report.status === 'busy', status: report.status });
+    });
+  });
+  try {
+    registration = await navigator.serviceWorker.register('/service-worker.js', { scope: '/', updateViaCache: 'none' });
+  } catch (error) {
+    console.error('service worker registration failed', error);
+    return null;
+  }
+  const offer = (worker) => {
+    // With no controller this is the first install, not an update.
+    if (navigator.serviceWorker.controller) onUpdateReady(worker);
+  };
+  if (registration.waiting) offer(registration.waiting);
+  registration.addEventListener('updatefound', () => {
+    const worker = registration.installing;
+    if (!worker) return;
+    worker.addEventListener('statechange', () => {
+      if (worker.state === 'installed') offer(worker);
+    });
+  });
+  return registration;
+}
+
+/**
+ * The monitor said yes: the waiting worker takes over and the page reloads once it has.
+ * @param {ServiceWorker} worker
+ */
+export function applyUpdate(worker) {
+  updateRequested = true;
+  worker.postMessage({ type: 'SKIP_WAITING' });
+}
+
+/** Look for a new version of the worker (after a sync reached the server). */
+export function checkForUpdate() {
+  if (registration) registration.update().catch(() => undefined);
+}
+
+/** Ask for a Background Sync, where the browser has it; harmless where it has not. */
+export async function registerBackgroundSync() {
+  if (!registration || !('sync' in registration)) return;
+  try {
+    await registration.sync.register(SYNC_TAG);
+  } catch (error) {
+    // Refused (permission or policy): the app still syncs whenever it is open.
+  }
+}
+
+/**
+ * Ask for persistent storage and measure what is left.
+ * @returns {Promise<{persisted: boolean|null, lowFree: number|null}>} lowFree: free bytes when low
+ */
+export async function checkStorage() {
+  const result = { persisted: null, lowFree: null };
+  if (!navigator.storage) return result;
+  try {
+    if (navigator.storage.persisted) {
+      let persisted = await navigator.storage.persisted();
+      if (!persisted && navigator.storage.persist) persisted = await navigator.storage.persist();
+      result.persisted = persisted;
+    }
+    if (navigator.storage.estimate) {
+      const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+      const free = quota - usage;
+      if (quota && (free < LOW_STORAGE_BYTES || free / quota < LOW_STORAGE_SHARE)) result.lowFree = free;
+    }
+  } catch (error) {
+    console.error('storage check failed', error);
+  }
+  return result;
+}
