@@ -280,11 +280,13 @@ def run_monitor(phone: "Phone", sites: list[tuple], kegiatan: list[tuple], photo
 
 
 def run_dashboard(user: "Dashboard", world: dict, rec: Recorder, stop: threading.Event,
-                  seed: int, pause: tuple[float, float]) -> None:
+                  seed: int, pause: tuple[float, float], rounds: int | None = None) -> None:
     rng = random.Random(seed)
     today = datetime.now(timezone.utc).date()
     all_sites = [s for sites in world["sites"].values() for s in sites]
-    while not stop.is_set():
+    done = 0
+    while not stop.is_set() and (rounds is None or done < rounds):
+        done += 1
         params = {"layer": rng.choice(["geber", "geber", "monev"])}
         if rng.random() < 0.5:
             params["kecamatan"] = rng.choice(world["kecamatan"])
@@ -334,6 +336,18 @@ def reset_peaks(master_pid: int) -> bool:
         except OSError:
             done = False
     return done
+
+
+def calibrate(phone: "Phone", dashboard: "Dashboard", world: dict, photos: list[bytes], rounds: int,
+              seed: int) -> "Recorder":
+    """The same requests one at a time, before the load: what each costs when nothing waits."""
+    rec, stop = Recorder(), threading.Event()
+    name = next(n for n, k in world["monitor_kecamatan"].items())
+    kecamatan = world["monitor_kecamatan"][name]
+    run_monitor(phone, world["sites"][kecamatan], world["kegiatan"][kecamatan], photos, rounds, rec, stop, seed,
+                0.33, (0.0, 0.0))
+    run_dashboard(dashboard, world, rec, stop, seed, (0.0, 0.0), rounds=rounds * 3)
+    return rec
 
 
 def log_in_everyone(port: int, world: dict, monitors: int, rec: Recorder) -> tuple[dict, dict]:
@@ -438,6 +452,8 @@ def main() -> None:
                         help="seconds a phone waits between syncs")
     parser.add_argument("--dashboard-pause", type=float, nargs=2, default=(0.5, 2.0), metavar=("MIN", "MAX"),
                         help="seconds a dashboard user looks before panning again")
+    parser.add_argument("--calibrate", type=int, default=5,
+                        help="syncs and pans made one at a time before the load, for the unloaded cost (0: none)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=240.0)
@@ -461,6 +477,8 @@ def main() -> None:
     try:
         with gunicorn(env, workers=args.workers, threads=args.threads) as (port, proc):
             phones, browsers = log_in_everyone(port, world, args.monitors, rec)
+            unloaded = calibrate(Phone(port, "petugas0"), Dashboard(port, world["dashboards"][0][0]), world, photos,
+                                 args.calibrate, args.seed - 1) if args.calibrate else None
             login_peaks = {pid: hwm for pid, _rss, hwm in worker_rss(proc.pid)}
             peaks_reset = reset_peaks(proc.pid)
             sampler = threading.Thread(target=sample_rss, args=(proc.pid, rss_stop, peaks), daemon=True)
@@ -507,7 +525,8 @@ def main() -> None:
     result = verify(url, workdir)
     report(args, rec, elapsed, peaks, current, drain, result, timed_out,
            {"login_peaks": login_peaks, "reset": peaks_reset, "load": (load_before, load_after),
-            "server_cpu": server_cpu, "machine_cpu": machine_cpu, "generator_cpu": generator_cpu})
+            "server_cpu": server_cpu, "machine_cpu": machine_cpu, "generator_cpu": generator_cpu,
+            "unloaded": unloaded})
 
 
 def report(args, rec: Recorder, elapsed: float, peaks: dict, current: dict, drain: float, result: dict,
@@ -523,11 +542,13 @@ def report(args, rec: Recorder, elapsed: float, peaks: dict, current: dict, drai
           + ", ".join(f"{v:.0f}" for v in sorted(extra["login_peaks"].values())))
     print(f"duration {elapsed:.1f} s{' (time limit reached)' if timed_out else ''}; {total} requests, "
           f"{total / elapsed:.1f} requests/s")
-    print(f"\n{'kind':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    unloaded = extra["unloaded"].samples if extra["unloaded"] else {}
+    print(f"\n{'kind':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'unloaded p50':>14}")
     for kind in sorted(rec.samples):
         values = rec.samples[kind]
+        alone = f"{percentile(unloaded[kind], .5) * 1000:>14.0f}" if unloaded.get(kind) else f"{'–':>14}"
         print(f"{kind:<16}{len(values):>7}{percentile(values, .5) * 1000:>9.0f}{percentile(values, .95) * 1000:>9.0f}"
-              f"{percentile(values, .99) * 1000:>9.0f}{max(values) * 1000:>9.0f}")
+              f"{percentile(values, .99) * 1000:>9.0f}{max(values) * 1000:>9.0f}{alone}")
     p95 = percentile(everything, .95) * 1000
     print(f"{'all':<16}{total:>7}{percentile(everything, .5) * 1000:>9.0f}{p95:>9.0f}"
           f"{percentile(everything, .99) * 1000:>9.0f}{max(everything) * 1000:>9.0f}")

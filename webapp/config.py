@@ -66,6 +66,8 @@ class Config:
     PUBLIC_MAP_ENABLED = _bool("PUBLIC_MAP_ENABLED", True)
     PUBLIC_MAP_PHOTOS = _bool("PUBLIC_MAP_PHOTOS", False)
     HSTS = False
+    #: Serve a worker that clears every pantau- cache and unregisters itself (a bad deploy's way out).
+    PWA_KILL_SWITCH = _bool("PWA_KILL_SWITCH", False)
     API_TITLE = "Pantau API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

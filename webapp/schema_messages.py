@@ -29,6 +29,19 @@ FIELD_MESSAGES = {
 
 SCHEMA_MESSAGES = {"type": "Harus berupa objek JSON.", "unknown": "Kolom tidak dikenal."}
 
+#: marshmallow's own English text -> ours. A field built before install() ran (its module was
+#: imported first) still carries the English default; the envelope maps it at output time.
+FROM_MARSHMALLOW: dict[str, str] = {
+    english: ours
+    for cls, messages in FIELD_MESSAGES.items()
+    for key, ours in messages.items()
+    if isinstance(english := cls.default_error_messages.get(key), str)
+} | {
+    english: ours
+    for key, ours in SCHEMA_MESSAGES.items()
+    if isinstance(english := Schema._default_error_messages.get(key), str)
+}
+
 
 def install() -> None:
     """Replace marshmallow's English defaults (idempotent)."""
@@ -44,5 +57,6 @@ def translate_errors(errors):
     if isinstance(errors, (list, tuple)):
         return [translate_errors(v) for v in errors]
     if isinstance(errors, str):
+        errors = FROM_MARSHMALLOW.get(errors, errors)
         return gettext(errors) if "%" not in errors else errors
     return str(errors)

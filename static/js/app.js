@@ -38,6 +38,7 @@ const state = {
   waitingWorker: null,
   dbBlocked: false,
   storage: { persisted: null, lowFree: null },
+  storageFull: false,
   view: null,
   route: null,
   flash: null,
@@ -96,6 +97,10 @@ function renderBanners() {
       h('span', { text: t('Aplikasi sudah diperbarui. Draf dan antrean tetap aman.') }),
       h('button', { type: 'button', class: 'button primary', id: 'update-app', text: t('Versi baru tersedia — muat ulang'),
         onclick: applyUpdate })));
+  }
+  if (state.storageFull) {
+    banners.push(h('div', { class: 'banner banner-warn banner-storage-full', role: 'alert',
+      text: t('Memori ponsel penuh: isian baru tidak bisa disimpan. Yang sudah tersimpan tetap aman. Tekan Sinkronkan untuk mengirim antrean, lalu hapus foto, video atau aplikasi yang tidak perlu.') }));
   }
   if (state.dbBlocked) {
     banners.push(h('div', { class: 'banner banner-warn', role: 'alert' },
@@ -234,7 +239,14 @@ async function newDraft(form) {
     uuid: store.newUuid(), userId: user.id, username: user.username, form: form.form, formVersion: form.version,
     definition: form.definition, answers: {}, site: null, location: null, createdAt: Date.now(), updatedAt: Date.now(),
   };
-  await store.putDraft(draft);
+  try {
+    await store.putDraft(draft);
+  } catch (error) {
+    if (!(error instanceof store.StorageFull)) throw error;
+    flash(t('Memori ponsel penuh: formulir baru belum bisa dibuka. Kirim antrean atau kosongkan memori ponsel dulu.'));
+    await render();
+    return;
+  }
   location.hash = `#/draf/${draft.uuid}`;
 }
 
@@ -287,11 +299,20 @@ async function draftView(root, uuid) {
 }
 
 async function fixItem(uuid) {
-  const draft = await outbox.reopen(uuid, draftFromItem);
+  let draft;
+  try {
+    draft = await outbox.reopen(uuid, draftFromItem);
+  } catch (error) {
+    if (!(error instanceof store.StorageFull)) throw error;
+    flash(t('Memori ponsel penuh: kiriman ini belum bisa dibuka untuk diperbaiki. Kirim antrean atau kosongkan memori ponsel dulu.'));
+    await render();
+    return;
+  }
   if (!draft) return;
   if (draft.site && draft.siteNew && !state.ref.sites.some((s) => s.uuid === draft.site)) {
     // The new site travelled inside the rejected item; put it back in the picker for editing.
-    await store.putLocalSite(draft.siteNew);
+    // (On a full phone it stays in the draft's `siteNew`, and the picker asks for a site.)
+    await store.bestEffort(() => store.putLocalSite(draft.siteNew));
     await loadRef();
   }
   location.hash = `#/draf/${uuid}`;
@@ -389,6 +410,7 @@ function render() {
 
 async function main() {
   store.onBlocking(() => { state.dbBlocked = true; renderBanners(); });
+  store.onStorageFull((full) => { state.storageFull = full; renderBanners(); });
   worker.registerWorker({
     onUpdateReady: (waiting) => { state.waitingWorker = waiting; renderBanners(); },
     onSyncRequest: () => syncNow({ manual: true }),

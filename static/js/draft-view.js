@@ -94,7 +94,9 @@ export async function openDraft(root, ctx) {
           savedNote.textContent = t('Draf tersimpan {time}', { time: formatWib(draft.updatedAt) });
         } catch (error) {
           console.error(error);
-          savedNote.textContent = t('Draf GAGAL disimpan: {error}', { error: String(error) });
+          savedNote.textContent = error instanceof store.StorageFull
+            ? t('Memori ponsel penuh: perubahan terakhir belum tersimpan.')
+            : t('Draf GAGAL disimpan: {error}', { error: String(error) });
         } finally {
           writing = false;
         }
@@ -183,6 +185,9 @@ export async function openDraft(root, ctx) {
           return photo;
         },
         remove: (uuid) => store.deletePhoto(uuid),
+        errorText: (error) => (error instanceof store.StorageFull
+          ? t('Memori ponsel penuh: foto tidak tersimpan. Kosongkan memori ponsel, lalu ambil ulang.')
+          : t('Foto tidak bisa dibaca. Coba ambil ulang.')),
         thumbUrl: async (uuid) => {
           const photo = await store.getPhoto(uuid);
           if (!photo) return null;
@@ -288,7 +293,9 @@ export async function openDraft(root, ctx) {
       console.error(error);
       closed = false;
       submitButton.disabled = false;
-      submitError.textContent = t('Gagal menyimpan ke antrean: {error}', { error: String(error) });
+      submitError.textContent = error instanceof store.StorageFull
+        ? t('Memori ponsel penuh: isian belum masuk antrean; drafnya tetap ada. Kirim antrean atau kosongkan memori ponsel, lalu tekan Simpan & kirim lagi.')
+        : t('Gagal menyimpan ke antrean: {error}', { error: String(error) });
       submitError.hidden = false;
     });
   });

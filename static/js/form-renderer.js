@@ -55,7 +55,8 @@ function setValue(group, name, value) {
  * @property {Record<string, Array<{value: string, label: string, group?: string}>>} [choices]
  *   the lists behind `options_from` (kegiatan, opd)
  * @property {{add: (field: string, file: File) => Promise<{uuid: string}>, remove: (uuid: string) => Promise<void>,
- *   thumbUrl: (uuid: string) => Promise<string|null>}} photos
+ *   thumbUrl: (uuid: string) => Promise<string|null>, errorText?: (error: Error) => string}} photos
+ *   errorText: the sentence for a photo that could not be added (default: unreadable)
  * @property {{capture: () => Promise<Object>, errorText: (error: Error) => string}} geo
  * @property {(answers: Object) => void} [onChange]
  */
@@ -335,7 +336,7 @@ export function renderForm(root, definition, opts) {
           changed(path);
         } catch (error) {
           console.error(error);
-          problem = t('Foto tidak bisa dibaca. Coba ambil ulang.');
+          problem = opts.photos.errorText ? opts.photos.errorText(error) : t('Foto tidak bisa dibaca. Coba ambil ulang.');
         }
       }
       status.textContent = problem;

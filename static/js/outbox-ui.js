@@ -13,6 +13,7 @@ const REASONS = {
   not_api_answer: 'Jawaban yang diterima bukan dari server Pantau (mungkin halaman login Wi-Fi atau hotspot).',
   csrf: 'Token keamanan kedaluwarsa; akan dicoba lagi.',
   http_429: 'Server sedang sibuk.',
+  storage_full: 'Memori ponsel penuh: hasil pengiriman tidak bisa dicatat.',
 };
 
 /**

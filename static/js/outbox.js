@@ -111,9 +111,9 @@ export function get(uuid) {
  */
 export async function noteAttempt(uuids) {
   const now = Date.now();
-  await Promise.all(uuids.map((uuid) => store.updateOutboxItem(uuid, (item) => ({
+  await store.bestEffort(() => Promise.all(uuids.map((uuid) => store.updateOutboxItem(uuid, (item) => ({
     ...item, attempts: (item.attempts || 0) + 1, lastAttemptAt: now,
-  }))));
+  })))));
 }
 
 /**
@@ -142,10 +142,11 @@ export async function markAccepted(uuid, missing) {
  * @returns {Promise<boolean>} true when the item left the outbox
  */
 export async function markPhotoStored(uuid, photoUuid, submissionComplete) {
-  const item = await store.updateOutboxItem(uuid, (stored) => ({
+  // On a full phone the progress cannot be noted; the server's "complete" still finishes the item.
+  const item = await store.bestEffort(() => store.updateOutboxItem(uuid, (stored) => ({
     ...stored, missing: stored.missing.filter((p) => p !== photoUuid),
-  }));
-  if (item && (submissionComplete || item.missing.length === 0)) {
+  })));
+  if (submissionComplete || (item && item.missing.length === 0)) {
     await complete(uuid);
     return true;
   }
@@ -242,14 +243,14 @@ export async function recordFailure(reason) {
   const previous = (await store.getMeta('backoff')) || { failures: 0 };
   const failures = previous.failures + 1;
   const state = { failures, nextAt: Date.now() + backoffDelay(failures), reason, at: Date.now() };
-  await store.setMeta('backoff', state);
+  await store.bestEffort(() => store.setMeta('backoff', state));
   return state;
 }
 
 /** Remember a run that reached the server and finished. */
 export async function recordSuccess() {
-  await store.setMeta('backoff', null);
-  await store.setMeta('lastSuccessAt', Date.now());
+  await store.bestEffort(() => store.setMeta('backoff', null));
+  await store.bestEffort(() => store.setMeta('lastSuccessAt', Date.now()));
 }
 
 /** @returns {Promise<{failures: number, nextAt: number, reason: string}|null>} */

@@ -96,7 +96,7 @@ export function verifyBatchAnswer(body, sent) {
   return body.results;
 }
 
-async function sendBatch(items, token, report) {
+async function sendBatch(items, token, report, held) {
   const sent = items.map((item) => item.uuid);
   await outbox.noteAttempt(sent);
   const response = await call('/api/v1/submissions/batch', {
@@ -121,7 +121,15 @@ async function sendBatch(items, token, report) {
     } else {
       report[result.status] += 1;
       const missing = result.missing_attachments.map((uuid) => uuid.toLowerCase());
-      if (await outbox.markAccepted(item.uuid, missing)) report.completed += 1;
+      try {
+        if (await outbox.markAccepted(item.uuid, missing)) report.completed += 1;
+      } catch (error) {
+        if (!(error instanceof store.StorageFull)) throw error;
+        // A full phone cannot note the acceptance: its photos go up in this run from memory, as
+        // sending is what frees room. Stopped before that, it is still pending, and the next
+        // batch gets "duplicate" with the same missing photos.
+        held.push({ ...item, state: outbox.UPLOADING, missing });
+      }
     }
   }
 }
@@ -172,7 +180,7 @@ async function uploadPhotosOf(item, token, report) {
 
 /**
  * One sync run (skipped with status "busy" while another is going on).
- * @returns {Promise<{status: 'ok'|'offline'|'auth'|'busy'|'error', created: number, duplicate: number,
+ * @returns {Promise<{status: 'ok'|'offline'|'auth'|'busy'|'storage'|'error', created: number, duplicate: number,
  *   rejected: number, photos: number, completed: number, reason: string|null, detail: string|null,
  *   user: Object|null, backoff: Object|null}>}
  */
@@ -183,19 +191,25 @@ export function runSync() {
     try {
       const session = await fetchSession();
       report.user = session.user;
-      await store.setMeta('authNeeded', false);
+      await store.bestEffort(() => store.setMeta('authNeeded', false));
       const pending = await outbox.toSend(session.user.id);
+      const held = [];
       for (let start = 0; start < pending.length; start += BATCH_LIMIT) {
-        await sendBatch(pending.slice(start, start + BATCH_LIMIT), session.csrf_token, report);
+        await sendBatch(pending.slice(start, start + BATCH_LIMIT), session.csrf_token, report, held);
       }
-      for (const item of await outbox.toUpload(session.user.id)) {
+      for (const item of [...await outbox.toUpload(session.user.id), ...held]) {
         await uploadPhotosOf(item, session.csrf_token, report);
       }
       await outbox.recordSuccess();
     } catch (error) {
       if (error instanceof AuthRequired) {
         report.status = 'auth';
-        await store.setMeta('authNeeded', true);
+        await store.bestEffort(() => store.setMeta('authNeeded', true));
+      } else if (error instanceof store.StorageFull) {
+        // Noting a rejection or a refused photo needs room; the item stays as it was.
+        report.status = 'storage';
+        report.reason = 'storage_full';
+        report.backoff = await outbox.recordFailure(report.reason);
       } else {
         // A NetworkFailure is expected in the field; anything else is a bug, but the data is
         // still safe in the outbox, so it is shown and retried the same way.

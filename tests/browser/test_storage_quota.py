@@ -65,6 +65,7 @@ def test_a_full_phone_says_so_in_indonesian_and_keeps_what_it_had_stored(
     field_app.pick_site(school.name)
     field_app.answer("sampah_berserakan", "Tidak")
     field_app.fill("answers.catatan", "Sebelum penuh")
+    field_app.add_photos("foto", photo_files[:1])
     draft_url = page.url
     page.wait_for_selector(".saved-note:has-text('Draf tersimpan')")
 
@@ -80,7 +81,7 @@ def test_a_full_phone_says_so_in_indonesian_and_keeps_what_it_had_stored(
 
     field_app.page.set_input_files("#f-answers-foto-gallery", [str(photo_files[1])])
     page.wait_for_selector(f"[data-path='answers.foto'] :text('{FULL_MESSAGE}')")
-    assert page.locator("[data-path='answers.foto'] .fr-thumb").count() == 0
+    assert page.locator("[data-path='answers.foto'] .fr-thumb").count() == 1, "only the photo stored before"
 
     for field in ("tempat_sampah", "sampah_dipilah", "sampah_diangkut", "drainase_lancar", "halaman_terawat",
                   "jadwal_piket"):
@@ -90,7 +91,7 @@ def test_a_full_phone_says_so_in_indonesian_and_keeps_what_it_had_stored(
     page.click("#submit-draft")
     error = page.locator(".submit-bar .error")
     error.wait_for()
-    assert FULL_MESSAGE in error.inner_text() and "Draf" in error.inner_text()
+    assert FULL_MESSAGE in error.inner_text() and "drafnya tetap ada" in error.inner_text()
     assert page.is_enabled("#submit-draft"), "the monitor can try again once there is room"
     field_app.shoot("storage-full-form")
 
@@ -105,7 +106,7 @@ def test_a_full_phone_says_so_in_indonesian_and_keeps_what_it_had_stored(
     assert refused(page) > 0
     field_app.reload()
     assert queued_uuids(field_app) == sent
-    assert field_app.photo_count() == 1
+    assert field_app.photo_count() == 2, "the queued check's photo and the draft's"
     page.click(".tabbar a[data-tab=outbox]")
     page.wait_for_selector(".outbox-item")
     assert page.locator(".outbox-item").count() == 2

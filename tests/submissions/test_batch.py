@@ -304,3 +304,14 @@ def test_an_unreturned_submission_cannot_be_overwritten(app, monitor, site):
     changed["answers"]["drainase_lancar"] = False
     (result,) = monitor.post(URL, json={"submissions": [changed]}).json["results"]
     assert result["status"] == "rejected"
+
+
+def test_marshmallow_english_defaults_come_out_in_the_request_language(app):
+    """A schema built before the app installed its messages still answers in Indonesian (or English)."""
+    from webapp.schema_messages import translate_errors
+
+    english_default = {"n": ["Missing data for required field."], "m": ["Not a valid integer."]}
+    with app.test_request_context("/api/v1/ping"):
+        assert translate_errors(english_default) == {"n": ["Wajib diisi."], "m": ["Harus bilangan bulat."]}
+    with app.test_request_context("/api/v1/ping", headers={"Accept-Language": "en"}):
+        assert translate_errors(english_default)["n"] == ["Required."]

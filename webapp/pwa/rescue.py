@@ -19,7 +19,6 @@ from webapp import scopes
 from webapp.accounts.models import User
 from webapp.errors import ApiError
 from webapp.extensions import db
-from webapp.jobs import enqueue
 from webapp.pwa import bp
 
 #: The format marker rescue.js writes.
@@ -70,16 +69,11 @@ def _photo_bytes(items: list[dict]) -> dict[str, str]:
 
 
 def _store_photo(user, photo_uuid: str, encoded: str, report: ImportReport) -> None:
-    from webapp.submissions.photos import process_photo, store_attachment
-    from webapp.submissions.services import mark_complete_if_all_arrived
+    from webapp.submissions.intake import accept_photo
 
     try:
         data = base64.b64decode(encoded, validate=True)
-        att = store_attachment(user, uuidlib.UUID(photo_uuid), data)
-        submission_id, attachment_id = att.submission_id, att.id
-        db.session.commit()
-        mark_complete_if_all_arrived(submission_id)
-        db.session.commit()
+        accept_photo(user, uuidlib.UUID(photo_uuid), data)
     except (binascii.Error, ValueError) as exc:
         db.session.rollback()
         report.photos_failed[photo_uuid] = f"Data foto rusak: {exc}"
@@ -88,16 +82,12 @@ def _store_photo(user, photo_uuid: str, encoded: str, report: ImportReport) -> N
         db.session.rollback()
         report.photos_failed[photo_uuid] = str(exc.message or exc.status)
         return
-    enqueue(process_photo, attachment_id)
     report.photos_stored.append(photo_uuid)
 
 
 def import_outbox(user: User, document: dict) -> ImportReport:
     """Ingest every item of an export as `user`, then its photos; commits batch by batch."""
-    # Imported here, not at module level: the sync schemas must be built after the app has
-    # installed its translated marshmallow messages (webapp.schema_messages).
-    from webapp.sites.services import refresh_site_status_job
-    from webapp.submissions.services import ingest_batch
+    from webapp.submissions.intake import accept_batch
 
     if not scopes.can_submit(user):
         raise ApiError(403, "Pengguna ini tidak boleh mengirim isian.")
@@ -106,10 +96,7 @@ def import_outbox(user: User, document: dict) -> ImportReport:
     report = ImportReport()
     for start in range(0, len(items), BATCH_SIZE):
         chunk = [item["submission"] for item in items[start:start + BATCH_SIZE]]
-        outcome = ingest_batch(user, chunk)
-        db.session.commit()
-        if outcome.site_ids:
-            enqueue(refresh_site_status_job, sorted(outcome.site_ids))
+        outcome = accept_batch(user, chunk)
         for result in outcome.results:
             if result.status == "rejected":
                 report.rejected[str(result.uuid)] = result.errors

@@ -8,10 +8,8 @@ from flask_smorest import Blueprint
 from webapp import scopes
 from webapp.errors import ApiError
 from webapp.extensions import db
-from webapp.jobs import enqueue
 from webapp.schema_messages import translate_errors
-from webapp.sites.services import refresh_site_status_job
-from webapp.submissions.photos import process_photo, store_attachment
+from webapp.submissions.intake import accept_batch, accept_photo
 from webapp.submissions.schemas import (
     AttachmentResultSchema,
     BatchResultSchema,
@@ -19,7 +17,7 @@ from webapp.submissions.schemas import (
     SubmissionListSchema,
     SubmissionQuerySchema,
 )
-from webapp.submissions.services import ingest_batch, mark_complete_if_all_arrived, my_submissions, parse_uuid
+from webapp.submissions.services import my_submissions, parse_uuid
 
 blp = Blueprint("submissions_api", __name__, url_prefix="/api/v1", description="Submissions from the field")
 
@@ -37,10 +35,7 @@ def submit_batch(payload):
     """Store up to 100 submissions; one result per item: created, duplicate or rejected."""
     if not scopes.can_submit(current_user):
         raise ApiError(403)
-    outcome = ingest_batch(current_user, payload["submissions"])
-    db.session.commit()
-    if outcome.site_ids:
-        enqueue(refresh_site_status_job, sorted(outcome.site_ids))
+    outcome = accept_batch(current_user, payload["submissions"])
     return {"results": [{**asdict(r), "errors": translate_errors(r.errors)} for r in outcome.results]}
 
 
@@ -53,12 +48,7 @@ def submit_batch(payload):
 @blp.alt_response(422, description="Size, checksum or image check failed")
 def put_attachment(attachment_uuid):
     """The bytes of a declared photo; idempotent."""
-    att = store_attachment(current_user, parse_uuid(attachment_uuid), request.get_data(cache=False))
-    submission_id, attachment_id = att.submission_id, att.id
-    db.session.commit()
-    mark_complete_if_all_arrived(submission_id)
-    db.session.commit()
-    enqueue(process_photo, attachment_id)
+    att = accept_photo(current_user, parse_uuid(attachment_uuid), request.get_data(cache=False))
     db.session.refresh(att)
     return {"uuid": str(att.uuid), "state": att.state, "submission_status": att.submission.status}
 

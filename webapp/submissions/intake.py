@@ -1,0 +1,31 @@
+"""The units of work of the sync protocol: store, commit, then start the follow-up jobs.
+
+The API routes and the outbox rescue import both go through these, so a photo or a batch is
+accepted the same way whichever door it came in by.
+"""
+from webapp.extensions import db
+from webapp.jobs import enqueue
+from webapp.sites.services import refresh_site_status_job
+from webapp.submissions.photos import process_photo, store_attachment
+from webapp.submissions.services import BatchOutcome, ingest_batch, mark_complete_if_all_arrived
+
+
+def accept_batch(user, items: list) -> BatchOutcome:
+    """Ingest a batch and commit it; the map's site status is refreshed afterwards."""
+    outcome = ingest_batch(user, items)
+    db.session.commit()
+    if outcome.site_ids:
+        enqueue(refresh_site_status_job, sorted(outcome.site_ids))
+    return outcome
+
+
+def accept_photo(user, attachment_uuid, data: bytes):
+    """Keep a photo's bytes, mark its submission complete when it was the last, queue processing."""
+    att = store_attachment(user, attachment_uuid, data)
+    submission_id, attachment_id = att.submission_id, att.id
+    db.session.commit()
+    # After the commit, so two last photos arriving at once both see each other.
+    mark_complete_if_all_arrived(submission_id)
+    db.session.commit()
+    enqueue(process_photo, attachment_id)
+    return att
