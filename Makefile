@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app webapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install install-dev translations db demo test test-postgres browser-deps bench clean
+.PHONY: run install install-dev translations db demo test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,8 @@ test: install-dev
 bench: install-dev
 	$(BIN)/python bench/sync_ingest.py
 	$(BIN)/python bench/map_api.py
+	$(BIN)/python bench/export.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

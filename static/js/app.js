@@ -100,7 +100,7 @@ function renderBanners() {
   }
   if (state.storageFull) {
     banners.push(h('div', { class: 'banner banner-warn banner-storage-full', role: 'alert',
-      text: t('Memori ponsel penuh: isian baru tidak bisa disimpan. Yang sudah tersimpan tetap aman. Tekan Sinkronkan untuk mengirim antrean, lalu hapus foto, video atau aplikasi yang tidak perlu.') }));
+      text: t('Memori ponsel penuh: isian baru tidak tersimpan. Yang sudah tersimpan tetap aman. Sinkronkan, lalu kosongkan memori ponsel.') }));
   }
   if (state.dbBlocked) {
     banners.push(h('div', { class: 'banner banner-warn', role: 'alert' },

@@ -9,7 +9,7 @@ export const EN = Object.freeze({
   'Aplikasi diperbarui di tab lain. Muat ulang halaman ini.': 'The app was updated in another tab. Reload this page.',
   'Muat ulang': 'Reload',
   'Ruang penyimpanan hampir penuh: sisa {mb} MB. Kirim antrean, lalu kosongkan memori ponsel.': 'Storage is almost full: {mb} MB left. Send the outbox, then free up space on the phone.',
-  'Memori ponsel penuh: isian baru tidak bisa disimpan. Yang sudah tersimpan tetap aman. Tekan Sinkronkan untuk mengirim antrean, lalu hapus foto, video atau aplikasi yang tidak perlu.': 'The phone\'s storage is full: new entries cannot be saved. What is already saved is safe. Tap Sync to send the outbox, then delete photos, videos or apps you do not need.',
+  'Memori ponsel penuh: isian baru tidak tersimpan. Yang sudah tersimpan tetap aman. Sinkronkan, lalu kosongkan memori ponsel.': 'The phone\'s storage is full: new entries are not saved. What is already saved is safe. Sync, then free up space on the phone.',
   'Memori ponsel penuh: formulir baru belum bisa dibuka. Kirim antrean atau kosongkan memori ponsel dulu.': 'The phone\'s storage is full: a new form cannot be opened yet. Send the outbox or free up space on the phone first.',
   'Memori ponsel penuh: kiriman ini belum bisa dibuka untuk diperbaiki. Kirim antrean atau kosongkan memori ponsel dulu.': 'The phone\'s storage is full: this submission cannot be opened for correction yet. Send the outbox or free up space on the phone first.',
   'Memori ponsel penuh: perubahan terakhir belum tersimpan.': 'The phone\'s storage is full: the last change is not saved.',

@@ -125,7 +125,7 @@ def test_a_full_phone_says_so_in_indonesian_and_keeps_what_it_had_stored(
     }""")
     assert set_check(sent, server_state(app, user.id)) == {"lost": [], "duplicated": [], "unexpected": []}
     assert all(status == "complete" for _, (status, _) in server_state(app, user.id).values())
-    assert field_app.photo_count() == 0
+    assert field_app.photo_count() == 1, "the queued photo left the phone; the draft's stays"
 
     # Room again (the monitor deleted old videos): the next write succeeds and the warning goes.
     fill_after(page, None)

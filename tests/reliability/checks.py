@@ -1,5 +1,4 @@
 """What the database and the storage root must look like after a fault: the Jepsen set checks."""
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,14 +76,3 @@ def storage_problems(storage_root: Path) -> tuple[list[str], list[str]]:
             promised |= {display_key(att), thumb_key(att)}
     on_disk = {str(p.relative_to(storage_root)) for p in storage_root.rglob("*") if p.is_file()}
     return sorted(on_disk - expected), sorted(promised - on_disk)
-
-
-def outside_root(base: Path, storage_root: Path) -> list[str]:
-    """Files written under `base` (a temp dir holding the storage root) but outside the storage root."""
-    return sorted(str(p) for p in base.rglob("*")
-                  if p.is_file() and storage_root not in p.parents and p.suffix not in (".log",)
-                  and "sqlite" not in p.name)
-
-
-def as_uuid(value: str) -> uuid.UUID:
-    return uuid.UUID(value)

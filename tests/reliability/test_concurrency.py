@@ -19,25 +19,24 @@ from webapp.sites.models import Site
 BATCH_URL = "/api/v1/submissions/batch"
 
 
-def outbox(site_uuids: list[str], desa_code: str, count: int, rng: random.Random, photos: dict | None = None) -> list[dict]:
+def outbox(site_uuids: list[str], desa_code: str, count: int, rng: random.Random, photos: dict) -> list[dict]:
     """Checks on known sites, and on sites made offline (a new site, then a second check of it).
 
-    With a `photos` dict each check declares one photo, whose bytes are kept there by attachment UUID.
+    Each check declares one photo (the form requires one); its bytes are kept in `photos` by attachment UUID.
     """
     items = []
     for n in range(count):
-        shot = [jpeg_bytes(32, 24, (rng.randrange(256), rng.randrange(256), n % 256))] if photos is not None else []
+        shot = jpeg_bytes(32, 24, (rng.randrange(256), rng.randrange(256), n % 256))
         if n % 6 == 0:
             ref = new_site_ref(desa_code, name=f"Lokasi baru {n}")
         elif n % 6 == 1:
             ref = dict(items[-1]["site"])
         else:
             ref = {"uuid": rng.choice(site_uuids)}
-        item = geber_item(ref["uuid"], photos=shot)
+        item = geber_item(ref["uuid"], photos=[shot])
         item["site"] = ref
         items.append(item)
-        if shot:
-            photos[item["attachments"][0]["uuid"]] = shot[0]
+        photos[item["attachments"][0]["uuid"]] = shot
     return items
 
 

@@ -4,7 +4,6 @@ The first test needs nothing but a closed port. The second needs a real Redis (T
 """
 import json
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path

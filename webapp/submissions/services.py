@@ -235,7 +235,7 @@ def _insert(user, items: list[Prepared]) -> set[int]:
     site_ids: dict = {}
     if new_sites:
         rows = db.session.execute(insert(Site).returning(Site.uuid, Site.id, sort_by_parameter_order=True),
-                                  list(new_sites.values()))
+                                  [new_sites[key] for key in sorted(new_sites)])
         site_ids = {u: i for u, i in rows}
     sub_rows = []
     for item in items:
@@ -366,6 +366,9 @@ def _write(user, prepared: list[Prepared], results: list) -> set[int]:
     """All items in one savepoint; when a concurrent writer got there first, item by item."""
     if not prepared:
         return set()
+    # Rows are written in UUID order: two tabs sending the same items in other orders then wait for
+    # each other instead of deadlocking (PostgreSQL would end one with a 500).
+    prepared = sorted(prepared, key=lambda item: item.data["uuid"])
     try:
         with db.session.begin_nested():
             site_ids = _insert(user, prepared)
