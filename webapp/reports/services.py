@@ -179,7 +179,8 @@ def job_title(report: ReportJob) -> str:
     where = " · " + _("Kecamatan %(name)s", name=kecamatan) if kecamatan else ""
     if report.kind == "monthly":
         title = _("Laporan evaluasi bulanan %(period)s", period=periods.parse_month(params["period"]).label())
-        return title + (f" ({_('terjadwal')})" if report.user_id is None else "")
+        scheduled = _("terjadwal")
+        return title + (f" ({scheduled})" if report.user_id is None else "")
     if report.kind == "geber_weekly":
         week = periods.week_of(date.fromisoformat(params["week"]))
         return _("Ringkasan GEBER mingguan %(week)s", week=week.label()) + where
