@@ -97,7 +97,9 @@ async function navigation(event) {
   const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(null), NAVIGATION_TIMEOUT_MS); });
   try {
     const response = await Promise.race([network, timeout]);
-    if (response && response.status < 500) return response;
+    // The app's own error page says what went wrong; only a gateway that cannot reach the app
+    // (502/503/504: a proxy in front of a server that is down) counts as "no connection".
+    if (response && ![502, 503, 504].includes(response.status)) return response;
   } catch (error) {
     // Offline or the server unreachable: fall through to the cache.
   } finally {

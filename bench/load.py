@@ -1,18 +1,22 @@
 """Server under load: 50 monitors syncing while 10 dashboard users pan the map.
 
-gunicorn on loopback with PostgreSQL and Redis, and an rq worker (`flask worker`) draining the
-photo and site-status jobs. Each monitor logs in, fetches its bootstrap, then syncs a few batches
-of 10–20 GEBER checks (a third of them with a 1600 px photo, uploaded after the batch), pausing
-between syncs like a phone between visits. Each dashboard user pans the map: site layers with
-varying filters (with the browser's ETag), the kecamatan summary, a site's panel, now and then
-the map page itself. The run is bounded by rounds and by a time limit.
+gunicorn on loopback with PostgreSQL and Redis, and an rq worker (`flask worker`, as deployed)
+draining the photo and site-status jobs. Everyone logs in first (phones stay logged in for weeks;
+a login costs a memory-hard password hash), then each request kind is timed alone, then the load:
+each monitor fetches its bootstrap and syncs a few batches of 10–20 items (a third GEBER checks
+with a 1600 px photo each, uploaded after the batch; the rest monitoring visits), pausing between
+syncs; each dashboard user pans the map — site layers with varying filters (sending the ETag it
+holds), the kecamatan summary, a site's panel, now and then the map page. Bounded by rounds and
+by a time limit.
 
-Prints requests/s, p50/p95/p99 latency per kind of request and overall, errors (must be 0),
-peak memory per gunicorn worker, how long the job queue took to drain, and the machine.
-Targets (DESIGN.md): 0 errors, p95 ≤ 500 ms, ≤ 150 MB RSS per worker.
+Prints requests/s, p50/p95/p99 latency per kind and overall (with the unloaded p50 beside it),
+errors (must be 0), peak memory per gunicorn worker during the load, where the CPU went (web
+workers, rq worker, PostgreSQL + Redis, anything else on the machine), how long the job queue took
+to drain, and the machine. Targets (DESIGN.md): 0 errors, p95 ≤ 500 ms, ≤ 150 MB RSS per worker.
 
     python bench/load.py                    # PostgreSQL pantau_bench + Redis db 12 on loopback
     BENCH_DATABASE_URL=... BENCH_REDIS_URL=... python bench/load.py --monitors 50 --dashboards 10
+    python bench/load.py --monitor-pause 5 15 --dashboard-pause 1 3    # calmer pacing
 """
 import argparse
 import hashlib
@@ -23,6 +27,7 @@ import os
 import platform
 import random
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -412,6 +417,13 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model or platform.machine()}), {mem_kb / 1024 / 1024:.1f} GB RAM, {platform.system()} {platform.release()}"
 
 
+def finished_jobs(redis_url: str) -> int:
+    from redis import Redis
+    from rq import Queue
+
+    return Queue("default", connection=Redis.from_url(redis_url)).finished_job_registry.count
+
+
 def wait_for_queue(redis_url: str, timeout: float) -> float:
     """Seconds until the rq queue is empty and no job is running."""
     from redis import Redis
@@ -453,6 +465,8 @@ def main() -> None:
                         help="seconds a dashboard user looks before panning again")
     parser.add_argument("--calibrate", type=int, default=5,
                         help="syncs and pans made one at a time before the load, for the unloaded cost (0: none)")
+    parser.add_argument("--rq-worker", choices=["flask", "simple"], default="flask",
+                        help="flask: `flask worker` as deployed (a forked work horse per job); simple: rq's SimpleWorker")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=240.0)
@@ -470,8 +484,14 @@ def main() -> None:
     photos = phone_photos(6, args.seed)
     env = app_env(url, workdir, REDIS_URL=redis_url)
     worker_log = open(Path(workdir) / "worker.log", "wb")
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "webapp", "worker"], env=env, cwd=ROOT,
-                              stdout=worker_log, stderr=subprocess.STDOUT, start_new_session=True)
+    if args.rq_worker == "flask":
+        command = [sys.executable, "-m", "flask", "--app", "webapp", "worker"]
+    else:
+        # For comparison only: rq's SimpleWorker runs jobs in its own process instead of forking one per job.
+        command = [str(Path(sys.executable).parent / "rq"), "worker", "--url", redis_url, "--worker-class",
+                   "rq.worker.SimpleWorker", "default"]
+    worker = subprocess.Popen(command, env=env, cwd=ROOT, stdout=worker_log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
     rec, stop, rss_stop, peaks = Recorder(), threading.Event(), threading.Event(), {}
     try:
         with gunicorn(env, workers=args.workers, threads=args.threads) as (port, proc):
@@ -492,8 +512,11 @@ def main() -> None:
                 browser, world, rec, stop, args.seed + 1000 + n, args.dashboard_pause))
                 for n, browser in enumerate(browsers.values())]
             load_before = os.getloadavg()
-            server_pids = lambda: [pid for pid, _r, _h in worker_rss(proc.pid)] + [worker.pid]  # noqa: E731
-            cpu_before, busy_before = cpu_seconds(server_pids()), machine_busy()
+            web_pids = lambda: [pid for pid, _r, _h in worker_rss(proc.pid)]  # noqa: E731
+            service_pids = lambda: [int(p) for name in ("postgres", "redis-server") for p in subprocess.run(  # noqa: E731
+                ["pgrep", "-x", name], capture_output=True, text=True).stdout.split()]
+            cpu_before = (cpu_seconds(web_pids()), cpu_seconds([worker.pid]), cpu_seconds(service_pids()))
+            busy_before = machine_busy()
             self_before = time.process_time()
             started = time.perf_counter()
             for thread in dashboards + threads:
@@ -507,25 +530,32 @@ def main() -> None:
                 thread.join(timeout=30)
             elapsed = time.perf_counter() - started
             load_after = os.getloadavg()
-            server_cpu = cpu_seconds(server_pids()) - cpu_before
+            server_cpu = (cpu_seconds(web_pids()) - cpu_before[0], cpu_seconds([worker.pid]) - cpu_before[1],
+                          cpu_seconds(service_pids()) - cpu_before[2])
             busy_after = machine_busy()
             machine_cpu = (busy_after[0] - busy_before[0], busy_after[1] - busy_before[1])
             generator_cpu = time.process_time() - self_before
             drain = wait_for_queue(redis_url, 180)
+            jobs_done = finished_jobs(redis_url)
+            worker_cpu_total = cpu_seconds([worker.pid])
             rss_stop.set()
             sampler.join(timeout=5)
             for pid, _rss, hwm in worker_rss(proc.pid):
                 peaks[pid] = max(peaks.get(pid, 0.0), hwm)
             current = {pid: rss for pid, rss, _hwm in worker_rss(proc.pid)}
     finally:
-        os.killpg(worker.pid, 15)
-        worker.wait(timeout=30)
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
         worker_log.close()
     result = verify(url, workdir)
     report(args, rec, elapsed, peaks, current, drain, result, timed_out,
            {"login_peaks": login_peaks, "reset": peaks_reset, "load": (load_before, load_after),
             "server_cpu": server_cpu, "machine_cpu": machine_cpu, "generator_cpu": generator_cpu,
-            "unloaded": unloaded})
+            "unloaded": unloaded, "jobs": (jobs_done, worker_cpu_total)})
 
 
 def report(args, rec: Recorder, elapsed: float, peaks: dict, current: dict, drain: float, result: dict,
@@ -552,10 +582,11 @@ def report(args, rec: Recorder, elapsed: float, peaks: dict, current: dict, drai
     print(f"{'all':<16}{total:>7}{percentile(everything, .5) * 1000:>9.0f}{p95:>9.0f}"
           f"{percentile(everything, .99) * 1000:>9.0f}{max(everything) * 1000:>9.0f}")
     busy, total_cpu = extra["machine_cpu"]
-    print(f"\nCPU during the load: server (gunicorn workers + rq worker) {extra['server_cpu']:.1f} s = "
-          f"{extra['server_cpu'] / max(total, 1) * 1000:.0f} ms per request; load generator {extra['generator_cpu']:.1f} s; "
-          f"whole machine {busy:.0f} of {total_cpu:.0f} core-seconds busy "
-          f"({busy - extra['server_cpu'] - extra['generator_cpu']:.0f} s by other work)")
+    web, jobs, services = extra["server_cpu"]
+    print(f"\nCPU during the load, core-seconds: gunicorn workers {web:.1f} ({web / max(total, 1) * 1000:.0f} ms per "
+          f"request), rq worker {jobs:.1f}, PostgreSQL + Redis {services:.1f}, load generator "
+          f"{extra['generator_cpu']:.1f}; the machine was busy {busy:.0f} of {total_cpu:.0f} "
+          f"({busy - web - jobs - services - extra['generator_cpu']:.0f} by anything else)")
     print(f"statuses: {dict(sorted(rec.statuses.items()))}")
     print(f"errors: {len(rec.errors)}; rejected items: {rec.rejected_items}")
     for line in rec.errors[:10]:
@@ -565,8 +596,12 @@ def report(args, rec: Recorder, elapsed: float, peaks: dict, current: dict, drai
              "peak RSS per gunicorn worker (logins included: the kernel refused to reset the peak), MB: ")
     print(label + ", ".join(f"{v:.0f}" for v in sorted(peaks.values()))
           + f" (at the end: {', '.join(f'{v:.0f}' for v in sorted(current.values()))})")
-    print(f"job queue drained {drain:.1f} s after the load ended; stored: {result['submissions']} submissions, "
-          f"{result['duplicated']} duplicated, attachments {result['attachments']}")
+    jobs_done, worker_cpu_total = extra["jobs"]
+    print(f"job queue drained {drain:.1f} s after the load ended; {jobs_done} jobs, "
+          f"{worker_cpu_total / max(jobs_done, 1) * 1000:.0f} ms of rq worker CPU each ({args.rq_worker} worker, "
+          f"start-up included); "
+          f"stored: {result['submissions']} submissions, {result['duplicated']} duplicated, "
+          f"attachments {result['attachments']}")
     ok = not rec.errors and not rec.rejected_items and p95 <= TARGET_P95_MS and peak <= TARGET_RSS_MB
     print(f"targets: 0 errors, p95 ≤ {TARGET_P95_MS:.0f} ms, ≤ {TARGET_RSS_MB:.0f} MB per worker → "
           f"{'meets' if ok else 'MISSES'}")

@@ -172,9 +172,16 @@ export async function getRef(key) {
  * @param {Object} parts  key -> value (user, region, forms, kecamatan, desa, sites, kegiatan, opd, site_kinds)
  */
 export async function putReference(parts) {
-  await transact('ref', async (tx) => {
+  await write(async () => {
+    const tx = (await db()).transaction('ref', 'readwrite');
     await tx.store.clear();
-    await Promise.all(Object.entries(parts).map(([key, value]) => tx.store.put(value, key)));
+    try {
+      await Promise.all(Object.entries(parts).map(([key, value]) => tx.store.put(value, key)));
+      await tx.done;
+    } catch (error) {
+      tx.done.catch(() => undefined); // the abort repeats the error thrown here
+      throw error;
+    }
   });
 }
 

@@ -44,6 +44,8 @@ export async function registerWorker({ onUpdateReady, onSyncRequest }) {
     // With no controller this is the first install, not an update.
     if (navigator.serviceWorker.controller) onUpdateReady(worker);
   };
+  // Some embedded browsers resolve register() without a registration.
+  if (!registration) return null;
   if (registration.waiting) offer(registration.waiting);
   registration.addEventListener('updatefound', () => {
     const worker = registration.installing;

@@ -619,6 +619,8 @@ def test_refused_persistence_low_storage_and_a_day_old_item_are_told_to_the_moni
     page.wait_for_selector(".banner-warn")
     assert "sisa 30 MB" in page.inner_text(".banner-warn")
     assert "penyimpanan permanen" in page.inner_text("#view")
+    # The reload below is offline: the worker must control the page first.
+    field_app.wait_worker()
 
     context.set_offline(True)
     field_app.fill_geber_check(school.name, photo_files[:1])

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 from tests import factories
+from tests.conftest import ApiClient, AuthActions
 from tests.payloads import geber_item, jpeg_bytes, new_site_ref
 from tests.reliability import checks
 from tests.reliability.servers import Phone
@@ -17,6 +18,8 @@ from webapp.extensions import db
 from webapp.sites.models import Site
 
 BATCH_URL = "/api/v1/submissions/batch"
+#: Rounds of the held race: without the fix one of twelve deadlocked on PostgreSQL in every trial run.
+DEADLOCK_ROUNDS = 12
 
 
 def outbox(site_uuids: list[str], desa_code: str, count: int, rng: random.Random, photos: dict) -> list[dict]:
@@ -141,3 +144,48 @@ def test_four_phones_writing_at_once_never_get_a_server_error(app, start_server,
     assert total["batch 200"] == writers * batches
     assert (counts.lost, counts.duplicated, counts.unexpected) == (0, 0, 0)
     assert locked == 0 and not server.server_errors(), server.server_errors()
+
+
+def test_two_tabs_writing_the_same_items_in_opposite_orders_at_the_same_moment_do_not_deadlock(
+        app, make_user, make_site, monkeypatch):
+    """The race above, made likely: both requests are held until both reach their INSERTs.
+
+    In opposite orders, PostgreSQL's unique-index waits can form a cycle and end one request with
+    a deadlock error (a 500); the service writes rows in UUID order so the tabs queue instead.
+    """
+    import webapp.submissions.services as services
+
+    user = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
+    sites = [make_site(factories.KOTA_MANNA) for _ in range(2)]
+    tabs = []
+    for _ in range(2):
+        client = app.test_client()
+        AuthActions(client).login(user.username)
+        tabs.append(ApiClient(client))
+        tabs[-1].token()
+    barrier = threading.Barrier(2)
+    insert = services._insert
+
+    def held(user, items):
+        if len(items) > 1:  # the batched write, not the item-by-item fallback
+            try:
+                barrier.wait(timeout=5)
+            except threading.BrokenBarrierError:
+                pass  # the other tab had nothing left to write: it answered from what it read
+        return insert(user, items)
+
+    monkeypatch.setattr(services, "_insert", held)
+    rng, answers, sent = random.Random(5), [], []
+    for _round in range(DEADLOCK_ROUNDS):
+        # Known sites only: a new site's INSERT would come first and serialise the two tabs early.
+        items = [geber_item(rng.choice(sites).uuid, photos=[jpeg_bytes(16, 16, (n, 0, 0))]) for n in range(100)]
+        sent += items
+        orders = [items, list(reversed(items))]
+        with ThreadPoolExecutor(2) as pool:
+            responses = list(pool.map(lambda n: tabs[n].post(BATCH_URL, json={"submissions": orders[n]}), range(2)))
+        assert [r.status_code for r in responses] == [200, 200], [r.json for r in responses]
+        answers.append(sorted(tuple(sorted({x["status"] for x in r.json["results"]})) for r in responses))
+    assert all(pair == [("created",), ("duplicate",)] for pair in answers), answers
+    with app.app_context():
+        counts = checks.set_counts({i["uuid"] for i in sent}, {i["uuid"] for i in sent})
+    assert (counts.lost, counts.duplicated, counts.unexpected) == (0, 0, 0)

@@ -205,3 +205,20 @@ def test_uploads_require_csrf(monitor, sent):
     item, photos = sent
     response = monitor.client.put(f"/api/v1/attachments/{item['attachments'][0]['uuid']}", data=photos[0])
     assert response.status_code == 400
+
+
+def test_a_large_jpeg_is_processed_at_reduced_scale_and_keeps_its_original_size(app, monitor, make_site, run_jobs):
+    from webapp import storage
+    from webapp.submissions.photos import display_key
+
+    data = jpeg_bytes(5000, 4000)
+    site = make_site()
+    item = geber_item(site.uuid, photos=[data])
+    monitor.post(BATCH, json={"submissions": [item]})
+    assert put(monitor, item["attachments"][0]["uuid"], data).status_code == 200
+    run_jobs()
+    with app.app_context():
+        att = db.session.scalar(select(Attachment))
+        assert att.state == "processed" and (att.width, att.height) == (5000, 4000)
+        with Image.open(storage.path_for(display_key(att))) as display:
+            assert display.size == (1600, 1280)

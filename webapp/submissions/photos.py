@@ -116,7 +116,12 @@ def process_photo(attachment_id: int) -> None:
         return
     try:
         with Image.open(storage.path_for(att.storage_key)) as source:
+            # A JPEG decodes straight at a reduced scale: a 5000×4000 photo never costs 80 MB of pixels.
+            width, height = source.size
+            source.draft("RGB", (DISPLAY_SIDE, DISPLAY_SIDE))
             image = ImageOps.exif_transpose(source).convert("RGB")
+        if (image.width > image.height) != (width > height):
+            width, height = height, width  # turned upright by its EXIF orientation
         _save_jpeg(image, display_key(att), DISPLAY_SIDE)
         _save_jpeg(image, thumb_key(att), THUMB_SIDE)
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
@@ -124,7 +129,7 @@ def process_photo(attachment_id: int) -> None:
         att.error = str(exc)[:300]
         db.session.commit()
         return
-    att.width, att.height = image.size
+    att.width, att.height = width, height
     att.state = "processed"
     att.error = None
     db.session.commit()
