@@ -156,6 +156,13 @@ async function uploadPhoto(photo, token) {
 }
 
 async function uploadPhotosOf(item, token, report) {
+  if (!item.missing || item.missing.length === 0) {
+    // Every photo was acknowledged, but the page stopped (a reload, a crash) before the item
+    // was closed: close it now, or it would wait in the outbox forever.
+    await outbox.complete(item.uuid);
+    report.completed += 1;
+    return;
+  }
   for (const photoUuid of item.missing) {
     const photo = await store.getPhoto(photoUuid);
     if (!photo || !photo.blob) {
