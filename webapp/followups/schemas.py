@@ -10,11 +10,15 @@ class FollowupQuerySchema(Schema):
     overdue = fields.Boolean()
 
 
+#: A database id: PostgreSQL's integer stops at 2**31 - 1, and anything beyond names nothing.
+ID_RANGE = validate.Range(min=1, max=2**31 - 1, error="Bukan id yang sah.")
+
+
 class FollowupCreateSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MAX))
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=TEXT_MAX))
-    assignee_opd_id = fields.Integer(load_default=None, allow_none=True)
-    assignee_kecamatan_id = fields.Integer(load_default=None, allow_none=True)
+    assignee_opd_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
+    assignee_kecamatan_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
     due_date = fields.Date(required=True)
     source_submission_uuid = fields.UUID(load_default=None, allow_none=True)
 
