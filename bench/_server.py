@@ -118,6 +118,7 @@ class Client:
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
                 self.cookies[name] = rest.split(";", 1)[0]
+        self.last_etag = response.getheader("ETag")
         return response.status, data
 
     def post_json(self, path, payload):

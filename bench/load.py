@@ -191,18 +191,7 @@ class Phone(Client):
             return self._request(method, path, body, headers)
 
     def _request(self, method, path, body, headers):
-        headers = dict(headers or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        data = response.read()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        self.last_etag = response.getheader("ETag")
-        return response.status, data
+        return super().request(method, path, body, headers)
 
 
 # --- simulated users ---------------------------------------------------------------------------
