@@ -16,6 +16,7 @@ NAV_ITEMS = [
     ("dashboard.my_submissions", _l("Kiriman Saya"), ("monitor",)),
     ("reports.index", _l("Laporan"), ("bappeda", "admin", "camat")),
     ("admin.index", _l("Admin"), ("admin",)),
+    ("accounts.settings", _l("Akun & bahasa"), ("admin", "bappeda", "camat", "opd", "monitor")),
 ]
 
 

@@ -246,18 +246,19 @@ def test_a_monitoring_visit_names_a_kegiatan_in_scope(app, monitor, site, make_k
     assert result["status"] == "rejected" and "answers.kegiatan" in result["errors"]
 
 
-def test_errors_come_in_english_when_asked(monitor, site):
+def test_errors_come_in_the_language_of_the_account_not_of_the_browser(monitor, site):
     item = geber_item(site.uuid)
     item["answers"].pop("drainase_lancar")
     structural = geber_item(site.uuid)
     structural.pop("recorded_at")
     body = {"submissions": [item, structural]}
-    english = monitor.post(URL, json=body, headers={"Accept-Language": "en"}).json["results"]
-    assert english[0]["errors"]["answers.drainase_lancar"] == ["This field is required."]
-    assert english[1]["errors"]["recorded_at"] == ["Required."]
-    indonesian = monitor.post(URL, json=body).json["results"]
+    indonesian = monitor.post(URL, json=body, headers={"Accept-Language": "en"}).json["results"]
     assert indonesian[0]["errors"]["answers.drainase_lancar"] == ["Wajib diisi."]
     assert indonesian[1]["errors"]["recorded_at"] == ["Wajib diisi."]
+    monitor.get("/beranda?lang=en")
+    english = monitor.post(URL, json=body).json["results"]
+    assert english[0]["errors"]["answers.drainase_lancar"] == ["This field is required."]
+    assert english[1]["errors"]["recorded_at"] == ["Required."]
 
 
 def test_my_submissions_lists_the_callers_own_with_status(app, monitor, login_as, site):

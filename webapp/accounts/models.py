@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     #: The OPD an opd user belongs to.
     opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The interface language the user chose ("id" or "en"): pages, API messages and form labels.
+    language: Mapped[str] = mapped_column(String(2), default="id", server_default="id")
     #: Rotated at logout and deactivation, so every cookie issued before stops working.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

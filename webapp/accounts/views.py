@@ -1,13 +1,14 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.accounts import bp
-from webapp.accounts.forms import LoginForm
+from webapp.accounts.forms import LanguageForm, LoginForm
 from webapp.accounts.services import authenticate
 from webapp.extensions import db, limiter
+from webapp.i18n import set_language
 
 
 def _login_limit() -> str:
@@ -41,6 +42,9 @@ def login():
             if lang:
                 session["lang"] = lang
             login_user(user, remember=form.remember.data)
+            if lang:
+                # The language picked on the login page becomes the account's setting.
+                set_language(user, lang)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.home"))
     return render_template("accounts/login.html", form=form)
@@ -60,3 +64,17 @@ def logout():
         session["lang"] = lang
     flash(_("Anda sudah keluar."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/akun", methods=["GET", "POST"])
+@login_required
+def settings():
+    """The account page: who the user is and the interface language (an account setting)."""
+    form = LanguageForm(language=current_user.language)
+    if form.validate_on_submit():
+        set_language(current_user, form.language.data)
+        db.session.commit()
+        refresh()
+        flash(_("Bahasa tersimpan."), "info")
+        return redirect(url_for("accounts.settings"))
+    return render_template("accounts/settings.html", form=form)

@@ -29,7 +29,7 @@ def bootstrap(user) -> dict:
                                   .order_by(Kegiatan.code)).all()
     return {
         "user": {"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role,
-                 "kecamatan_id": user.kecamatan_id, "opd_id": user.opd_id},
+                 "kecamatan_id": user.kecamatan_id, "opd_id": user.opd_id, "language": user.language},
         "region": {"code": config["REGION_CODE"], "name": regency_name(config["REGION_CODE"]),
                    "bbox": list(region_bbox(config))},
         "forms": [{"form": v.form.code, "version": v.version, "definition": v.definition} for v in current_versions()],
