@@ -3,7 +3,7 @@
  *
  * Stores: `meta` (small key/value state: last sync, backoff, ETag), `ref` (reference data from
  * the bootstrap), `drafts`, `outbox` (queued submissions, keyed by the client UUID), `photos`
- * (resized JPEG blobs, owned by a draft or an outbox item) and `localSites` (sites created
+ * (resized WebP or JPEG blobs, owned by a draft or an outbox item) and `localSites` (sites created
  * offline). Schema changes are numbered steps below; a step may add stores or indexes but
  * never deletes or clears `drafts`, `outbox`, `photos` or `localSites`: queued data survives
  * every upgrade.
