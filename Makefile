@@ -24,9 +24,7 @@ translations:
 	$(BIN)/pybabel compile --use-fuzzy -d webapp/translations -f >/dev/null
 
 db:
-	$(FLASK) db upgrade
-	$(FLASK) seed-regions
-	$(FLASK) load-forms
+	$(FLASK) setup
 
 demo: db
 	$(FLASK) demo-data

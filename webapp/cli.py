@@ -32,6 +32,30 @@ def seed_regions_command(region):
     click.echo(f"{result.regency}: {result.kecamatan} kecamatan, {result.desa} desa/kelurahan; {opds} OPD.")
 
 
+@click.command("setup")
+@with_appcontext
+@click.option("--region", default=None, help="Kemendagri regency code (default: REGION_CODE).")
+def setup_command(region):
+    """Migrate the schema, load regions, OPDs and the built-in forms; safe to run again."""
+    from flask_migrate import upgrade
+
+    from webapp.accounts.opds import seed_opds
+    from webapp.forms.services import load_builtin_forms
+    from webapp.regions.services import seed_regions
+
+    upgrade()
+    code = region or current_app.config["REGION_CODE"]
+    try:
+        result = seed_regions(code)
+    except ValueError as exc:
+        _fail(str(exc))
+    opds = seed_opds()
+    forms = load_builtin_forms()
+    db.session.commit()
+    click.echo(f"Skema mutakhir. {result.regency}: {result.kecamatan} kecamatan, {result.desa} desa/kelurahan; "
+               f"{opds} OPD; {forms} versi formulir baru.")
+
+
 @click.command("load-forms")
 @with_appcontext
 def load_forms_command():
@@ -182,6 +206,7 @@ def requeue_pending_command(temp_age):
 
 def init_app(app) -> None:
     for command in (
+        setup_command,
         seed_regions_command,
         load_forms_command,
         publish_form_command,

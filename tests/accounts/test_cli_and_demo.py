@@ -55,3 +55,19 @@ def test_demo_data_creates_one_account_per_role_and_prints_logins(runner, app):
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == users
         assert db.session.scalar(select(func.count(Submission.id))) == submissions
+
+
+def test_setup_is_safe_to_run_again_and_leaves_the_forms_and_regions(runner, app):
+    from sqlalchemy import func, select
+
+    from webapp.extensions import db
+    from webapp.forms.models import FormVersion
+    from webapp.regions.models import Desa
+
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert "11 kecamatan, 158 desa/kelurahan" in result.output
+    assert "0 versi formulir baru" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(FormVersion.id))) == 3
+        assert db.session.scalar(select(func.count(Desa.id))) == 158
