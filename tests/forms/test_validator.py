@@ -430,8 +430,7 @@ def test_geber_cek_weights_sum_to_100_over_8_to_10_items():
 @pytest.mark.parametrize(
     ("definition", "answers"),
     [
-        (GEBER_CEK, {**CEK_ALL_PASS, "catatan": "Selokan depan pasar tersumbat.",
-                     "titik": {"lat": -4.3615, "lon": 102.9653, "accuracy_m": 8.5}}),
+        (GEBER_CEK, {**CEK_ALL_PASS, "catatan": "Selokan depan pasar tersumbat."}),
         (GEBER_AKSI, {"tanggal": "2025-03-15", "jenis_kegiatan": "kerja_bakti", "peserta": 45,
                       "sampah_kg": 320.5, "uraian": "Kerja bakti Jumat bersih di Kota Manna.",
                       "foto": [U1, U2]}),
@@ -448,6 +447,16 @@ def test_a_realistic_submission_of_each_built_in_form_is_valid(definition, answe
     assert result.cleaned == answers
 
 
+def test_the_geber_check_has_one_location_the_submissions_own_and_v1_answers_stay_valid():
+    v1 = json.loads((DEFINITIONS_DIR / "geber_cek.v1.json").read_text(encoding="utf-8"))
+    assert GEBER_CEK["version"] >= 2
+    assert [f["name"] for f in GEBER_CEK["fields"] if f["type"] == "geopoint"] == []
+    point = {"lat": -4.3615, "lon": 102.9653, "accuracy_m": 8.5}
+    assert validate_answers(v1, {**CEK_ALL_PASS, "titik": point}, attachment_uuids={U1, U2}).errors == {}
+    assert "answers.titik" in validate_answers(GEBER_CEK, {**CEK_ALL_PASS, "titik": point},
+                                               attachment_uuids={U1, U2}).errors
+
+
 def test_monev_requires_its_core_fields():
     result = validate_answers(MONEV, {})
     assert result.codes == {f"answers.{n}": ["required"] for n in
@@ -460,7 +469,7 @@ def test_form_fields_lists_answer_columns_in_order_with_repeat_as_one_column():
         "status", "risiko", "rekomendasi", "penanggung_jawab", "tenggat", "foto",
     ]
     paths = [path for path, _ in form_fields(GEBER_CEK)]
-    assert "petunjuk" not in paths and paths[-3:] == ["catatan", "foto", "titik"]
+    assert "petunjuk" not in paths and paths[-2:] == ["catatan", "foto"]
     assert all(spec["name"] == path for path, spec in form_fields(GEBER_AKSI))
 
 

@@ -102,6 +102,9 @@ def answer_rows(submission: Submission, lang: str) -> list[AnswerRow]:
             continue
         name = spec["name"]
         value = answers.get(name)
+        if kind == "geopoint" and not value:
+            # The submission's own GPS fix is shown with the facts; an empty extra point says nothing.
+            continue
         row = AnswerRow(name=name, label=_label(spec.get("label"), lang), kind=kind)
         if kind == "photo":
             # The declared attachments are the record; an answer naming an unknown photo shows its name.
