@@ -30,6 +30,7 @@ def register(app: Flask) -> None:
     from webapp.pwa import bp as pwa_bp; app.register_blueprint(pwa_bp)  # noqa: E702
     from webapp.public import bp as public_bp; app.register_blueprint(public_bp)  # noqa: E702
     from webapp.reports import bp as reports_bp; app.register_blueprint(reports_bp)  # noqa: E702
+    from webapp.opd_reports import bp as opd_reports_bp; app.register_blueprint(opd_reports_bp)  # noqa: E702
 
     api = PantauApi(app, spec_kwargs={"info": {"description": "Sync and data API of Pantau"}})
     app.extensions["pantau_api"] = api
@@ -50,3 +51,4 @@ def register(app: Flask) -> None:
     from webapp.maps.api import blp as map_api; api.register_blueprint(map_api)  # noqa: E702
     from webapp.public.api import blp as public_api; api.register_blueprint(public_api)  # noqa: E702
     from webapp.reports.api import blp as reports_api; api.register_blueprint(reports_api)  # noqa: E702
+    from webapp.opd_reports.api import blp as opd_reports_api; api.register_blueprint(opd_reports_api)  # noqa: E702

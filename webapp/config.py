@@ -59,6 +59,13 @@ class Config:
     FLAG_ACCURACY_M = float(os.environ.get("FLAG_ACCURACY_M", 50))
     FLAG_RECORDED_AGE_DAYS = int(os.environ.get("FLAG_RECORDED_AGE_DAYS", 30))
 
+    #: The day of the next month by which an OPD's monthly report is due.
+    OPD_REPORT_DEADLINE_DAY = int(os.environ.get("OPD_REPORT_DEADLINE_DAY", 10))
+    #: Points by which a visit's observed progress may differ from the OPD's report before a flag.
+    VERIFICATION_POINTS = float(os.environ.get("VERIFICATION_POINTS", 10))
+    #: Points of deviation from the plan (or of disbursement ahead of progress) before a flag.
+    DEVIATION_POINTS = float(os.environ.get("DEVIATION_POINTS", 10))
+
     TILE_URL = os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     TILE_ATTRIBUTION = os.environ.get(
         "TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'

@@ -8,6 +8,7 @@ from sqlalchemy import Select, exists, false, or_, select
 from webapp.accounts.models import User
 from webapp.followups.models import FollowUp
 from webapp.monev.models import Kegiatan, kegiatan_site
+from webapp.opd_reports.models import OpdReport
 from webapp.regions.models import Desa, Kecamatan
 from webapp.reports.models import ReportJob
 from webapp.sites.models import Site, SiteStatus
@@ -109,6 +110,26 @@ def followups_query(user: User) -> Select:
             )
         )
     return stmt.where(false())
+
+
+def opd_reports_query(user: User) -> Select:
+    """OPD monthly reports: an OPD reads its own only; Bappeda and admin read all."""
+    stmt = select(OpdReport)
+    if user.role in REGENCY_WIDE:
+        return stmt
+    if user.role == "opd" and user.opd_id:
+        return stmt.where(OpdReport.opd_id == user.opd_id)
+    return stmt.where(false())
+
+
+def can_file_report(user: User, kegiatan: Kegiatan) -> bool:
+    """Only the OPD that runs a kegiatan writes its monthly report; Bappeda returns it, never edits it."""
+    return user.role == "opd" and user.opd_id is not None and kegiatan.opd_id == user.opd_id
+
+
+def can_return_report(user: User) -> bool:
+    """Bappeda (and admin) send a submitted report back to the OPD for correction."""
+    return user.role in REGENCY_WIDE
 
 
 def can_create_site_in(user: User, desa: Desa) -> bool:

@@ -105,6 +105,22 @@ def check_public(world: World, response) -> list[str]:
 
 # --- bodies -------------------------------------------------------------------------------------
 
+def check_opd_reports(world: World, response) -> list[str]:
+    codes = {r["kegiatan"] for r in response.json["reports"]}
+    expected = {"admin": {world.kegiatan_in_code, world.kegiatan_out_code},
+                "bappeda": {world.kegiatan_in_code, world.kegiatan_out_code},
+                "opd": {world.kegiatan_in_code}}.get(world.role, set())
+    return [] if codes == expected else [f"{world.role}: opd reports {sorted(codes)}"]
+
+
+def report_form(world: World):
+    return "form", {"realisation_rp": "2.000.000", "physical_pct": "30", "action": "kirim"}
+
+
+def report_json(world: World):
+    return "json", {"realisation_rp": 2_000_000, "physical_pct": 30.0, "submit": True}
+
+
 def batch_body(world: World):
     """One check at the site in scope and one outside it: each judged by the user's scope."""
     return "json", {"submissions": [geber_item(world.site_in, photos=[jpeg_bytes()]),
@@ -240,6 +256,36 @@ CASES: list[Case] = [
          body=evidence, label="kecamatan, done"),
     Case("followups_api.complete_followup", "POST", api(404, admin=409, bappeda=409), args={"followup_id": "fu_out"},
          body=evidence, label="out, done"),
+    # --- OPD monthly reports: October submitted (a second submission is a conflict), September returned ---
+    Case("opd_reports.report_page", "GET", page(404, admin=200, bappeda=200, opd=200),
+         args={"code": "kegiatan_in_code", "year": "2026", "month": "10"}, label="in"),
+    Case("opd_reports.report_page", "GET", page(404, admin=200, bappeda=200),
+         args={"code": "kegiatan_out_code", "year": "2026", "month": "10"}, label="out"),
+    Case("opd_reports.report_page", "POST", page(404, admin=403, bappeda=403, opd=302),
+         args={"code": "kegiatan_in_code", "year": "2026", "month": "10"}, body=report_form, label="in, submitted"),
+    Case("opd_reports.report_page", "POST", page(404, admin=403, bappeda=403),
+         args={"code": "kegiatan_out_code", "year": "2026", "month": "10"}, body=report_form, label="out"),
+    Case("opd_reports.return_page", "POST", page(403, admin=302, bappeda=302),
+         args={"code": "kegiatan_in_code", "year": "2026", "month": "9"}, body=lambda w: ("form", {"note": "x"}),
+         label="in, returned"),
+    Case("opd_reports.return_page", "POST", page(404, admin=302, bappeda=302),
+         args={"code": "kegiatan_out_code", "year": "2026", "month": "9"}, body=lambda w: ("form", {"note": "x"}),
+         label="out"),
+    Case("opd_reports_api.list_reports", "GET", api(), query="year=2026&month=10", check=check_opd_reports),
+    Case("opd_reports_api.get_report", "GET", api(404, admin=200, bappeda=200, opd=200),
+         args={"code": "kegiatan_in_code", "year": "2026", "month": "10"}, label="in"),
+    Case("opd_reports_api.get_report", "GET", api(404, admin=200, bappeda=200),
+         args={"code": "kegiatan_out_code", "year": "2026", "month": "10"}, label="out"),
+    Case("opd_reports_api.save_report", "PUT", api(403, opd=409),
+         args={"code": "kegiatan_in_code", "year": "2026", "month": "10"}, body=report_json, label="in, submitted"),
+    Case("opd_reports_api.save_report", "PUT", api(404, admin=403, bappeda=403),
+         args={"code": "kegiatan_out_code", "year": "2026", "month": "10"}, body=report_json, label="out"),
+    Case("opd_reports_api.return_report", "POST", api(404, opd=403, admin=409, bappeda=409),
+         args={"code": "kegiatan_in_code", "year": "2026", "month": "9"}, body=lambda w: ("json", {"note": "x"}),
+         label="in, returned"),
+    Case("opd_reports_api.return_report", "POST", api(404, admin=409, bappeda=409),
+         args={"code": "kegiatan_out_code", "year": "2026", "month": "9"}, body=lambda w: ("json", {"note": "x"}),
+         label="out"),
     # --- sync API ---
     Case("session_api.ping", "GET", everyone(200)),
     Case("session_api.session_info", "GET", api()),

@@ -32,6 +32,7 @@ class World:
     site_in: uuid.UUID = None
     site_out: uuid.UUID = None
     kegiatan_in_code: str = ""
+    kegiatan_out_code: str = ""
     sub_in: uuid.UUID = None
     att_in: uuid.UUID = None
     att_in_bytes: bytes = b""
@@ -83,6 +84,23 @@ def _report(user_id: int | None) -> uuid.UUID:
     return job.uuid
 
 
+def _opd_reports(keg_in, keg_out) -> None:
+    """DLH's and PUPR's reports: September returned for correction, October submitted."""
+    from datetime import date as day
+
+    from webapp.opd_reports import services as opd_reports
+
+    today = day(2026, 11, 15)
+    reviewer = factories.make_user("bappeda")
+    for kegiatan, opd_code in ((keg_in, "DLH"), (keg_out, "PUPR")):
+        author = factories.make_user("opd", opd_code=opd_code)
+        values = {"realisation_rp": 1_000_000, "physical_pct": 20.0}
+        september = opd_reports.save_report(author, kegiatan, 2026, 9, values, submit=True, today=today)
+        opd_reports.return_report(reviewer, september, "Periksa lagi")
+        opd_reports.save_report(author, kegiatan, 2026, 10, values, submit=True, today=today)
+    db.session.commit()
+
+
 def build(app: Flask, role: str) -> World:
     """Every object of the matrix; the actor (None for anon) is a fresh user of `role`."""
     from webapp.followups import services as followups
@@ -102,8 +120,9 @@ def build(app: Flask, role: str) -> World:
         site_in = factories.make_site(factories.KOTA_MANNA, name="SD Negeri Contoh Manna")
         site_out = factories.make_site(factories.PINO, name=SITE_OUT_NAME)
         keg_in = factories.make_kegiatan("DLH", sites=[site_in], name="Normalisasi saluran Manna")
-        factories.make_kegiatan("PUPR", sites=[site_out], name=KEGIATAN_OUT_NAME)
+        keg_out = factories.make_kegiatan("PUPR", sites=[site_out], name=KEGIATAN_OUT_NAME)
         world.site_in, world.site_out, world.kegiatan_in_code = site_in.uuid, site_out.uuid, keg_in.code
+        world.kegiatan_out_code = keg_out.code
         world.dlh_id = factories.opd("DLH").id
         world.kota_manna_id = factories.kecamatan(factories.KOTA_MANNA).id
 
@@ -140,6 +159,7 @@ def build(app: Flask, role: str) -> World:
         db.session.commit()
         world.fu_kec_in, world.fu_opd_in, world.fu_out = kec_in.id, opd_in.id, out.id
 
+        _opd_reports(keg_in, keg_out)
         world.job_own = _report(actor.id if actor else other.id)
         world.job_other = _report(other.id)
         world.job_scheduled = _report(None)

@@ -19,6 +19,7 @@ from webapp.followups import services as followups
 from webapp.followups.forms import FollowupActionForm, FollowupCreateForm
 from webapp.followups.models import FOLLOWUP_STATES, FollowUp
 from webapp.i18n import current_locale
+from webapp.opd_reports import services as opd_report_services
 from webapp.review import rendering
 from webapp.review import services as review
 from webapp.review.forms import ReviewForm
@@ -72,7 +73,11 @@ def opd_desk():
     if opd is None:
         abort(404)
     desk = figures.opd_desk(current_user, opd)
+    year, month = opd_report_services.parse_month(request.args.get("bulan"), opd_report_services.reporting_month())
     return render_template("dashboard/desks/opd.html", desk=desk, choices=choices,
+                           report_year=year, report_month=month,
+                           report_rows=opd_report_services.month_rows(current_user, opd.id, year, month),
+                           report_deadline=opd_report_services.deadline_for(year, month),
                            allowed=lambda f: followups.allowed_actions(current_user, f),
                            status_labels=figures.option_labels(figures.MONEV_VISIT, "status"))
 
