@@ -15,10 +15,11 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     _configure(app, test_config)
     _init_extensions(app)
     _register_blueprints(app)
-    from webapp import cli, errors, navigation, security
+    from webapp import cli, display, errors, navigation, security
 
     errors.init_app(app)
     navigation.init_app(app)
+    display.init_app(app)
     security.init_app(app)
     cli.init_app(app)
     return app

@@ -25,8 +25,15 @@ def register(app: Flask) -> None:
     from webapp.accounts import bp as accounts_bp
     from webapp.dashboard import bp as dashboard_bp
 
+    from webapp.followups.views import bp as followups_bp
+    from webapp.maps.views import bp as maps_bp
+    from webapp.review.views import bp as review_bp
+
     app.register_blueprint(accounts_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(followups_bp)
+    app.register_blueprint(maps_bp)
     from webapp.pwa import bp as pwa_bp; app.register_blueprint(pwa_bp)  # noqa: E702
     from webapp.public import bp as public_bp; app.register_blueprint(public_bp)  # noqa: E702
     from webapp.reports import bp as reports_bp; app.register_blueprint(reports_bp)  # noqa: E702

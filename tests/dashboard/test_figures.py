@@ -8,7 +8,7 @@ from tests.dashboard.builders import NOW, add_followup, add_site, add_submission
 from webapp.accounts.models import User
 from webapp.dashboard import figures
 from webapp.extensions import db
-from webapp.followups.services import today_wib
+from webapp.followups.services import counts_by_status, today_wib
 from webapp.regions.models import Kecamatan
 from webapp.sites.services import refresh_site_status
 
@@ -231,7 +231,7 @@ def test_followups_are_counted_by_status_with_overdue_apart(app, make_user):
     for status, offset in (("open", -1), ("open", 3), ("in_progress", -5), ("done", -10), ("cancelled", 0)):
         add_followup(app, opd_code="DLH", status=status, due=today + timedelta(days=offset))
     with app.app_context():
-        counts = figures.followups_by_status(db.session.get(User, bappeda.id), today)
+        counts = counts_by_status(db.session.get(User, bappeda.id), today)
         assert counts == {"by_status": {"open": 2, "in_progress": 1, "done": 1, "cancelled": 1}, "overdue": 2}
 
 

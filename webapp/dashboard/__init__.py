@@ -5,4 +5,3 @@ bp = Blueprint("dashboard", __name__)
 
 from webapp.dashboard import views  # noqa: E402,F401
 from webapp.dashboard import desks  # noqa: E402,F401
-from webapp.dashboard import map_views  # noqa: E402,F401

@@ -13,7 +13,7 @@ from webapp import scopes
 from webapp.accounts.models import Opd, User
 from webapp.extensions import db
 from webapp.followups.models import FOLLOWUP_STATES, FollowUp
-from webapp.followups.services import OPEN_STATES, WIB, overdue_clause, today_wib
+from webapp.followups.services import OPEN_STATES, WIB, counts_by_status, overdue_clause, today_wib
 from webapp.forms.services import current_versions
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Desa, Kecamatan
@@ -373,18 +373,6 @@ def option_labels(form_code: str, *path: str) -> dict[str, str]:
 
 # --- follow-ups and GEBER, regency-wide ----------------------------------------------------------
 
-def followups_by_status(user: User, today: date | None = None, **filters) -> dict:
-    """Counts of the user's follow-ups per status, and how many are overdue."""
-    stmt = scopes.followups_query(user).filter_by(**filters)
-    counts = dict(db.session.execute(
-        stmt.with_only_columns(FollowUp.status, func.count()).group_by(FollowUp.status)
-    ).all())
-    return {
-        "by_status": {state: counts.get(state, 0) for state in FOLLOWUP_STATES},
-        "overdue": _count(stmt.where(overdue_clause(today or today_wib()))),
-    }
-
-
 @dataclass
 class KecamatanRow:
     kecamatan: Kecamatan
@@ -463,7 +451,7 @@ def bappeda_desk(user: User, now: datetime | None = None) -> BappedaDesk:
         troubled=[r for r in rows if r.status in ("at_risk", "late")],
         deviations=[r for r in rows if r.flags],
         risks=risks_by_category(rows),
-        followups=followups_by_status(user, today_wib(now)),
+        followups=counts_by_status(user, today_wib(now)),
         kecamatan=kecamatan,
         not_visited=[r for r in rows if r.visits_this_month == 0],
         waiting_visits=sum(r.waiting for r in rows),
@@ -501,7 +489,7 @@ def opd_desk(user: User, opd: Opd, now: datetime | None = None) -> OpdDesk:
         assigned.order_by(FollowUp.status.in_(OPEN_STATES).desc(), FollowUp.due_date, FollowUp.id).limit(LIST_LIMIT)
     ))
     return OpdDesk(opd=opd, kegiatan=rows, summary=summaries[0] if summaries else None, visits=visits,
-                   followups=followups, followup_counts=followups_by_status(user, today_wib(now), assignee_opd_id=opd.id))
+                   followups=followups, followup_counts=counts_by_status(user, today_wib(now), assignee_opd_id=opd.id))
 
 
 def my_submissions(user: User, limit: int = 200) -> list[Submission]:
@@ -510,22 +498,6 @@ def my_submissions(user: User, limit: int = 200) -> list[Submission]:
         scopes.submissions_query(user).where(Submission.user_id == user.id)
         .order_by(Submission.recorded_at.desc(), Submission.id.desc()).limit(limit)
     ))
-
-
-def review_queue(user: User, state: str = "received", form_code: str | None = None,
-                 kecamatan_id: int | None = None, flagged_only: bool = False, limit: int = 100):
-    """Submissions the user may review in a review state, flagged ones first; with the total."""
-    stmt = scopes.reviewable_submissions_query(user).where(Submission.review_state == state)
-    if form_code:
-        stmt = stmt.where(Submission.form_code == form_code)
-    if kecamatan_id:
-        stmt = stmt.where(Submission.kecamatan_id == kecamatan_id)
-    if flagged_only:
-        stmt = stmt.where(Submission.flagged.is_(True))
-    items = list(db.session.scalars(
-        stmt.order_by(Submission.flagged.desc(), Submission.recorded_at, Submission.id).limit(limit)
-    ))
-    return items, _count(stmt)
 
 
 # --- chart data (static/js/charts.js) ----------------------------------------------------------------

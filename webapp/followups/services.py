@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from webapp import audit, scopes, storage
 from webapp.accounts.models import Opd
 from webapp.errors import ApiError
 from webapp.extensions import db
-from webapp.followups.models import FollowUp
+from webapp.followups.models import FOLLOWUP_STATES, FollowUp
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Kecamatan
 from webapp.submissions.models import Submission
@@ -67,6 +67,19 @@ def overdue_clause(today: date | None = None):
     """`is_overdue` as an SQL condition."""
     today = today or today_wib()
     return and_(FollowUp.status.in_(OPEN_STATES), FollowUp.due_date < today)
+
+
+def counts_by_status(user, today: date | None = None, **filters) -> dict:
+    """Counts of the user's follow-ups per status, and how many are overdue."""
+    stmt = scopes.followups_query(user).filter_by(**filters)
+    counts = dict(db.session.execute(
+        stmt.with_only_columns(FollowUp.status, func.count()).group_by(FollowUp.status)
+    ).all())
+    return {
+        "by_status": {state: counts.get(state, 0) for state in FOLLOWUP_STATES},
+        "overdue": db.session.scalar(select(func.count()).select_from(
+            stmt.where(overdue_clause(today or today_wib())).order_by(None).subquery())) or 0,
+    }
 
 
 def _snapshot(followup: FollowUp) -> dict:

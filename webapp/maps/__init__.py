@@ -1,5 +1,2 @@
-"""The map: site status queries, the map data API and its compact GeoJSON.
-
-The HTML pages live in the dashboard blueprint (`webapp/dashboard/map_views.py`) so that the
-menu's `dashboard.map_view` endpoint exists; the JSON API is the smorest blueprint in `api.py`.
-"""
+"""The map: site status queries, the map page (views.py), the map data API (api.py) and its
+compact GeoJSON."""

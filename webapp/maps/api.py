@@ -47,8 +47,8 @@ class SiteDetailSchema(Schema):
     monev_at = fields.AwareDateTime(allow_none=True)
     flagged = fields.Boolean()
     photo_url = fields.Function(
-        lambda d: url_for("dashboard.photo_thumbnail", attachment_uuid=d["photo"].uuid) if d["photo"] else None)
-    history_url = fields.Function(lambda d: url_for("dashboard.site_history", site_uuid=d["site"].uuid))
+        lambda d: url_for("maps.photo_thumbnail", attachment_uuid=d["photo"].uuid) if d["photo"] else None)
+    history_url = fields.Function(lambda d: url_for("maps.site_history", site_uuid=d["site"].uuid))
     kegiatan = fields.List(fields.Nested(KegiatanRefSchema))
 
 

@@ -3,9 +3,9 @@ from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
+from webapp.display import job_view
 from webapp.extensions import db
 from webapp.reports import services
-from webapp.reports.presenters import job_view
 from webapp.reports.schemas import ReportJobListSchema, ReportJobSchema, ReportRequestSchema
 
 blp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports", description="Reports and exports as jobs")

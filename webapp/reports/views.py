@@ -8,11 +8,11 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from webapp import scopes
+from webapp.display import job_view
 from webapp.errors import ApiError
 from webapp.extensions import db
 from webapp.forms.models import Form, FormVersion
 from webapp.reports import bp, periods, services
-from webapp.reports.presenters import job_view
 from webapp.reports.schemas import ReportRequestSchema
 from webapp.types import utcnow
 

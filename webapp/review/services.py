@@ -5,7 +5,7 @@ returned → received when the monitor sends the corrected submission again (`re
 Approved and rejected are final. Services flush; the caller commits.
 """
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp import audit, scopes
 from webapp.errors import ApiError
@@ -130,3 +130,19 @@ def get_for_review(user, uuid) -> Submission:
     if submission is None:
         raise ApiError(404)
     return submission
+
+
+def queue(user, state: str = "received", form_code: str | None = None,
+          kecamatan_id: int | None = None, flagged_only: bool = False, limit: int = 100):
+    """Submissions the user may review in a review state, flagged ones first; with the total."""
+    stmt = scopes.reviewable_submissions_query(user).where(Submission.review_state == state)
+    if form_code:
+        stmt = stmt.where(Submission.form_code == form_code)
+    if kecamatan_id:
+        stmt = stmt.where(Submission.kecamatan_id == kecamatan_id)
+    if flagged_only:
+        stmt = stmt.where(Submission.flagged.is_(True))
+    items = list(db.session.scalars(
+        stmt.order_by(Submission.flagged.desc(), Submission.recorded_at, Submission.id).limit(limit)
+    ))
+    return items, db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -1,17 +1,17 @@
-"""The map page, a site's history and photo thumbnails, all within the user's scope."""
+"""The map page, a site's history and photo thumbnails (HTML), all within the user's scope."""
 import uuid
 
-from flask import abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from webapp import scopes
-from webapp.dashboard import bp
 from webapp.maps import services
 from webapp.maps.page import page_config
 from webapp.maps.schemas import parse_filters
 
+bp = Blueprint("maps", __name__)
+
 ZERO = uuid.UUID(int=0)
-bp.app_template_filter("site_band")(services.score_band)
 
 
 def _template_url(endpoint: str, **values) -> str:
@@ -21,7 +21,7 @@ def _template_url(endpoint: str, **values) -> str:
 
 @bp.route("/peta")
 @login_required
-def map_view():
+def index():
     filters, invalid = parse_filters(request.args)
     config = page_config(
         "dashboard",
@@ -45,8 +45,8 @@ def site_history(site_uuid):
     detail = services.site_detail(current_user, site_uuid)
     rows, more = services.site_history(current_user, site, page)
     # A reviewer opens a submission from its row; the review pages belong to the review workflow.
-    reviewable = "dashboard.review_detail" in current_app.view_functions
-    rows = [(sub, photo, url_for("dashboard.review_detail", uuid=sub.uuid)
+    reviewable = "review.detail" in current_app.view_functions
+    rows = [(sub, photo, url_for("review.detail", uuid=sub.uuid)
              if reviewable and scopes.can_review(current_user, sub) else None) for sub, photo in rows]
     return render_template("maps/site_history.html", site=site, detail=detail, rows=rows, page=page, more=more)
 

@@ -1,19 +1,94 @@
-"""A submission's answers as label/value rows, in the order and wording of its form version.
+"""How the pages show things: times in WIB, rupiah, numbers, a submission's answers and flags,
+a report job; and the template filters and helpers that put them in the templates.
 
-Values come out as plain text; templates escape them, so whatever a monitor typed is shown
-as characters, never as markup.
+Times are stored in UTC and shown in WIB; money is whole rupiah shown as "Rp 1.234.567";
+numbers use the request's locale (decimal comma in Indonesian). Values come out as plain
+text; templates escape them, so whatever a monitor typed is shown as characters, never as markup.
 """
 from dataclasses import dataclass, field
 
-from flask_babel import format_decimal
+from flask import Flask, current_app, url_for
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.accounts.models import Opd
+from webapp.dashboard import figures
 from webapp.extensions import db
+from webapp.followups import services as followups
+from webapp.i18n import current_locale
+from webapp.maps import services as maps
 from webapp.monev.models import Kegiatan
-from webapp.submissions.models import Submission
+from webapp.reports import services as reports
+from webapp.reports.models import ReportJob
+from webapp.review import services as review
+from webapp.submissions.models import Attachment, Submission
 
+
+def init_app(app: Flask) -> None:
+    """Register the template filters and helpers of the pages."""
+    filters = {
+        "wib_datetime": wib_datetime, "wib_date": wib_date, "rupiah": rupiah, "pct": pct,
+        "score_text": score_text, "signed": signed, "site_band": maps.score_band,
+    }
+    app.jinja_env.filters.update(filters)
+    app.context_processor(lambda: {
+        "review_state_label": review.state_label,
+        "followup_state_label": followups.state_label,
+        "is_overdue": followups.is_overdue,
+        "flag_short": flag_short,
+        "score_band": figures.score_band,
+        "form_title": form_title,
+        "photo_thumb_url": photo_thumb_url,
+    })
+
+
+# --- times and numbers ------------------------------------------------------------------------------
+
+def wib_datetime(value) -> str:
+    """A UTC instant shown in WIB, e.g. "12 Mar 2026 14.05 WIB"."""
+    return format_datetime(value, "d MMM yyyy HH.mm") + " WIB" if value else "–"
+
+
+def wib_date(value) -> str:
+    return format_date(value, "d MMM yyyy") if value else "–"
+
+
+def rupiah(value) -> str:
+    """An amount of money as "Rp 1.234.567"."""
+    if value is None:
+        return "–"
+    return "Rp " + f"{int(value):,}".replace(",", ".")
+
+
+def pct(value) -> str:
+    return f"{format_decimal(value, '0.#')}%" if value is not None else "–"
+
+
+def score_text(value) -> str:
+    """A score as people write it: 85, or 70,2 for an average."""
+    return format_decimal(value, "0.#") if value is not None else "–"
+
+
+def signed(value) -> str:
+    if value is None:
+        return "–"
+    text = format_decimal(abs(value), "0.#")
+    return f"+{text}" if value > 0 else f"−{text}" if value < 0 else "0"
+
+
+# --- submissions ----------------------------------------------------------------------------------
+
+def form_title(submission: Submission) -> str:
+    title = (submission.form_version.definition or {}).get("title") or {}
+    return title.get(current_locale()) or title.get("id") or submission.form_code
+
+
+def photo_thumb_url(submission: Submission, attachment: Attachment) -> str:
+    # The map's scoped thumbnail route serves the 320 px copy; without it the display copy will do.
+    if "maps.photo_thumbnail" in current_app.view_functions:
+        return url_for("maps.photo_thumbnail", attachment_uuid=attachment.uuid)
+    return url_for("review.photo", uuid=submission.uuid, photo=attachment.uuid)
 
 @dataclass
 class AnswerRow:
@@ -26,13 +101,6 @@ class AnswerRow:
     weight: float | None = None
     photos: list = field(default_factory=list)
     rows: list[list["AnswerRow"]] = field(default_factory=list)
-
-
-def rupiah(value) -> str:
-    """An amount of money as "Rp 1.234.567"."""
-    if value is None:
-        return "–"
-    return "Rp " + f"{int(value):,}".replace(",", ".")
 
 
 def _label(text: dict | str | None, lang: str) -> str:
@@ -169,3 +237,27 @@ def flag_short(flags: dict | None) -> list[str]:
         else:
             words.append(str(key))
     return words
+
+
+# --- report jobs ----------------------------------------------------------------------------------
+
+def job_view(report: ReportJob) -> dict:
+    """A report job as the page and the API show it."""
+    ready = report.state == "ready"
+    return {
+        "uuid": report.uuid,
+        "kind": report.kind,
+        "title": reports.job_title(report),
+        "state": report.state,
+        "state_label": reports.state_label(report.state),
+        "progress": 100 if ready else report.progress or 0,
+        "message": report.message,
+        "created_at": report.created_at,
+        "finished_at": report.finished_at,
+        "result_name": report.result_name if ready else None,
+        "download_url": url_for("reports.download", job_uuid=report.uuid) if ready else None,
+        "can_retry": reports.can_retry(report),
+        "scheduled": report.user_id is None,
+        "status_url": url_for("reports_api.job_state", job_uuid=report.uuid),
+        "retry_url": url_for("reports.retry", job_uuid=report.uuid),
+    }

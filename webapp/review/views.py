@@ -1,0 +1,110 @@
+"""The review pages (HTML): the queue of submissions waiting for review, one submission with its
+decision form, and the display copy of its photos.
+
+Access is decided in webapp/scopes.py; every query here starts from it.
+"""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from webapp import scopes, storage
+from webapp.display import answer_rows, flag_lines
+from webapp.errors import ApiError
+from webapp.extensions import db
+from webapp.followups import services as followups
+from webapp.followups.models import FollowUp
+from webapp.followups.views import followup_create_form, may_create_from
+from webapp.i18n import current_locale
+from webapp.review import services as review
+from webapp.review.forms import ReviewForm
+from webapp.submissions.models import Attachment, Submission
+from webapp.submissions.photos import display_key
+
+bp = Blueprint("review", __name__)
+
+
+@bp.route("/tinjauan")
+@login_required
+def index():
+    if not scopes.can_open_desk(current_user, "review"):
+        abort(403)
+    state = request.args.get("status", "received")
+    if state not in review.STATE_LABELS:
+        state = "received"
+    form_code = request.args.get("form") or None
+    flagged_only = request.args.get("ditandai") == "1"
+    items, total = review.queue(current_user, state=state, form_code=form_code, flagged_only=flagged_only)
+    return render_template("review/list.html", items=items, total=total, state=state, form_code=form_code,
+                           flagged_only=flagged_only)
+
+
+def submission_in_scope(uuid) -> Submission:
+    try:
+        return review.get_for_review(current_user, uuid)
+    except ApiError:
+        abort(404)
+
+
+@bp.route("/tinjauan/<uuid:uuid>", methods=["GET", "POST"])
+@login_required
+def detail(uuid):
+    submission = submission_in_scope(uuid)
+    form = ReviewForm()
+    if request.method == "POST":
+        if not scopes.can_review(current_user, submission):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                review.review(current_user, submission, form.action.data, form.note.data)
+            except ApiError as error:
+                if error.status != 422 and error.status != 409:
+                    raise
+                db.session.rollback()
+                if error.status == 409:
+                    flash(error.message, "error")
+                    return redirect(url_for("review.detail", uuid=uuid))
+                form.note.errors = list(error.errors.get("note", [])) or [error.message]
+                submission = submission_in_scope(uuid)
+            else:
+                db.session.commit()
+                flash(_("Keputusan tersimpan: %(state)s.", state=review.state_label(submission.review_state)), "success")
+                return redirect(_next_in_queue(submission) or url_for("review.detail", uuid=uuid))
+    create_form = followup_create_form(source=submission) if may_create_from(submission) else None
+    return render_template(
+        "review/detail.html", submission=submission, form=form, create_form=create_form,
+        can_review=scopes.can_review(current_user, submission), actions=review.allowed_actions(submission),
+        answers=answer_rows(submission, current_locale()),
+        flags=flag_lines(submission.flags, current_app.config),
+        history=review.review_history(submission),
+        followups_made=list(db.session.scalars(
+            scopes.followups_query(current_user).where(FollowUp.source_submission_id == submission.id)
+        )),
+        recommendation=followups.recommendation_of(submission),
+    ), (422 if form.errors else 200)
+
+
+def _next_in_queue(done: Submission) -> str | None:
+    """After a decision the reviewer goes on to the next waiting item of the same form."""
+    items, _total = review.queue(current_user, form_code=done.form_code, limit=1)
+    return url_for("review.detail", uuid=items[0].uuid) if items else url_for("review.index")
+
+
+@bp.route("/tinjauan/<uuid:uuid>/foto/<uuid:photo>")
+@login_required
+def photo(uuid, photo):
+    """The display copy (re-encoded, 1600 px) of a photo of a submission in the user's scope.
+
+    Thumbnails come from the map's scoped route (maps.photo_thumbnail); the original upload
+    is never served.
+    """
+    submission = submission_in_scope(uuid)
+    att = db.session.scalar(select(Attachment).where(Attachment.uuid == photo, Attachment.submission_id == submission.id))
+    if att is None or att.state != "processed":
+        abort(404)
+    key = display_key(att)
+    if not storage.exists(key):
+        abort(404)
+    response = send_file(storage.path_for(key), mimetype="image/jpeg", max_age=86400)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
