@@ -146,6 +146,44 @@ def import_sites_command(path):
     click.echo(f"{result.sites} lokasi diimpor.")
 
 
+@click.command("import-kegiatan")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
+def import_kegiatan_command(path, dry_run):
+    """Import the DPA (program, kegiatan, sub kegiatan, monthly plans) from CSV or XLSX."""
+    import os
+
+    from webapp.monev.dpa import ERROR, DpaInvalid, import_dpa, preview_dpa
+    from webapp.tabular import TableError
+
+    with open(path, "rb") as handle:
+        data = handle.read()
+    name = os.path.basename(path)
+    try:
+        preview = preview_dpa(data, name) if dry_run else import_dpa(data, name)
+    except TableError as exc:
+        db.session.rollback()
+        _fail(f"Tidak ada yang diimpor: {exc}")
+    except DpaInvalid as exc:
+        db.session.rollback()
+        preview = exc.preview
+    for result in preview.results:
+        if result.status == ERROR:
+            click.echo(f"Baris {result.line} ({result.code or '-'}): " + "; ".join(result.reasons), err=True)
+        elif result.changes:
+            click.echo(f"Baris {result.line} ({result.code}): berubah — {', '.join(result.changes)}")
+    summary = (f"{preview.count('new')} baru, {preview.count('changed')} berubah, "
+               f"{preview.count('unchanged')} tetap, {preview.count('error')} bermasalah.")
+    if not preview.ok:
+        _fail(f"Tidak ada yang diimpor: {summary}" if preview.results else "Tidak ada yang diimpor: berkas tanpa baris data.")
+    if dry_run:
+        click.echo(f"Uji coba, tidak ada yang ditulis: {summary}")
+        return
+    db.session.commit()
+    click.echo(f"DPA diimpor: {summary}")
+
+
 @click.command("demo-data")
 @with_appcontext
 def demo_data_command():
@@ -213,6 +251,7 @@ def init_app(app) -> None:
         create_user_command,
         import_boundaries_command,
         import_sites_command,
+        import_kegiatan_command,
         demo_data_command,
         worker_command,
         requeue_pending_command,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from webapp.accounts.models import Opd, User
 from webapp.accounts.services import create_user
 from webapp.extensions import db
-from webapp.monev.models import Kegiatan, Program
+from webapp.monev.models import Kegiatan
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site
 
@@ -41,22 +41,6 @@ SITE_NAMES = {
     "tps": "TPS {desa}",
     "sungai_drainase": "Drainase Jalan {desa}",
 }
-
-DEMO_KEGIATAN = [
-    # opd, program, kegiatan, pagu, indicator, unit, value
-    ("PUPR", "Program Penyelenggaraan Jalan", "Rehabilitasi Jalan Desa Padang Panjang – Ketaping", 2_450_000_000,
-     "Panjang jalan direhabilitasi", "km", 3.2),
-    ("PUPR", "Program Pengelolaan Sumber Daya Air", "Normalisasi Saluran Drainase Kota Manna", 875_000_000,
-     "Panjang saluran dinormalisasi", "m", 1200),
-    ("DLH", "Program Pengelolaan Persampahan", "Pengadaan Tempat Sampah Terpilah di Sekolah", 310_000_000,
-     "Sekolah menerima tempat sampah terpilah", "sekolah", 40),
-    ("DLH", "Program Pengelolaan Persampahan", "Pembangunan TPS3R Kelurahan Pasar Baru", 640_000_000,
-     "TPS3R beroperasi", "unit", 1),
-    ("DINKES", "Program Pemenuhan Upaya Kesehatan", "Rehabilitasi Puskesmas Pembantu", 520_000_000,
-     "Pustu direhabilitasi", "unit", 3),
-    ("DISDIK", "Program Pengelolaan Pendidikan", "Pembangunan Ruang Kelas Baru SD", 1_150_000_000,
-     "Ruang kelas baru", "ruang", 6),
-]
 
 DEFAULT_DEMO_PASSWORD = "pantau-demo"
 
@@ -110,33 +94,28 @@ def create_demo_sites(rng: random.Random | None = None, per_kecamatan: int = 8) 
 
 
 def create_demo_kegiatan(year: int | None = None) -> int:
-    """Programmes and activities with budgets and targets, each tied to a site."""
+    """The example DPA shipped with the app, for this year, imported through the DPA import;
+    each kegiatan is tied to a demo site of its kecamatan."""
+    from webapp.monev.dpa import import_dpa
+    from webapp.monev.dpa_files import example_rows, rows_to_csv
+
     if db.session.scalar(select(func.count(Kegiatan.id))):
         return 0
     year = year or date.today().year
-    opds = {o.code: o for o in db.session.scalars(select(Opd))}
-    sites = list(db.session.scalars(select(Site).order_by(Site.id)))
-    programs: dict[tuple[str, str], Program] = {}
-    for index, (opd_code, program_name, name, pagu, indicator, unit, value) in enumerate(DEMO_KEGIATAN, start=1):
-        opd = opds[opd_code]
-        program = programs.get((opd_code, program_name))
-        if program is None:
-            program = Program(code=f"{year}.{opd_code}.{len(programs) + 1:02d}", name=program_name,
-                              opd_id=opd.id, fiscal_year=year)
-            db.session.add(program)
-            programs[(opd_code, program_name)] = program
-        kegiatan = Kegiatan(
-            code=f"{year}.{opd_code}.K{index:02d}", name=name, program=program, opd_id=opd.id, fiscal_year=year,
-            pagu=pagu, target_indicator=indicator, target_unit=unit, target_value=value,
-            planned_output=f"{value:g} {unit} {indicator.lower()}",
-            start_date=date(year, 2, 1), end_date=date(year, 11, 30),
-        )
+    kecamatan_ids = {k.code: k.id for k in db.session.scalars(select(Kecamatan))}
+    rows = example_rows()
+    for index, row in enumerate(rows):
+        example_year = row["tahun"]
+        row["tahun"] = str(year)
+        for column in ("tanggal_mulai", "tanggal_selesai"):
+            row[column] = row[column].replace(example_year, str(year))
+        sites = list(db.session.scalars(
+            select(Site.uuid).where(Site.kecamatan_id == kecamatan_ids.get(row["kode_kecamatan"])).order_by(Site.id)
+        ))
         if sites:
-            site = sites[(index * 7) % len(sites)]
-            kegiatan.sites.append(site)
-        db.session.add(kegiatan)
-    db.session.flush()
-    return len(DEMO_KEGIATAN)
+            row["kode_lokasi"] = str(sites[index % len(sites)])
+    preview = import_dpa(rows_to_csv(rows), "contoh-dpa.csv")
+    return preview.count("new")
 
 
 def _demo_photo(rng: random.Random) -> bytes:

@@ -72,7 +72,8 @@ def kegiatan_query(user: User) -> Select:
     if user.role == "opd" and user.opd_id:
         return stmt.where(Kegiatan.opd_id == user.opd_id)
     if user.role in ("camat", "monitor") and user.kecamatan_id:
-        return stmt.where(_kegiatan_has_site_in(user.kecamatan_id))
+        # A kegiatan of the kecamatan: the DPA places it there, or one of its sites is there.
+        return stmt.where(or_(Kegiatan.kecamatan_id == user.kecamatan_id, _kegiatan_has_site_in(user.kecamatan_id)))
     if user.role == "monitor":
         return stmt
     return stmt.where(false())

@@ -116,7 +116,9 @@ class BatchContext:
 
     def kegiatan(self) -> dict[str, int]:
         if self._kegiatan is None:
-            stmt = scopes.kegiatan_query(self.user).with_only_columns(Kegiatan.code, Kegiatan.id)
+            # A code repeats across fiscal years: the newest year's kegiatan wins.
+            stmt = (scopes.kegiatan_query(self.user).with_only_columns(Kegiatan.code, Kegiatan.id)
+                    .order_by(Kegiatan.fiscal_year, Kegiatan.id))
             self._kegiatan = {code: kid for code, kid in db.session.execute(stmt)}
         return self._kegiatan
 
