@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app webapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install install-dev translations db demo test bench clean
+.PHONY: run install install-dev translations db demo test test-fast bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ run: install demo
 ## Second command: install the test dependencies and run the whole suite
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The edit-test loop: every test but those marked slow (browser, server processes, fuzzing)
+test-fast: install-dev
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 bench: install-dev
 	$(BIN)/python bench/sync_ingest.py

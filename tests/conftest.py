@@ -2,29 +2,61 @@
 
 The database is SQLite by default; TEST_DATABASE_URL points the suite at PostgreSQL.
 TEST_REDIS_URL runs the job tests through a real rq worker. With PANTAU_REQUIRE_SERVICES=1 a
-missing service fails the run instead of skipping.
+missing service fails the run instead of skipping. Tests that draw random data take the `rng`
+fixture: its seed is printed in the report header and under a failure, and PANTAU_TEST_SEED
+replays it.
 """
+import functools
 import os
-import re
+import random
 
 import pytest
 from sqlalchemy import text
 
 from tests import factories
+from tests.helpers import ApiClient, AuthActions
 from webapp import create_app
 from webapp.config import TestingConfig
 from webapp.extensions import db
 
-REQUIRE_SERVICES = os.environ.get("PANTAU_REQUIRE_SERVICES") == "1"
+#: The run's seed: PANTAU_TEST_SEED replays a run, otherwise a fresh one (printed, so it can be).
+SEED = int(os.environ.get("PANTAU_TEST_SEED") or random.SystemRandom().randrange(1_000_000_000))
 #: Reference data loaded once per session and kept between tests.
 KEPT_TABLES = {"kecamatan", "desa", "opd", "form", "form_version", "alembic_version"}
 
 
-def missing_service(reason: str):
-    """Skip, or fail when the run was told every service must be there."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"required service missing: {reason}", pytrace=False)
-    pytest.skip(reason)
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A browser test is a slow test: `make test-fast` leaves it out without each module saying so."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_report_header(config):
+    return f"random seed: {SEED} (replay with PANTAU_TEST_SEED={SEED})"
+
+
+_SEEDED = pytest.StashKey[bool]()
+
+
+@pytest.fixture
+def rng(request) -> random.Random:
+    """A random generator for this test, seeded from the run's seed and the test's id (so a test
+    replays alone as in the full run); `rng.seed_text` is that seed."""
+    seed_text = f"{SEED}:{request.node.nodeid}"
+    generator = random.Random(seed_text)
+    generator.seed_text = seed_text
+    request.node.stash[_SEEDED] = True
+    return generator
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and item.stash.get(_SEEDED, False):
+        report.sections.append(("random seed", f"this test drew from rng; replay with PANTAU_TEST_SEED={SEED}"))
 
 
 def _reset_postgres(url: str) -> None:
@@ -119,59 +151,9 @@ def runner(app):
     return app.test_cli_runner()
 
 
-class AuthActions:
-    """Log in and out through the real login form, CSRF token included."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def csrf_from(self, html: str) -> str:
-        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-
-    def login(self, username: str, password: str = factories.PASSWORD, remember: bool = True):
-        page = self._client.get("/masuk")
-        data = {"username": username, "password": password, "csrf_token": self.csrf_from(page.text)}
-        if remember:
-            data["remember"] = "y"
-        return self._client.post("/masuk", data=data)
-
-    def logout(self):
-        page = self._client.get("/beranda")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        return self._client.post("/keluar", data={"csrf_token": token})
-
-
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
-
-
-class ApiClient:
-    """A logged-in JSON client that sends the CSRF token the way the phone does."""
-
-    def __init__(self, client):
-        self.client = client
-        self._token = None
-
-    def token(self) -> str:
-        if self._token is None:
-            self._token = self.client.get("/api/v1/session").json["csrf_token"]
-        return self._token
-
-    def get(self, url, **kwargs):
-        return self.client.get(url, **kwargs)
-
-    def post(self, url, json=None, **kwargs):
-        headers = {"X-CSRFToken": self.token(), **kwargs.pop("headers", {})}
-        return self.client.post(url, json=json, headers=headers, **kwargs)
-
-    def put(self, url, data=None, **kwargs):
-        headers = {"X-CSRFToken": self.token(), **kwargs.pop("headers", {})}
-        return self.client.put(url, data=data, headers=headers, **kwargs)
-
-    def patch(self, url, json=None, **kwargs):
-        headers = {"X-CSRFToken": self.token(), **kwargs.pop("headers", {})}
-        return self.client.patch(url, json=json, headers=headers, **kwargs)
 
 
 @pytest.fixture
@@ -219,6 +201,24 @@ def make_site(app):
 @pytest.fixture
 def make_kegiatan(app):
     return _in_own_context(app, factories.make_kegiatan)
+
+
+@pytest.fixture
+def add_site(app):
+    """add_site(kecamatan_code, desa_index=0, name=None, kind="sekolah") → the site's ids and names."""
+    return functools.partial(factories.add_site, app)
+
+
+@pytest.fixture
+def add_submission(app):
+    """add_submission(user, site, form="geber_cek", score=None, review_state="received", …) → its ids."""
+    return functools.partial(factories.add_submission, app)
+
+
+@pytest.fixture
+def add_followup(app):
+    """add_followup(title, due=None, status="open", opd_code=None, kecamatan_code=None, …) → its id."""
+    return functools.partial(factories.add_followup, app)
 
 
 @pytest.fixture(scope="session")

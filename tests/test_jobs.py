@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.payloads import geber_item, jpeg_bytes
+from tests.factories import geber_item, jpeg_bytes
 from webapp.extensions import db
 from webapp.sites.models import SiteStatus
 from webapp.submissions.models import Attachment

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bench._server import Client, free_port
-from tests.conftest import missing_service
+from tests.helpers import missing_service
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = "readme_setup"

@@ -50,6 +50,8 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    #: Werkzeug's method for new password hashes; scrypt is memory-hard on purpose.
+    PASSWORD_HASH_METHOD = "scrypt"
 
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     MAX_PHOTO_BYTES = int(os.environ.get("MAX_PHOTO_BYTES", 8 * 1024 * 1024))
@@ -97,6 +99,8 @@ class TestingConfig(Config):
     #: limit the suite never reaches; the rate-limit test sets its own.
     LOGIN_RATE_LIMIT = "10000 per minute"
     WTF_CSRF_ENABLED = True
+    #: One PBKDF2 round: the suite makes hundreds of users and needs no protection for them.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
 
 
 class ProductionConfig(Config):

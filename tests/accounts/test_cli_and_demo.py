@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select
 
 from webapp.accounts.models import User
@@ -30,6 +31,7 @@ def test_create_user_refuses_unknown_role_and_scope(runner):
     assert "Peran tidak dikenal" in result.output and "NOPE" in result.output
 
 
+@pytest.mark.slow
 def test_demo_data_creates_one_account_per_role_and_prints_logins(runner, app):
     result = runner.invoke(args=["demo-data"])
     assert result.exit_code == 0, result.output

@@ -1,11 +1,11 @@
 """One language per user: the account setting decides pages, API messages and reference labels."""
-import re
 
 import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.payloads import geber_item
+from tests.factories import geber_item
+from tests.helpers import csrf
 from webapp.accounts.models import User
 from webapp.extensions import db
 
@@ -20,7 +20,7 @@ def site(make_site):
 
 def choose(client, language: str):
     page = client.get("/akun")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    token = csrf(page.text)
     return client.client.post("/akun", data={"language": language, "csrf_token": token})
 
 
@@ -73,7 +73,7 @@ def test_the_language_chosen_before_login_becomes_the_account_setting(app, clien
 def test_an_unknown_language_is_refused_with_a_message(login_as):
     monitor = login_as("monitor")
     page = monitor.get("/akun")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    token = csrf(page.text)
     response = monitor.client.post("/akun", data={"language": "fr", "csrf_token": token})
     assert response.status_code == 200 and "Not a valid choice" not in response.text
     assert 'class="error"' in response.text

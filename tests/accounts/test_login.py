@@ -3,6 +3,7 @@ import re
 import pytest
 
 from tests.factories import PASSWORD
+from tests.helpers import csrf
 from webapp import create_app
 from webapp.config import TestingConfig
 from webapp.extensions import db
@@ -84,7 +85,7 @@ def test_remember_me_sets_a_long_lived_httponly_cookie(client, auth, make_user):
 def test_login_redirects_only_to_local_paths(client, auth, make_user):
     user = make_user("monitor")
     page = client.get("/masuk")
-    token = auth.csrf_from(page.text)
+    token = csrf(page.text)
     response = client.post("/masuk?next=https://evil.example/", data={
         "username": user.username, "password": PASSWORD, "csrf_token": token})
     assert response.location == "/beranda"

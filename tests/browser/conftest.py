@@ -3,7 +3,6 @@
 The live server serves the same `app` (and so the same database) as the rest of the suite.
 Service workers need a secure context; http://127.0.0.1 is one.
 """
-import io
 import os
 import re
 import threading
@@ -14,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests import factories
-from tests.conftest import missing_service
+from tests.helpers import missing_service
 
 CHROMIUM = os.environ.get("PANTAU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -115,27 +114,13 @@ def artifacts():
     return ARTIFACTS
 
 
-def image_bytes(kind: str = "JPEG", size=(2400, 1800), colour=(30, 120, 80)) -> bytes:
-    """A small generated photo (a gradient, so the JPEG is not trivially tiny)."""
-    from PIL import Image
-
-    image = Image.new("RGB", size, colour)
-    pixels = image.load()
-    for x in range(0, size[0], 8):
-        for y in range(0, size[1], 8):
-            pixels[x, y] = (x * 255 // size[0], y * 255 // size[1], 128)
-    out = io.BytesIO()
-    image.save(out, format=kind)
-    return out.getvalue()
-
-
 @pytest.fixture
 def photo_files(tmp_path):
     """Two photo files as a camera and a gallery would give them: a large JPEG and a PNG."""
     jpeg = tmp_path / "kamera.jpg"
-    jpeg.write_bytes(image_bytes("JPEG"))
+    jpeg.write_bytes(factories.image_bytes("JPEG", size=(2400, 1800), color=(30, 120, 80), gradient=True))
     png = tmp_path / "galeri.png"
-    png.write_bytes(image_bytes("PNG", size=(800, 1200), colour=(200, 180, 40)))
+    png.write_bytes(factories.image_bytes("PNG", size=(800, 1200), color=(200, 180, 40), gradient=True))
     return [jpeg, png]
 
 
@@ -150,6 +135,21 @@ def wait_until(page, script: str, timeout: int = 20_000, interval: float = 0.1):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for: {script}")
         time.sleep(interval)
+
+
+#: True once no zoom, cluster or fade animation is running (an endless spinner does not count).
+#: Two animation frames pass first: Leaflet starts a zoom, and ends it, one frame after the event.
+ANIMATIONS_DONE = """async () => {
+    await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+    return !document.querySelector('.leaflet-zoom-anim, .leaflet-cluster-anim')
+        && document.getAnimations().every(a => a.playState !== 'running'
+                                               || a.effect.getTiming().iterations === Infinity);
+}"""
+
+
+def wait_for_animations(page, timeout: int = 5_000):
+    """Wait until Leaflet's zoom and fade animations (CSS transitions) have finished."""
+    wait_until(page, ANIMATIONS_DONE, timeout=timeout, interval=0.02)
 
 
 class FieldApp:

@@ -10,7 +10,7 @@ import pytest
 
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, browser, live_server, wait_until  # noqa: F401
-from tests.dashboard.builders import add_followup, add_site, add_submission, days_ago, visit_answers
+from tests.factories import days_ago, visit_answers
 from webapp.extensions import db
 from webapp.followups.services import today_wib
 from webapp.sites.services import refresh_site_status
@@ -22,27 +22,27 @@ XSS_NAME = "<img src=x onerror=alert(1)> Pasar"
 
 
 @pytest.fixture
-def regency(app, make_user, make_kegiatan):
+def regency(app, make_user, make_kegiatan, add_site, add_submission, add_followup):
     """A small regency that looks like a working month: scores, waiting checks, visits, follow-ups."""
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
     sites = []
     names = ["SD Negeri 3 Manna", "Puskesmas Pembantu Gunung Ayu", XSS_NAME, "TPS Jalan Kolonel Berlian",
              "Masjid Al-Ikhlas", "Kantor Lurah Pasar Baru", "Drainase Jalan Affan Bachsin"]
     for index, name in enumerate(names):
-        sites.append(add_site(app, desa_index=index % 4, name=name))
+        sites.append(add_site(desa_index=index % 4, name=name))
     scores = [(92, 5), (78, 3), (41, 2), (55, 9), (88, 12), (67, 1)]
     for site, (score, ago) in zip(sites, scores):
-        add_submission(app, monitor, site, score=score - 12, review_state="approved", recorded_at=days_ago(ago + 8))
-        add_submission(app, monitor, site, score=score, review_state="approved", recorded_at=days_ago(ago))
-    flagged = add_submission(app, monitor, sites[2], score=35, flags={"distance_m": 412.0, "accuracy_m": 85.0}, photos=2)
+        add_submission(monitor, site, score=score - 12, review_state="approved", recorded_at=days_ago(ago + 8))
+        add_submission(monitor, site, score=score, review_state="approved", recorded_at=days_ago(ago))
+    flagged = add_submission(monitor, sites[2], score=35, flags={"distance_m": 412.0, "accuracy_m": 85.0}, photos=2)
     _process_first_photo(app, flagged.id)
-    add_submission(app, monitor, sites[1], score=81, flags={"recorded_days_before": 34})
-    add_submission(app, monitor, sites[0], score=95)
+    add_submission(monitor, sites[1], score=81, flags={"recorded_days_before": 34})
+    add_submission(monitor, sites[0], score=95)
     sites_elsewhere = []
     for code in (factories.PINO, "17.01.01", "17.01.02"):
-        other = add_site(app, code)
+        other = add_site(code)
         sites_elsewhere.append(other)
-        add_submission(app, monitor, other, score={factories.PINO: 64, "17.01.01": 83}.get(code, 48), review_state="approved",
+        add_submission(monitor, other, score={factories.PINO: 64, "17.01.01": 83}.get(code, 48), review_state="approved",
                        recorded_at=days_ago(4))
 
     road = make_kegiatan("PUPR", sites=[sites[6]], pagu=2_450_000_000, name="Rehabilitasi Jalan Desa Padang Panjang – Ketaping")
@@ -56,20 +56,20 @@ def regency(app, make_user, make_kegiatan):
         (bins, sites[0], 95, 300_000_000, "on_track", []),
         (tps, sites[3], 35, 420_000_000, "late", [("lahan", "tinggi"), ("teknis", "tinggi"), ("anggaran", "sedang")]),
     ):
-        add_submission(app, monitor, site, form="monev_kunjungan", kegiatan=kegiatan, review_state="approved",
+        add_submission(monitor, site, form="monev_kunjungan", kegiatan=kegiatan, review_state="approved",
                        recorded_at=days_ago(6), answers=visit_answers(kegiatan.code, progress, spent, status=status, risks=risks))
-    add_submission(app, monitor, sites[3], form="monev_kunjungan", kegiatan=tps,
+    add_submission(monitor, sites[3], form="monev_kunjungan", kegiatan=tps,
                    answers=visit_answers(tps.code, 40, 450_000_000, status="late", rekomendasi="Percepat pembebasan lahan"))
 
     today = today_wib()
     creator = make_user("bappeda")
-    add_followup(app, title="Bersihkan saluran tersumbat di depan pasar", kecamatan_code=factories.KOTA_MANNA,
+    add_followup(title="Bersihkan saluran tersumbat di depan pasar", kecamatan_code=factories.KOTA_MANNA,
                  site=sites[2], due=today - timedelta(days=4), created_by=creator)
-    add_followup(app, title="Tambah kontainer sampah di TPS", opd_code="DLH", site=sites[3], kegiatan=tps,
+    add_followup(title="Tambah kontainer sampah di TPS", opd_code="DLH", site=sites[3], kegiatan=tps,
                  due=today + timedelta(days=6), status="in_progress", created_by=creator)
-    add_followup(app, title="Percepat pembebasan lahan TPS3R", opd_code="DLH", kegiatan=tps,
+    add_followup(title="Percepat pembebasan lahan TPS3R", opd_code="DLH", kegiatan=tps,
                  due=today - timedelta(days=2), created_by=creator)
-    add_followup(app, title="Perbaiki tanggul saluran", opd_code="PUPR", kegiatan=drain, due=today + timedelta(days=20),
+    add_followup(title="Perbaiki tanggul saluran", opd_code="PUPR", kegiatan=drain, due=today + timedelta(days=20),
                  status="done", created_by=creator)
     with app.app_context():
         refresh_site_status(*[s.id for s in sites + sites_elsewhere])
@@ -189,9 +189,9 @@ def test_the_opd_desk_offers_the_followup_forms(browser, live_server, regency, m
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_the_monitor_sees_returned_work_with_the_reason(app, browser, live_server, regency, size):  # noqa: F811
+def test_the_monitor_sees_returned_work_with_the_reason(app, browser, live_server, regency, size, add_submission):  # noqa: F811
     monitor = regency["monitor"]
-    add_submission(app, monitor, regency["sites"][4], score=58, review_state="returned",
+    add_submission(monitor, regency["sites"][4], score=58, review_state="returned",
                    review_note="Foto tempat sampah terpilah belum ada; ambil ulang dari depan gedung.", recorded_at=days_ago(2))
     context, page = _open(browser, live_server, monitor, size)
     try:

@@ -11,8 +11,8 @@ import re
 import pytest
 
 from tests import factories
-from tests.browser.conftest import ARTIFACTS, wait_until
-from tests.maps.conftest import MapBuilder, days_ago
+from tests.browser.conftest import ARTIFACTS, wait_for_animations, wait_until
+from tests.factories import MapBuilder, days_ago
 
 pytestmark = pytest.mark.browser
 
@@ -89,7 +89,7 @@ def _map_ready(page):
 
 def _shoot(page, name: str):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(400)  # let Leaflet's zoom and fade animations finish
+    wait_for_animations(page)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
@@ -194,7 +194,7 @@ def test_a_marker_click_opens_its_popup_and_panel(browser, live_server, sites, m
             if page.locator(".leaflet-marker-icon.pin").count():
                 break
             page.locator(".leaflet-control-zoom-in").click()
-            page.wait_for_timeout(400)
+            wait_for_animations(page)
         marker = page.locator(".leaflet-marker-icon.pin").first
         name = marker.get_attribute("title")
         marker.click()

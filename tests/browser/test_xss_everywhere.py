@@ -18,7 +18,6 @@ shows them.
 """
 import copy
 import hashlib
-import io
 import itertools
 import re
 import uuid as uuidlib
@@ -30,7 +29,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.browser.conftest import ARTIFACTS, VIEWPORT, wait_until
+from tests.browser.conftest import ARTIFACTS, VIEWPORT, wait_for_animations, wait_until
 from webapp.accounts.models import User
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
@@ -118,14 +117,6 @@ INSPECT = """() => {
 # ---- the hostile world ------------------------------------------------------------------
 
 
-def _jpeg(colour) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(out, "JPEG")
-    return out.getvalue()
-
-
 @pytest.fixture
 def hostile(app, run_jobs):
     """Every user-typed field filled with a payload, made through the app's own services."""
@@ -162,7 +153,7 @@ def _build_hostile_world(app, run_jobs) -> SimpleNamespace:
         db.session.commit()
 
         monitor = users["monitor"]
-        photo = _jpeg((40, 140, 90))
+        photo = factories.jpeg_bytes(color=(40, 140, 90))
         photo_uuids = [str(uuidlib.uuid4()) for _ in range(3)]
 
         def declared(n):
@@ -212,7 +203,7 @@ def _build_hostile_world(app, run_jobs) -> SimpleNamespace:
                                          "assignee_kecamatan_id": site_a.kecamatan_id, "site_id": site_a.id,
                                          "due_date": today_wib() + timedelta(days=7)})
         transition(camat, done, "start")
-        transition(camat, done, "complete", note=HOSTILE["TL-selesai"], photo=_jpeg((200, 160, 40)))
+        transition(camat, done, "complete", note=HOSTILE["TL-selesai"], photo=factories.jpeg_bytes(color=(200, 160, 40)))
         cancelled = create_followup(bappeda, {"title": "Pengecatan ulang bak sampah", "assignee_opd_id": opd.opd_id,
                                               "kegiatan_id": kegiatan.id, "due_date": today_wib() + timedelta(days=3)})
         transition(bappeda, cancelled, "cancel", note=HOSTILE["TL-batal"])
@@ -353,7 +344,7 @@ class Visit:
 
     def shoot(self, name: str):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.wait_for_timeout(300)  # Leaflet's fade-in
+        wait_for_animations(self.page)
         self.page.screenshot(path=str(ARTIFACTS / f"xss-{self.role}-{name}.png"))
 
     # -- maps: every hostile site's popup --

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests import factories
-from tests.dashboard.builders import add_followup, add_site, add_submission, days_ago, visit_answers
+from tests.factories import days_ago, visit_answers
 
 PAGES = ["/camat", "/bappeda", "/opd", "/kiriman-saya", "/tinjauan", "/tindak-lanjut"]
 #: role → pages it opens (every other desk answers 403)
@@ -41,16 +41,16 @@ def test_the_menu_offers_the_desks_of_the_role(login_as):
     assert "Meja Bappeda" not in page
 
 
-def test_a_camat_cannot_switch_to_another_kecamatan_by_url(app, login_as):
-    add_site(app, factories.PINO, name="Sekolah di Pino")
+def test_a_camat_cannot_switch_to_another_kecamatan_by_url(app, login_as, add_site):
+    add_site(factories.PINO, name="Sekolah di Pino")
     page = login_as("camat", kecamatan_code=factories.KOTA_MANNA).get("/camat?kecamatan=" + factories.PINO)
     assert page.status_code == 200
     assert "Kecamatan Kota Manna" in page.text
     assert "Sekolah di Pino" not in page.text
 
 
-def test_bappeda_picks_a_kecamatan_on_the_camat_desk(app, login_as):
-    add_site(app, factories.PINO, name="Sekolah di Pino")
+def test_bappeda_picks_a_kecamatan_on_the_camat_desk(app, login_as, add_site):
+    add_site(factories.PINO, name="Sekolah di Pino")
     page = login_as("bappeda").get("/camat?kecamatan=" + factories.PINO)
     assert "Kecamatan Pino" in page.text
     assert "Sekolah di Pino" in page.text
@@ -63,21 +63,22 @@ def test_an_opd_user_cannot_switch_to_another_opd_by_url(app, login_as, make_keg
     assert "Jalan milik PUPR" not in page.text
 
 
-def test_names_typed_by_users_are_escaped_on_the_camat_desk(app, login_as, make_user):
+def test_names_typed_by_users_are_escaped_on_the_camat_desk(app, login_as, make_user, add_site, add_submission):
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    site = add_site(app, name="<img src=x onerror=alert(1)>")
-    add_submission(app, monitor, site, score=20, review_state="approved")
-    add_submission(app, monitor, site, score=30)
+    site = add_site(name="<img src=x onerror=alert(1)>")
+    add_submission(monitor, site, score=20, review_state="approved")
+    add_submission(monitor, site, score=30)
     page = login_as("camat", kecamatan_code=factories.KOTA_MANNA).get("/camat").text
     assert "<img src=x" not in page
     assert page.count("&lt;img src=x onerror=alert(1)&gt;") >= 2
 
 
-def test_the_bappeda_desk_shows_deviations_and_money_in_rupiah(app, login_as, make_user, make_kegiatan):
+def test_the_bappeda_desk_shows_deviations_and_money_in_rupiah(app, login_as, make_user, make_kegiatan,
+        add_site, add_submission):
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    site = add_site(app)
+    site = add_site()
     kegiatan = make_kegiatan("PUPR", sites=[site], pagu=1_000_000_000, name="Jalan </script><b>Ketaping</b>")
-    add_submission(app, monitor, site, form="monev_kunjungan", kegiatan=kegiatan, review_state="approved",
+    add_submission(monitor, site, form="monev_kunjungan", kegiatan=kegiatan, review_state="approved",
                    answers=visit_answers(kegiatan.code, 10, 450_000_000, status="late", risks=[("pengadaan", "tinggi")]))
     page = login_as("bappeda").get("/bappeda").text
     assert "Realisasi mendahului progres" in page
@@ -91,19 +92,20 @@ def test_the_bappeda_desk_shows_deviations_and_money_in_rupiah(app, login_as, ma
     assert 'src="/static/js/charts.js"' in page
 
 
-def test_the_opd_desk_lists_followups_with_their_answer_forms(app, login_as):
-    add_followup(app, opd_code="DLH", title="Ganti kontainer sampah", status="in_progress")
-    add_followup(app, opd_code="PUPR", title="Bukan urusan DLH")
+def test_the_opd_desk_lists_followups_with_their_answer_forms(app, login_as, add_followup):
+    add_followup(opd_code="DLH", title="Ganti kontainer sampah", status="in_progress")
+    add_followup(opd_code="PUPR", title="Bukan urusan DLH")
     page = login_as("opd", opd_code="DLH").get("/opd").text
     assert "Ganti kontainer sampah" in page and "Bukan urusan DLH" not in page
     assert 'enctype="multipart/form-data"' in page and 'name="photo"' in page and 'name="csrf_token"' in page
 
 
-def test_the_monitor_page_puts_returned_work_first_with_the_reason(app, auth, client, make_user):
+def test_the_monitor_page_puts_returned_work_first_with_the_reason(app, auth, client, make_user, add_site,
+        add_submission):
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    site = add_site(app, name="Kantor Lurah")
-    add_submission(app, monitor, site, score=90, review_state="approved")
-    add_submission(app, monitor, site, score=50, review_state="returned", review_note="Foto tempat sampah belum ada",
+    site = add_site(name="Kantor Lurah")
+    add_submission(monitor, site, score=90, review_state="approved")
+    add_submission(monitor, site, score=50, review_state="returned", review_note="Foto tempat sampah belum ada",
                    recorded_at=days_ago(5))
     auth.login(monitor.username)
     page = client.get("/kiriman-saya").text

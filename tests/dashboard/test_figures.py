@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from tests import factories
-from tests.dashboard.builders import NOW, add_followup, add_site, add_submission, days_ago, visit_answers
+from tests.factories import NOW, days_ago, visit_answers
 from webapp.accounts.models import User
 from webapp.dashboard import figures
 from webapp.extensions import db
@@ -63,26 +63,26 @@ def test_score_bands_match_the_map(score, band):
 # --- camat ------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def kecamatan_world(app, make_user):
+def kecamatan_world(app, make_user, add_site, add_submission, add_followup):
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    s1 = add_site(app, desa_index=0, name="SD 1")
-    s2 = add_site(app, desa_index=0, name="Pasar A")
-    s3 = add_site(app, desa_index=1, name="Puskesmas B")
-    s4 = add_site(app, desa_index=1, name="TPS B")
-    s5 = add_site(app, desa_index=0, name="Masjid A")
-    pino = add_site(app, factories.PINO, name="SD Pino")
+    s1 = add_site(desa_index=0, name="SD 1")
+    s2 = add_site(desa_index=0, name="Pasar A")
+    s3 = add_site(desa_index=1, name="Puskesmas B")
+    s4 = add_site(desa_index=1, name="TPS B")
+    s5 = add_site(desa_index=0, name="Masjid A")
+    pino = add_site(factories.PINO, name="SD Pino")
     for site, score, ago in ((s1, 70, 10), (s1, 90, 1), (s2, 40, 8), (s2, 50, 2), (s3, 85, 3), (s5, 65, 40)):
-        add_submission(app, monitor, site, score=score, review_state="approved", recorded_at=days_ago(ago))
-    waiting = add_submission(app, monitor, s3, score=10, recorded_at=days_ago(1 / 24), flags={"distance_m": 350.0})
-    add_submission(app, monitor, s3, score=5, review_state="rejected", recorded_at=days_ago(0.5))
-    add_submission(app, monitor, s4, score=5, review_state="rejected", recorded_at=days_ago(1))
-    add_submission(app, monitor, pino, score=20)
-    add_submission(app, monitor, s1, form="monev_kunjungan", answers={})
+        add_submission(monitor, site, score=score, review_state="approved", recorded_at=days_ago(ago))
+    waiting = add_submission(monitor, s3, score=10, recorded_at=days_ago(1 / 24), flags={"distance_m": 350.0})
+    add_submission(monitor, s3, score=5, review_state="rejected", recorded_at=days_ago(0.5))
+    add_submission(monitor, s4, score=5, review_state="rejected", recorded_at=days_ago(1))
+    add_submission(monitor, pino, score=20)
+    add_submission(monitor, s1, form="monev_kunjungan", answers={})
     today = today_wib()
-    late = add_followup(app, kecamatan_code=factories.KOTA_MANNA, due=today - timedelta(days=1))
-    soon = add_followup(app, opd_code="DLH", site=s1, due=today + timedelta(days=5))
-    add_followup(app, kecamatan_code=factories.PINO, due=today - timedelta(days=1))
-    add_followup(app, kecamatan_code=factories.KOTA_MANNA, status="done", due=today - timedelta(days=9))
+    late = add_followup(kecamatan_code=factories.KOTA_MANNA, due=today - timedelta(days=1))
+    soon = add_followup(opd_code="DLH", site=s1, due=today + timedelta(days=5))
+    add_followup(kecamatan_code=factories.PINO, due=today - timedelta(days=1))
+    add_followup(kecamatan_code=factories.KOTA_MANNA, status="done", due=today - timedelta(days=9))
     with app.app_context():
         refresh_site_status(*(s.id for s in (s1, s2, s3, s4, s5, pino)))
         db.session.commit()
@@ -156,16 +156,16 @@ def _at(month, day):
 
 
 @pytest.fixture
-def monev_world(app, make_user, make_kegiatan):
+def monev_world(app, make_user, make_kegiatan, add_site, add_submission):
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    site = add_site(app, name="Jalan Desa")
+    site = add_site(name="Jalan Desa")
     k1 = make_kegiatan("PUPR", sites=[site], pagu=1_000_000_000, name="Rehabilitasi jalan")
     k2 = make_kegiatan("PUPR", sites=[site], pagu=500_000_000, name="Normalisasi saluran")
     k3 = make_kegiatan("DLH", sites=[site], pagu=200_000_000, name="TPS3R")
     k4 = make_kegiatan("DLH", sites=[site], pagu=300_000_000, name="Tempat sampah sekolah")
 
     def visit(k, when, progress, realisation, state="approved", status="on_track", risks=()):
-        return add_submission(app, monitor, site, form="monev_kunjungan", kegiatan=k, review_state=state, recorded_at=when,
+        return add_submission(monitor, site, form="monev_kunjungan", kegiatan=k, review_state=state, recorded_at=when,
                               answers=visit_answers(k.code, progress, realisation, status=status, risks=risks))
 
     visit(k1, _at(7, 2), 30, 450_000_000, status="at_risk", risks=[("teknis", "tinggi"), ("cuaca", "rendah")])
@@ -225,26 +225,26 @@ def test_an_opd_desk_holds_its_own_kegiatan_only(app, monev_world, make_user):
         assert desk.summary.progress == 40.0
 
 
-def test_followups_are_counted_by_status_with_overdue_apart(app, make_user):
+def test_followups_are_counted_by_status_with_overdue_apart(app, make_user, add_followup):
     bappeda = make_user("bappeda")
     today = date(2026, 7, 20)
     for status, offset in (("open", -1), ("open", 3), ("in_progress", -5), ("done", -10), ("cancelled", 0)):
-        add_followup(app, opd_code="DLH", status=status, due=today + timedelta(days=offset))
+        add_followup(opd_code="DLH", status=status, due=today + timedelta(days=offset))
     with app.app_context():
         counts = counts_by_status(db.session.get(User, bappeda.id), today)
         assert counts == {"by_status": {"open": 2, "in_progress": 1, "done": 1, "cancelled": 1}, "overdue": 2}
 
 
-def test_geber_per_kecamatan_and_coverage_this_month(app, make_user):
+def test_geber_per_kecamatan_and_coverage_this_month(app, make_user, add_site, add_submission):
     monitor = make_user("monitor")
     bappeda = make_user("bappeda")
-    m1, m2 = add_site(app, desa_index=0), add_site(app, desa_index=1)
-    p1, p2 = add_site(app, factories.PINO), add_site(app, factories.PINO)
-    add_submission(app, monitor, m1, score=80, review_state="approved", recorded_at=_at(7, 5))
-    add_submission(app, monitor, m2, score=60, review_state="approved", recorded_at=_at(6, 5))
-    add_submission(app, monitor, p1, score=30, review_state="approved", recorded_at=_at(7, 6))
-    add_submission(app, monitor, p1, score=95, recorded_at=_at(7, 7))          # waiting: not in the average
-    add_submission(app, monitor, p2, score=99, review_state="rejected", recorded_at=_at(7, 8))
+    m1, m2 = add_site(desa_index=0), add_site(desa_index=1)
+    p1, p2 = add_site(factories.PINO), add_site(factories.PINO)
+    add_submission(monitor, m1, score=80, review_state="approved", recorded_at=_at(7, 5))
+    add_submission(monitor, m2, score=60, review_state="approved", recorded_at=_at(6, 5))
+    add_submission(monitor, p1, score=30, review_state="approved", recorded_at=_at(7, 6))
+    add_submission(monitor, p1, score=95, recorded_at=_at(7, 7))          # waiting: not in the average
+    add_submission(monitor, p2, score=99, review_state="rejected", recorded_at=_at(7, 8))
     with app.app_context():
         refresh_site_status(m1.id, m2.id, p1.id, p2.id)
         db.session.commit()

@@ -4,16 +4,16 @@ import io
 import pytest
 
 from tests import factories
-from tests.dashboard.builders import add_followup, add_site, add_submission, image_bytes
+from tests.factories import image_bytes
 
 
 @pytest.fixture
-def followups(app):
-    manna, pino = add_site(app, factories.KOTA_MANNA), add_site(app, factories.PINO)
+def followups(app, add_site, add_followup):
+    manna, pino = add_site(factories.KOTA_MANNA), add_site(factories.PINO)
     return {
-        "manna": add_followup(app, title="Bersihkan drainase Manna", kecamatan_code=factories.KOTA_MANNA, site=manna),
-        "pino": add_followup(app, title="Bersihkan drainase Pino", kecamatan_code=factories.PINO, site=pino),
-        "dlh": add_followup(app, title="Tambah armada sampah", opd_code="DLH"),
+        "manna": add_followup(title="Bersihkan drainase Manna", kecamatan_code=factories.KOTA_MANNA, site=manna),
+        "pino": add_followup(title="Bersihkan drainase Pino", kecamatan_code=factories.PINO, site=pino),
+        "dlh": add_followup(title="Tambah armada sampah", opd_code="DLH"),
     }
 
 
@@ -70,22 +70,22 @@ def test_the_assignee_cannot_cancel_by_api(login_as, followups):
     assert response.status_code == 403
 
 
-def test_the_overdue_filter_and_flag(app, login_as):
+def test_the_overdue_filter_and_flag(app, login_as, add_followup):
     from datetime import timedelta
 
     from webapp.followups.services import today_wib
 
     with app.app_context():
         today = today_wib()
-    late = add_followup(app, opd_code="DLH", due=today - timedelta(days=3))
-    add_followup(app, opd_code="DLH", due=today + timedelta(days=3))
+    late = add_followup(opd_code="DLH", due=today - timedelta(days=3))
+    add_followup(opd_code="DLH", due=today + timedelta(days=3))
     body = login_as("bappeda").get("/api/v1/followups?overdue=1").json
     assert [(f["id"], f["overdue"]) for f in body["followups"]] == [(late, True)]
 
 
-def test_bappeda_creates_a_followup_from_a_submission(app, login_as, make_user):
+def test_bappeda_creates_a_followup_from_a_submission(app, login_as, make_user, add_site, add_submission):
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    sub = add_submission(app, monitor, add_site(app), score=30.0)
+    sub = add_submission(monitor, add_site(), score=30.0)
     with app.app_context():
         dlh = factories.opd("DLH").id
     response = login_as("bappeda").post("/api/v1/followups", json={
@@ -96,9 +96,10 @@ def test_bappeda_creates_a_followup_from_a_submission(app, login_as, make_user):
     assert response.json["status"] == "open"
 
 
-def test_a_camat_cannot_create_a_followup_from_another_kecamatans_check(app, login_as, make_user):
+def test_a_camat_cannot_create_a_followup_from_another_kecamatans_check(app, login_as, make_user, add_site,
+        add_submission):
     monitor = make_user("monitor", kecamatan_code=factories.PINO)
-    sub = add_submission(app, monitor, add_site(app, factories.PINO), score=30.0)
+    sub = add_submission(monitor, add_site(factories.PINO), score=30.0)
     with app.app_context():
         pino = factories.kecamatan(factories.PINO).id
     response = login_as("camat", kecamatan_code=factories.KOTA_MANNA).post("/api/v1/followups", json={

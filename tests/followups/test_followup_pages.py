@@ -4,7 +4,8 @@ import io
 from sqlalchemy import select
 
 from tests import factories
-from tests.dashboard.builders import add_followup, add_site, add_submission, csrf, image_bytes
+from tests.factories import image_bytes
+from tests.helpers import csrf
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
 
@@ -16,8 +17,8 @@ def _followup(app, fid) -> FollowUp:
         return followup
 
 
-def test_a_camat_cannot_open_another_kecamatans_followup_by_url(app, login_as):
-    pino = add_followup(app, kecamatan_code=factories.PINO, title="Urusan Pino")
+def test_a_camat_cannot_open_another_kecamatans_followup_by_url(app, login_as, add_followup):
+    pino = add_followup(kecamatan_code=factories.PINO, title="Urusan Pino")
     camat = login_as("camat", kecamatan_code=factories.KOTA_MANNA)
     assert camat.get(f"/tindak-lanjut/{pino}").status_code == 404
     assert "Urusan Pino" not in camat.get("/tindak-lanjut").text
@@ -27,8 +28,8 @@ def test_a_camat_cannot_open_another_kecamatans_followup_by_url(app, login_as):
     assert _followup(app, pino).status == "open"
 
 
-def test_the_opd_answers_a_followup_from_its_desk_with_note_and_photo(app, login_as):
-    fid = add_followup(app, opd_code="DLH", title="Tambah tempat sampah di pasar")
+def test_the_opd_answers_a_followup_from_its_desk_with_note_and_photo(app, login_as, add_followup):
+    fid = add_followup(opd_code="DLH", title="Tambah tempat sampah di pasar")
     client = login_as("opd", opd_code="DLH")
     desk = client.get("/opd")
     assert "Tambah tempat sampah di pasar" in desk.text
@@ -49,8 +50,8 @@ def test_the_opd_answers_a_followup_from_its_desk_with_note_and_photo(app, login
     evidence.close()
 
 
-def test_the_evidence_photo_stays_within_scope(app, login_as):
-    fid = add_followup(app, opd_code="DLH", status="in_progress")
+def test_the_evidence_photo_stays_within_scope(app, login_as, add_followup):
+    fid = add_followup(opd_code="DLH", status="in_progress")
     owner = login_as("opd", opd_code="DLH")
     page = owner.get(f"/tindak-lanjut/{fid}")
     owner.client.post(f"/tindak-lanjut/{fid}/tindakan", content_type="multipart/form-data", data={
@@ -60,8 +61,8 @@ def test_the_evidence_photo_stays_within_scope(app, login_as):
     assert other.get(f"/tindak-lanjut/{fid}").status_code == 404
 
 
-def test_completing_without_a_photo_re_renders_with_the_error(app, login_as):
-    fid = add_followup(app, opd_code="DLH", status="in_progress")
+def test_completing_without_a_photo_re_renders_with_the_error(app, login_as, add_followup):
+    fid = add_followup(opd_code="DLH", status="in_progress")
     client = login_as("opd", opd_code="DLH")
     page = client.get(f"/tindak-lanjut/{fid}")
     response = client.client.post(f"/tindak-lanjut/{fid}/tindakan", data={"csrf_token": csrf(page.text), "action": "complete", "note": "Beres"})
@@ -70,8 +71,8 @@ def test_completing_without_a_photo_re_renders_with_the_error(app, login_as):
     assert _followup(app, fid).status == "in_progress"
 
 
-def test_a_non_image_upload_re_renders_with_the_error(app, login_as):
-    fid = add_followup(app, opd_code="DLH", status="in_progress")
+def test_a_non_image_upload_re_renders_with_the_error(app, login_as, add_followup):
+    fid = add_followup(opd_code="DLH", status="in_progress")
     client = login_as("opd", opd_code="DLH")
     page = client.get(f"/tindak-lanjut/{fid}")
     response = client.client.post(f"/tindak-lanjut/{fid}/tindakan", content_type="multipart/form-data", data={
@@ -80,30 +81,30 @@ def test_a_non_image_upload_re_renders_with_the_error(app, login_as):
     assert "bukan gambar" in response.text
 
 
-def test_an_action_without_the_csrf_token_is_refused(app, login_as):
-    fid = add_followup(app, opd_code="DLH")
+def test_an_action_without_the_csrf_token_is_refused(app, login_as, add_followup):
+    fid = add_followup(opd_code="DLH")
     client = login_as("opd", opd_code="DLH")
     response = client.client.post(f"/tindak-lanjut/{fid}/tindakan", data={"action": "start"})
     assert response.status_code == 400
     assert _followup(app, fid).status == "open"
 
 
-def test_overdue_followups_are_marked_on_the_list(app, login_as):
+def test_overdue_followups_are_marked_on_the_list(app, login_as, add_followup):
     from datetime import timedelta
 
     from webapp.followups.services import today_wib
 
     with app.app_context():
         today = today_wib()
-    add_followup(app, opd_code="DLH", title="Sudah lewat", due=today - timedelta(days=2))
+    add_followup(opd_code="DLH", title="Sudah lewat", due=today - timedelta(days=2))
     page = login_as("bappeda").get("/tindak-lanjut?status=terlambat")
     assert "Sudah lewat" in page.text
     assert "badge-overdue" in page.text
 
 
-def test_a_reviewer_creates_a_followup_from_the_review_page(app, login_as, make_user):
+def test_a_reviewer_creates_a_followup_from_the_review_page(app, login_as, make_user, add_site, add_submission):
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    sub = add_submission(app, monitor, add_site(app), score=35.0)
+    sub = add_submission(monitor, add_site(), score=35.0)
     camat = login_as("camat", kecamatan_code=factories.KOTA_MANNA)
     page = camat.get(f"/tinjauan/{sub.uuid}")
     assert "Buat tindak lanjut" in page.text
@@ -119,9 +120,9 @@ def test_a_reviewer_creates_a_followup_from_the_review_page(app, login_as, make_
         assert made.created_by_id == camat.user.id
 
 
-def test_a_camat_cannot_assign_a_followup_to_another_kecamatan(app, login_as, make_user):
+def test_a_camat_cannot_assign_a_followup_to_another_kecamatan(app, login_as, make_user, add_site, add_submission):
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    sub = add_submission(app, monitor, add_site(app), score=35.0)
+    sub = add_submission(monitor, add_site(), score=35.0)
     camat = login_as("camat", kecamatan_code=factories.KOTA_MANNA)
     page = camat.get(f"/tinjauan/{sub.uuid}")
     with app.app_context():

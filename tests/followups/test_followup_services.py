@@ -6,7 +6,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from tests import factories
-from tests.dashboard.builders import add_followup, add_site, add_submission, image_bytes
+from tests.factories import image_bytes
 from webapp import storage
 from webapp.accounts.models import User
 from webapp.audit import AuditEvent
@@ -37,9 +37,9 @@ def _args(action):
 
 
 @pytest.mark.parametrize(("start", "action"), list(LEGAL))
-def test_a_followup_moves_along_its_legal_transitions(app, make_user, start, action):
+def test_a_followup_moves_along_its_legal_transitions(app, make_user, start, action, add_followup):
     bappeda = make_user("bappeda")
-    fid = add_followup(app, opd_code="DLH", status=start)
+    fid = add_followup(opd_code="DLH", status=start)
     with app.app_context():
         followup = services.transition(_user(bappeda), _load(fid), action, **_args(action))
         db.session.commit()
@@ -47,9 +47,9 @@ def test_a_followup_moves_along_its_legal_transitions(app, make_user, start, act
 
 
 @pytest.mark.parametrize(("start", "action"), ILLEGAL)
-def test_every_other_transition_is_refused_as_a_conflict(app, make_user, start, action):
+def test_every_other_transition_is_refused_as_a_conflict(app, make_user, start, action, add_followup):
     bappeda = make_user("bappeda")
-    fid = add_followup(app, opd_code="DLH", status=start)
+    fid = add_followup(opd_code="DLH", status=start)
     with app.app_context():
         with pytest.raises(ApiError) as error:
             services.transition(_user(bappeda), _load(fid), action, **_args(action))
@@ -59,9 +59,9 @@ def test_every_other_transition_is_refused_as_a_conflict(app, make_user, start, 
         assert db.session.scalar(select(AuditEvent.id)) is None
 
 
-def test_done_needs_a_resolution_note_and_an_evidence_photo(app, make_user):
+def test_done_needs_a_resolution_note_and_an_evidence_photo(app, make_user, add_followup):
     opd_user = make_user("opd", opd_code="DLH")
-    fid = add_followup(app, opd_code="DLH", status="in_progress")
+    fid = add_followup(opd_code="DLH", status="in_progress")
     with app.app_context():
         with pytest.raises(ApiError) as error:
             services.transition(_user(opd_user), _load(fid), "complete", note="", photo=None)
@@ -70,18 +70,18 @@ def test_done_needs_a_resolution_note_and_an_evidence_photo(app, make_user):
         assert _load(fid).status == "in_progress"
 
 
-def test_cancelling_needs_a_reason(app, make_user):
+def test_cancelling_needs_a_reason(app, make_user, add_followup):
     bappeda = make_user("bappeda")
-    fid = add_followup(app, opd_code="DLH")
+    fid = add_followup(opd_code="DLH")
     with app.app_context():
         with pytest.raises(ApiError) as error:
             services.transition(_user(bappeda), _load(fid), "cancel", note=" ")
         assert error.value.status == 422 and "note" in error.value.errors
 
 
-def test_the_evidence_photo_is_re_encoded_and_stored_under_a_server_name(app, make_user):
+def test_the_evidence_photo_is_re_encoded_and_stored_under_a_server_name(app, make_user, add_followup):
     opd_user = make_user("opd", opd_code="DLH")
-    fid = add_followup(app, opd_code="DLH", status="in_progress")
+    fid = add_followup(opd_code="DLH", status="in_progress")
     upload = image_bytes("PNG", size=(2400, 1200), exif=True)
     with app.app_context():
         followup = services.transition(_user(opd_user), _load(fid), "complete", note="Selesai", photo=upload)
@@ -98,9 +98,9 @@ def test_the_evidence_photo_is_re_encoded_and_stored_under_a_server_name(app, ma
 
 
 @pytest.mark.parametrize("payload", [b"not an image at all", b"GIF89a" + b"\x00" * 50, b""])
-def test_a_file_that_is_not_a_photo_is_refused_and_nothing_changes(app, make_user, payload):
+def test_a_file_that_is_not_a_photo_is_refused_and_nothing_changes(app, make_user, payload, add_followup):
     opd_user = make_user("opd", opd_code="DLH")
-    fid = add_followup(app, opd_code="DLH", status="in_progress")
+    fid = add_followup(opd_code="DLH", status="in_progress")
     with app.app_context():
         with pytest.raises(ApiError) as error:
             services.transition(_user(opd_user), _load(fid), "complete", note="Selesai", photo=payload)
@@ -109,9 +109,9 @@ def test_a_file_that_is_not_a_photo_is_refused_and_nothing_changes(app, make_use
         assert _load(fid).status == "in_progress"
 
 
-def test_a_decompression_bomb_is_refused(app, make_user, monkeypatch):
+def test_a_decompression_bomb_is_refused(app, make_user, monkeypatch, add_followup):
     opd_user = make_user("opd", opd_code="DLH")
-    fid = add_followup(app, opd_code="DLH", status="in_progress")
+    fid = add_followup(opd_code="DLH", status="in_progress")
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
     with app.app_context():
         with pytest.raises(ApiError) as error:
@@ -120,9 +120,9 @@ def test_a_decompression_bomb_is_refused(app, make_user, monkeypatch):
         assert "terlalu besar" in error.value.errors["photo"][0]
 
 
-def test_an_oversized_upload_is_refused(app, make_user):
+def test_an_oversized_upload_is_refused(app, make_user, add_followup):
     opd_user = make_user("opd", opd_code="DLH")
-    fid = add_followup(app, opd_code="DLH", status="in_progress")
+    fid = add_followup(opd_code="DLH", status="in_progress")
     with app.app_context():
         too_big = b"\xff" * (app.config["MAX_PHOTO_BYTES"] + 1)
         with pytest.raises(ApiError) as error:
@@ -130,9 +130,9 @@ def test_an_oversized_upload_is_refused(app, make_user):
         assert error.value.status == 413
 
 
-def test_each_transition_is_audited_with_before_and_after(app, make_user):
+def test_each_transition_is_audited_with_before_and_after(app, make_user, add_followup):
     opd_user = make_user("opd", opd_code="DLH")
-    fid = add_followup(app, opd_code="DLH")
+    fid = add_followup(opd_code="DLH")
     with app.app_context():
         user = _user(opd_user)
         services.transition(user, _load(fid), "start")
@@ -145,9 +145,9 @@ def test_each_transition_is_audited_with_before_and_after(app, make_user):
         assert events[1].after["evidence_key"] == _load(fid).evidence_key
 
 
-def test_the_assignee_works_on_a_followup_but_cannot_cancel_it(app, make_user):
+def test_the_assignee_works_on_a_followup_but_cannot_cancel_it(app, make_user, add_followup):
     opd_user = make_user("opd", opd_code="DLH")
-    fid = add_followup(app, opd_code="DLH")
+    fid = add_followup(opd_code="DLH")
     with app.app_context():
         assert services.allowed_actions(_user(opd_user), _load(fid)) == ["start"]
         with pytest.raises(ApiError) as error:
@@ -155,9 +155,9 @@ def test_the_assignee_works_on_a_followup_but_cannot_cancel_it(app, make_user):
         assert error.value.status == 403
 
 
-def test_the_creator_may_cancel(app, make_user):
+def test_the_creator_may_cancel(app, make_user, add_followup):
     camat = make_user("camat", kecamatan_code=factories.KOTA_MANNA)
-    fid = add_followup(app, opd_code="DLH", created_by=camat)
+    fid = add_followup(opd_code="DLH", created_by=camat)
     with app.app_context():
         services.transition(_user(camat), _load(fid), "cancel", note="Salah sasaran")
         assert _load(fid).status == "cancelled"
@@ -165,18 +165,18 @@ def test_the_creator_may_cancel(app, make_user):
 
 @pytest.mark.parametrize(("role", "kwargs"), [("opd", {"opd_code": "PUPR"}), ("camat", {"kecamatan_code": factories.PINO}),
                                               ("monitor", {})])
-def test_someone_else_cannot_move_a_followup(app, make_user, role, kwargs):
+def test_someone_else_cannot_move_a_followup(app, make_user, role, kwargs, add_followup):
     user = make_user(role, **kwargs)
-    fid = add_followup(app, opd_code="DLH")
+    fid = add_followup(opd_code="DLH")
     with app.app_context():
         with pytest.raises(ApiError) as error:
             services.transition(_user(user), _load(fid), "start")
         assert error.value.status == 403
 
 
-def test_a_camat_moves_a_followup_assigned_to_their_kecamatan(app, make_user):
+def test_a_camat_moves_a_followup_assigned_to_their_kecamatan(app, make_user, add_followup):
     camat = make_user("camat", kecamatan_code=factories.KOTA_MANNA)
-    fid = add_followup(app, kecamatan_code=factories.KOTA_MANNA)
+    fid = add_followup(kecamatan_code=factories.KOTA_MANNA)
     with app.app_context():
         services.transition(_user(camat), _load(fid), "start")
         assert _load(fid).status == "in_progress"
@@ -221,11 +221,11 @@ def test_bappeda_creates_a_followup_and_it_is_audited(app, make_user):
         assert event.action == "followup.create" and event.before is None and event.after["status"] == "open"
 
 
-def test_a_camat_creates_followups_only_from_a_check_they_review(app, make_user):
+def test_a_camat_creates_followups_only_from_a_check_they_review(app, make_user, add_site, add_submission):
     camat = make_user("camat", kecamatan_code=factories.KOTA_MANNA)
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    own = add_submission(app, monitor, add_site(app, factories.KOTA_MANNA), score=40.0)
-    other = add_submission(app, monitor, add_site(app, factories.PINO), score=40.0)
+    own = add_submission(monitor, add_site(factories.KOTA_MANNA), score=40.0)
+    other = add_submission(monitor, add_site(factories.PINO), score=40.0)
     from webapp.submissions.models import Submission
 
     with app.app_context():
@@ -248,9 +248,9 @@ def test_a_camat_creates_followups_only_from_a_check_they_review(app, make_user)
     ("open", -1, True), ("in_progress", -30, True), ("open", 0, False), ("open", 5, False),
     ("done", -10, False), ("cancelled", -10, False),
 ])
-def test_overdue_means_still_open_after_the_due_date(app, status, due_offset, overdue):
+def test_overdue_means_still_open_after_the_due_date(app, status, due_offset, overdue, add_followup):
     today = services.today_wib()
-    fid = add_followup(app, opd_code="DLH", status=status, due=today + timedelta(days=due_offset))
+    fid = add_followup(opd_code="DLH", status=status, due=today + timedelta(days=due_offset))
     with app.app_context():
         assert services.is_overdue(_load(fid), today) is overdue
         in_sql = db.session.scalar(select(FollowUp.id).where(services.overdue_clause(today)))

@@ -229,12 +229,14 @@ def _check_invariants(definition, result):
 # -- properties --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @FAST
 @given(definition=st.sampled_from(BUILTIN), answers=json_values)
 def test_any_json_value_as_answers_gives_a_result_never_an_exception(definition, answers):
     _check_invariants(definition, validate_answers(definition, answers))
 
 
+@pytest.mark.slow
 @FAST
 @given(data=st.data(), definition=st.sampled_from(BUILTIN))
 def test_near_valid_answers_to_the_built_in_forms_give_a_result(data, definition):
@@ -245,6 +247,7 @@ def test_near_valid_answers_to_the_built_in_forms_give_a_result(data, definition
     _check_invariants(definition, result)
 
 
+@pytest.mark.slow
 @FAST
 @given(data=st.data(), definition=definitions())
 def test_any_valid_definition_and_any_answers_give_a_result(data, definition):
@@ -258,6 +261,7 @@ def test_any_valid_definition_and_any_answers_give_a_result(data, definition):
         assert again.ok and again.cleaned == result.cleaned and again.score == result.score
 
 
+@pytest.mark.slow
 @FAST
 @given(data=st.data(), definition=st.one_of(st.sampled_from(BUILTIN), definitions()))
 def test_answers_that_satisfy_the_definition_are_accepted(data, definition):
@@ -270,6 +274,7 @@ def test_answers_that_satisfy_the_definition_are_accepted(data, definition):
         assert 0.0 <= result.score <= 100.0
 
 
+@pytest.mark.slow
 @FAST
 @given(data=st.data(), definition=definitions())
 def test_a_scored_form_scores_100_when_all_pass_and_0_when_all_fail(data, definition):
@@ -295,6 +300,7 @@ def _paths(node, prefix=()):
             yield from _paths(value, (*prefix, index))
 
 
+@pytest.mark.slow
 @FAST
 @given(data=st.data(), definition=st.sampled_from(BUILTIN), value=json_values)
 def test_a_corrupted_definition_is_accepted_or_refused_with_a_definition_error(
@@ -408,6 +414,7 @@ def _finite(value):
     return value
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 def test_form_rules_js_gives_the_same_result_as_the_python_validator(tmp_path):
     cases = []

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from tests import factories
-from tests.maps.conftest import days_ago, geojson_of, ids_of
+from tests.factories import days_ago
+from tests.helpers import geojson_of, ids_of
 
 SITES = "/api/v1/map/sites"
 

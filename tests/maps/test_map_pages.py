@@ -4,7 +4,7 @@ import re
 from html import unescape
 
 from tests import factories
-from tests.maps.conftest import days_ago
+from tests.factories import days_ago
 
 XSS = "<img src=x onerror=alert(1)>"
 

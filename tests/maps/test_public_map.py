@@ -2,7 +2,8 @@
 import pytest
 
 from tests import factories
-from tests.maps.conftest import days_ago, geojson_of, ids_of
+from tests.factories import days_ago
+from tests.helpers import geojson_of, ids_of
 
 PUBLIC_SITES = "/api/v1/public/sites"
 

@@ -1,7 +1,8 @@
 """The monthly report through the pages and the API: OPD scoping, bad input, the return loop."""
-import re
 
 import pytest
+
+from tests.helpers import csrf
 
 REPORT = {"realisation_rp": 150_000_000, "physical_pct": 45.5, "output_value": 30, "driving_factors": "Cuaca cerah"}
 
@@ -9,10 +10,6 @@ REPORT = {"realisation_rp": 150_000_000, "physical_pct": 45.5, "output_value": 3
 @pytest.fixture
 def kegiatan(make_kegiatan):
     return make_kegiatan("DLH", pagu=500_000_000, code="1.03.01.2.01", year=2026)
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def _api_url(code, month=11):
@@ -41,7 +38,7 @@ def test_an_opd_cannot_open_or_post_another_opds_report_page(login_as, kegiatan)
     page = dlh.client.get(url)
     assert page.status_code == 200 and "Kirim ke Bappeda" in page.text
     assert dinkes.client.get(url).status_code == 404
-    token = _csrf(dinkes.client.get("/opd").text)
+    token = csrf(dinkes.client.get("/opd").text)
     posted = dinkes.client.post(url, data={"csrf_token": token, "realisation_rp": "1", "physical_pct": "1",
                                            "action": "kirim"})
     assert posted.status_code == 404
@@ -77,7 +74,7 @@ def test_the_return_for_correction_loop_through_the_pages(login_as, kegiatan):
     dlh = login_as("opd", opd_code="DLH")
     bappeda = login_as("bappeda")
     url = f"/opd/laporan/{kegiatan.code}/2026/11"
-    token = _csrf(dlh.client.get(url).text)
+    token = csrf(dlh.client.get(url).text)
     form = {"csrf_token": token, "realisation_rp": "150.000.000", "physical_pct": "45,5", "output_value": "30",
             "driving_factors": "Cuaca cerah", "problems": "", "planned_action": "", "decrease_reason": ""}
     draft = dlh.client.post(url, data={**form, "action": "simpan"})
@@ -87,15 +84,15 @@ def test_the_return_for_correction_loop_through_the_pages(login_as, kegiatan):
     assert sent.status_code == 302
     page = bappeda.client.get(url)
     assert "Kembalikan ke OPD" in page.text and "Rp 150.000.000" in page.text
-    assert bappeda.client.post(url, data={**form, "csrf_token": _csrf(page.text), "action": "kirim"}).status_code == 403
-    empty = bappeda.client.post(url + "/kembalikan", data={"csrf_token": _csrf(page.text), "note": ""})
+    assert bappeda.client.post(url, data={**form, "csrf_token": csrf(page.text), "action": "kirim"}).status_code == 403
+    empty = bappeda.client.post(url + "/kembalikan", data={"csrf_token": csrf(page.text), "note": ""})
     assert empty.status_code == 422
-    back = bappeda.client.post(url + "/kembalikan", data={"csrf_token": _csrf(page.text),
+    back = bappeda.client.post(url + "/kembalikan", data={"csrf_token": csrf(page.text),
                                                           "note": "Lampirkan SP2D Oktober."})
     assert back.status_code == 302
     opd_page = dlh.client.get(url)
     assert "Lampirkan SP2D Oktober." in opd_page.text and "Dikembalikan untuk perbaikan" in opd_page.text
-    fixed = dlh.client.post(url, data={**form, "csrf_token": _csrf(opd_page.text), "realisation_rp": "140.000.000",
+    fixed = dlh.client.post(url, data={**form, "csrf_token": csrf(opd_page.text), "realisation_rp": "140.000.000",
                                        "action": "kirim"})
     assert fixed.status_code == 302
     final = bappeda.client.get(url).text
@@ -105,7 +102,7 @@ def test_the_return_for_correction_loop_through_the_pages(login_as, kegiatan):
 def test_bad_input_on_the_page_is_shown_on_the_field(login_as, kegiatan):
     dlh = login_as("opd", opd_code="DLH")
     url = f"/opd/laporan/{kegiatan.code}/2026/11"
-    token = _csrf(dlh.client.get(url).text)
+    token = csrf(dlh.client.get(url).text)
     answer = dlh.client.post(url, data={"csrf_token": token, "realisation_rp": "600.000.000", "physical_pct": "120",
                                         "action": "kirim"})
     assert answer.status_code == 422

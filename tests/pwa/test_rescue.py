@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from tests import factories, payloads
+from tests import factories
 from webapp.extensions import db
 from webapp.submissions.models import Attachment, Submission
 
@@ -49,8 +49,8 @@ def monitor_and_site(make_user, make_site):
 def test_an_export_imports_its_submissions_and_photos_once_however_often_it_is_run(
         app, runner, tmp_path, monitor_and_site, run_jobs):
     user, site = monitor_and_site
-    photos = [payloads.jpeg_bytes(), payloads.jpeg_bytes(color=(200, 40, 40))]
-    check = payloads.geber_item(site.uuid, photos=photos)
+    photos = [factories.jpeg_bytes(), factories.jpeg_bytes(color=(200, 40, 40))]
+    check = factories.geber_item(site.uuid, photos=photos)
     path = write(tmp_path, export_document(user, [(check, photos)]))
 
     first = runner.invoke(args=["import-outbox", path, "--user", user.username])
@@ -73,12 +73,12 @@ def test_an_export_imports_its_submissions_and_photos_once_however_often_it_is_r
 def test_a_rejected_item_and_a_broken_photo_are_reported_and_the_rest_still_imports(
         app, runner, tmp_path, monitor_and_site, run_jobs):
     user, site = monitor_and_site
-    good_photo = payloads.jpeg_bytes()
-    good = payloads.geber_item(site.uuid, photos=[good_photo])
-    outside = payloads.geber_item(site.uuid, photos=[payloads.jpeg_bytes()],
+    good_photo = factories.jpeg_bytes()
+    good = factories.geber_item(site.uuid, photos=[good_photo])
+    outside = factories.geber_item(site.uuid, photos=[factories.jpeg_bytes()],
                                   location={"lat": -6.2, "lon": 106.8, "accuracy_m": 5.0})
-    corrupt_photo = payloads.jpeg_bytes(color=(1, 2, 3))
-    corrupt = payloads.geber_item(site.uuid, photos=[corrupt_photo])
+    corrupt_photo = factories.jpeg_bytes(color=(1, 2, 3))
+    corrupt = factories.geber_item(site.uuid, photos=[corrupt_photo])
     document = export_document(user, [(good, [good_photo]), (outside, [None]), (corrupt, [corrupt_photo])])
     document["items"][2]["photos"][0]["data"] = base64.b64encode(b"not the declared bytes").decode()
     result = runner.invoke(args=["import-outbox", write(tmp_path, document), "--user", user.username])
@@ -95,8 +95,8 @@ def test_a_rejected_item_and_a_broken_photo_are_reported_and_the_rest_still_impo
 def test_an_export_from_another_user_needs_force(app, runner, tmp_path, monitor_and_site, make_user):
     user, site = monitor_and_site
     other = make_user(role="monitor", kecamatan_code=factories.KOTA_MANNA)
-    photo = payloads.jpeg_bytes()
-    path = write(tmp_path, export_document(user, [(payloads.geber_item(site.uuid, photos=[photo]), [photo])]))
+    photo = factories.jpeg_bytes()
+    path = write(tmp_path, export_document(user, [(factories.geber_item(site.uuid, photos=[photo]), [photo])]))
 
     refused = runner.invoke(args=["import-outbox", path, "--user", other.username])
     assert refused.exit_code != 0

@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Callable
 
-from tests.payloads import geber_item, jpeg_bytes
+from tests.factories import geber_item, jpeg_bytes
 from tests.reliability.world import ROLES, World
 
 LOGGED_IN = ("admin", "bappeda", "camat", "opd", "monitor")

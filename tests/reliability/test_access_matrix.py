@@ -2,12 +2,11 @@
 
 The routes come from app.url_map: a route without a rule in tests/reliability/routes.py fails.
 """
-import re
 
 import pytest
 from flask import url_for
 
-from tests.conftest import AuthActions
+from tests.helpers import AuthActions, csrf
 from tests.reliability.routes import CASES, Case
 from tests.reliability.world import ROLES, World, build
 
@@ -33,7 +32,7 @@ def session_for(app, world: World):
     client = app.test_client()
     if world.username is None:
         page = client.get("/masuk").get_data(as_text=True)
-        return client, re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        return client, csrf(page)
     response = AuthActions(client).login(world.username)
     assert response.status_code == 302, "the actor could not log in"
     return client, client.get("/api/v1/session").json["csrf_token"]

@@ -9,9 +9,11 @@ import threading
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests import factories
-from tests.conftest import ApiClient, AuthActions
-from tests.payloads import geber_item, jpeg_bytes, new_site_ref
+from tests.factories import geber_item, jpeg_bytes, new_site_ref
+from tests.helpers import ApiClient, AuthActions
 from tests.reliability import checks
 from tests.reliability.servers import Phone
 from webapp.extensions import db
@@ -43,8 +45,8 @@ def outbox(site_uuids: list[str], desa_code: str, count: int, rng: random.Random
     return items
 
 
-def test_the_same_batch_from_two_tabs_at_once_is_stored_once(app, start_server, make_user, make_site, capsys):
-    rng = random.Random()
+@pytest.mark.slow
+def test_the_same_batch_from_two_tabs_at_once_is_stored_once(app, start_server, make_user, make_site, rng, capsys):
     user = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
     sites = [make_site(factories.KOTA_MANNA) for _ in range(4)]
     desa = factories.first_desa_code(factories.KOTA_MANNA)
@@ -98,9 +100,9 @@ def test_the_same_batch_from_two_tabs_at_once_is_stored_once(app, start_server, 
     assert not server.server_errors(), server.server_errors()
 
 
-def test_four_phones_writing_at_once_never_get_a_server_error(app, start_server, make_user, make_site, capsys):
+@pytest.mark.slow
+def test_four_phones_writing_at_once_never_get_a_server_error(app, start_server, make_user, make_site, rng, capsys):
     """SQLite allows one writer at a time: the others wait (busy timeout) instead of failing."""
-    rng = random.Random()
     writers, batches, per_batch = 4, 6, 25
     users = [make_user("monitor", kecamatan_code=factories.KOTA_MANNA) for _ in range(writers)]
     sites = [make_site(factories.KOTA_MANNA) for _ in range(6)]
@@ -109,6 +111,10 @@ def test_four_phones_writing_at_once_never_get_a_server_error(app, start_server,
     phones = [Phone(server.port, u.username, factories.PASSWORD) for u in users]
     photos: dict[str, bytes] = {}
     plans = [[outbox([str(s.uuid) for s in sites], desa, per_batch, rng, photos) for _ in range(batches)] for _ in users]
+    # Wrong bytes on purpose for one photo in ten, drawn before the threads start so a seed replays
+    # the same ones: a 422, never a 5xx.
+    wrong = {item["attachments"][0]["uuid"] for plan in plans for items in plan for item in items
+             if rng.random() >= 0.9}
     barrier = threading.Barrier(writers)
 
     def sync(n: int) -> Counter:
@@ -122,8 +128,7 @@ def test_four_phones_writing_at_once_never_get_a_server_error(app, start_server,
                 continue
             for item in items:
                 att = item["attachments"][0]
-                # Wrong bytes on purpose for one photo in ten: a 422, never a 5xx.
-                data = photos[att["uuid"]] if rng.random() < 0.9 else jpeg_bytes(33, 24)
+                data = jpeg_bytes(33, 24) if att["uuid"] in wrong else photos[att["uuid"]]
                 status, _body = phone.put_bytes(f"/api/v1/attachments/{att['uuid']}", data)
                 seen[f"photo {status}"] += 1
         return seen
@@ -146,8 +151,9 @@ def test_four_phones_writing_at_once_never_get_a_server_error(app, start_server,
     assert locked == 0 and not server.server_errors(), server.server_errors()
 
 
+@pytest.mark.slow
 def test_two_tabs_writing_the_same_items_in_opposite_orders_at_the_same_moment_do_not_deadlock(
-        app, make_user, make_site, monkeypatch):
+        app, make_user, make_site, rng, monkeypatch):
     """The race above, made likely: both requests are held until both reach their INSERTs.
 
     In opposite orders, PostgreSQL's unique-index waits can form a cycle and end one request with
@@ -175,7 +181,7 @@ def test_two_tabs_writing_the_same_items_in_opposite_orders_at_the_same_moment_d
         return insert(user, items)
 
     monkeypatch.setattr(services, "_insert", held)
-    rng, answers, sent = random.Random(5), [], []
+    answers, sent = [], []
     for _round in range(DEADLOCK_ROUNDS):
         # Known sites only: a new site's INSERT would come first and serialise the two tabs early.
         items = [geber_item(rng.choice(sites).uuid, photos=[jpeg_bytes(16, 16, (n, 0, 0))]) for n in range(100)]

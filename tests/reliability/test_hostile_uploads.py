@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from tests import factories
-from tests.payloads import declare, geber_item, jpeg_bytes
+from tests.factories import declare, geber_item, jpeg_bytes
 
 BATCH = "/api/v1/submissions/batch"
 PAYLOAD = b"<html><body><script>alert(document.cookie)</script></body></html>"

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bench._server import ROOT, free_port
 from tests import factories
-from tests.conftest import missing_service
-from tests.payloads import geber_item, jpeg_bytes, new_site_ref
+from tests.factories import geber_item, jpeg_bytes, new_site_ref
+from tests.helpers import missing_service
 from tests.reliability import checks
 from tests.reliability.servers import Phone
 from webapp.extensions import db
@@ -56,6 +56,7 @@ def closed_port_url() -> str:
     return f"redis://127.0.0.1:{free_port()}/0"
 
 
+@pytest.mark.slow
 def test_with_redis_down_submissions_logins_and_uploads_are_accepted(app, start_server, make_user, make_site):
     user = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
     site = make_site(factories.KOTA_MANNA)
@@ -94,6 +95,7 @@ def _flask(env: dict, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_jobs_lost_with_redis_are_requeued_and_drained_when_it_returns(app, start_server, make_user, make_site,
                                                                        capsys):
     url = _real_redis_url()

@@ -10,8 +10,10 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 from tests import factories
-from tests.payloads import geber_item, jpeg_bytes, new_site_ref
+from tests.factories import geber_item, jpeg_bytes, new_site_ref
 from tests.reliability import checks
 from tests.reliability.servers import START_TIMEOUT, Phone, ServerDown
 from webapp.extensions import db
@@ -134,10 +136,9 @@ class Outbox:
         self.photo_queue.remove(att_uuid)
 
 
+@pytest.mark.slow
 def test_killing_the_server_mid_sync_loses_nothing_and_stores_everything_once(
-        app, start_server, make_user, make_site, tmp_path, capsys):
-    seed = random.randrange(1_000_000)
-    rng = random.Random(seed)
+        app, start_server, make_user, make_site, tmp_path, rng, capsys):
     user = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
     sites = [make_site(factories.KOTA_MANNA) for _ in range(3)]
     items, photos = make_outbox([str(s.uuid) for s in sites], factories.first_desa_code(factories.KOTA_MANNA))
@@ -178,7 +179,7 @@ def test_killing_the_server_mid_sync_loses_nothing_and_stores_everything_once(
         att_states = db.session.execute(
             db.select(Attachment.state, db.func.count()).group_by(Attachment.state)).all()
     with capsys.disabled():
-        print(f"\n[server killed] seed={seed} kills={kills} failed requests={outbox.failures} "
+        print(f"\n[server killed] seed={rng.seed_text!r} kills={kills} failed requests={outbox.failures} "
               f"replays answered duplicate={outbox.replayed_as_duplicate}")
         for line in killer.log:
             print(f"[server killed]   {line}")

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests import factories
-from tests.payloads import geber_item, jpeg_bytes, monev_item
+from tests.factories import geber_item, jpeg_bytes, monev_item
 from webapp import storage
 from webapp.extensions import db
 from webapp.reports.models import ReportJob

@@ -21,33 +21,21 @@ import uuid as uuidlib
 from datetime import date, datetime
 from types import SimpleNamespace
 
-from sqlalchemy import select
 
 from tests import factories
+from tests.factories import GEBER_PASS, wib
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
 from webapp.forms.services import find_version
 from webapp.monev.models import Kegiatan, Program
 from webapp.regions.models import Desa
-from webapp.reports.periods import WIB
 from webapp.sites.models import Site
 from webapp.submissions.models import Attachment, Submission
 
-GEBER_ANSWERS = {
-    "sampah_berserakan": False, "tempat_sampah": True, "sampah_dipilah": True, "sampah_diangkut": True,
-    "drainase_lancar": True, "pembakaran_sampah": False, "genangan_air": False, "halaman_terawat": True,
-    "jadwal_piket": True,
-}
-
-
-def wib(y, m, d, hh=10, mm=0) -> datetime:
-    return datetime(y, m, d, hh, mm, tzinfo=WIB)
-
 
 def site(kecamatan_code: str, desa_index: int, name: str) -> Site:
-    kec = factories.kecamatan(kecamatan_code)
-    desa = db.session.scalars(select(Desa).where(Desa.kecamatan_id == kec.id).order_by(Desa.code)).all()[desa_index]
-    obj = Site(uuid=uuidlib.uuid4(), name=name, kind="sekolah", desa_id=desa.id, kecamatan_id=kec.id,
+    desa = factories.desa(kecamatan_code, desa_index)
+    obj = Site(uuid=uuidlib.uuid4(), name=name, kind="sekolah", desa_id=desa.id, kecamatan_id=desa.kecamatan_id,
                lat=factories.LAT, lon=factories.LON)
     db.session.add(obj)
     db.session.flush()
@@ -77,7 +65,7 @@ def submission(user, form: str, recorded_at: datetime, answers: dict, review_sta
 
 
 def check(user, site_obj, score: float, at: datetime, review_state: str = "approved", **kwargs) -> Submission:
-    return submission(user, "geber_cek", at, dict(GEBER_ANSWERS), review_state, site_obj=site_obj, score=score,
+    return submission(user, "geber_cek", at, dict(GEBER_PASS), review_state, site_obj=site_obj, score=score,
                       **kwargs)
 
 

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests import factories
+from tests.factories import wib
 from tests.reports import dataset
 from webapp import storage
 from webapp.accounts.models import User
@@ -101,8 +102,8 @@ def test_text_that_a_spreadsheet_would_run_as_a_formula_is_kept_as_text(app, tmp
     with app.app_context():
         monitor = _user("monitor", kecamatan_code=factories.KOTA_MANNA)
         site = dataset.site(factories.KOTA_MANNA, 0, "=cmd|' /C calc'!A0")
-        answers = {**dataset.GEBER_ANSWERS, "catatan": '=HYPERLINK("http://x","klik")'}
-        dataset.submission(monitor, "geber_cek", dataset.wib(2026, 5, 1), answers, site_obj=site, score=90)
+        answers = {**factories.GEBER_PASS, "catatan": '=HYPERLINK("http://x","klik")'}
+        dataset.submission(monitor, "geber_cek", wib(2026, 5, 1), answers, site_obj=site, score=90)
         db.session.commit()
         bappeda = _user("bappeda")
         params = {"form_version_id": find_version("geber_cek", 1).id}
@@ -181,9 +182,9 @@ def test_a_photo_archive_holds_the_served_copies_and_a_manifest_that_also_names_
         monitor = _user("monitor", kecamatan_code=factories.KOTA_MANNA)
         s1 = dataset.site(factories.KOTA_MANNA, 0, "SD Negeri 1 Manna")
         s3 = dataset.site(factories.PINO, 0, "Masjid Pino")
-        sub = dataset.check(monitor, s1, 80, dataset.wib(2026, 5, 3))
-        pino = dataset.check(monitor, s3, 70, dataset.wib(2026, 5, 4))
-        old = dataset.check(monitor, s1, 60, dataset.wib(2026, 4, 1))
+        sub = dataset.check(monitor, s1, 80, wib(2026, 5, 3))
+        pino = dataset.check(monitor, s3, 70, wib(2026, 5, 4))
+        old = dataset.check(monitor, s1, 60, wib(2026, 4, 1))
         db.session.commit()
         ids = sub.id, pino.id, old.id, sub.uuid
     done = _photo(app, ids[0])

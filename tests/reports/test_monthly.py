@@ -3,12 +3,13 @@ from datetime import datetime
 
 import pytest
 
+from tests.factories import wib
 from tests.reports import dataset
 from tests.reports.sheets import header_row, heading_lines, open_book, table
 from webapp.reports import monthly, periods
 
 MAY = periods.month(2026, 5)
-CUTOFF = dataset.wib(2026, 6, 1, 0, 30)
+CUTOFF = wib(2026, 6, 1, 0, 30)
 PUPR = "Dinas Pekerjaan Umum dan Penataan Ruang"
 DLH = "Dinas Lingkungan Hidup"
 
@@ -161,7 +162,7 @@ def test_month_boundaries_are_wib_days(app, tmp_path):
     """A check at 23:30 WIB on 31 May is May's; one at 00:10 WIB on 1 June is June's."""
     data = dataset.build(app)
     with app.app_context():
-        june = monthly.collect(periods.month(2026, 6), cutoff=dataset.wib(2026, 7, 1))
+        june = monthly.collect(periods.month(2026, 6), cutoff=wib(2026, 7, 1))
     kota_manna = next(k for k in june.geber.kecamatan if k.kecamatan.id == data.kota_manna)
     assert (kota_manna.figures.checks, kota_manna.figures.average) == (1, 100.0)
     assert kota_manna.figures.previous_average == 72.0
@@ -170,6 +171,6 @@ def test_month_boundaries_are_wib_days(app, tmp_path):
 def test_a_visit_approved_after_the_month_changes_nothing_for_may_but_counts_for_june(app):
     dataset.build(app)
     with app.app_context():
-        june = monthly.collect(periods.month(2026, 6), cutoff=dataset.wib(2026, 7, 1))
+        june = monthly.collect(periods.month(2026, 6), cutoff=wib(2026, 7, 1))
     k1 = next(line for line in june.kegiatan if line.kegiatan.code == "K1")
     assert (k1.progress, k1.realisation, k1.visits_in_month) == (95, 950_000_000, 1)

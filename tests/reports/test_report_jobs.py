@@ -193,7 +193,7 @@ def test_users_see_and_download_only_their_own_jobs(app, login_as):
 def test_the_list_a_user_comes_back_to_keeps_their_earlier_jobs(app, login_as, auth, client, make_user):
     user = make_user("bappeda")
     auth.login(user.username)
-    from tests.conftest import ApiClient
+    from tests.helpers import ApiClient
 
     api = ApiClient(client)
     api.post("/api/v1/reports/jobs", json={"kind": "sites"})

@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.forms.services import find_version
 from webapp.reports.models import ReportJob
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 
 @pytest.fixture

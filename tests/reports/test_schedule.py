@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
+from tests.factories import wib
 from tests.reports import dataset
 from tests.reports.sheets import heading_lines, open_book, table
 from webapp import schedule, storage
@@ -90,7 +91,7 @@ def test_the_weekly_summary_ranks_desa_and_lists_the_worst_and_unchecked_sites(a
         dataset.site(factories.KOTA_MANNA, 2, "TPS Baru")
         db.session.commit()
         weekly.write(weekly.collect(data.kota_manna, periods.week_of(date(2026, 5, 20)),
-                                    cutoff=dataset.wib(2026, 5, 25, 6)), tmp_path / "w.xlsx")
+                                    cutoff=wib(2026, 5, 25, 6)), tmp_path / "w.xlsx")
     wb = open_book(tmp_path / "w.xlsx")
     assert wb.sheetnames == ["Ringkasan Mingguan", "Lokasi Terburuk", "Belum Dicek"]
     lines = heading_lines(wb["Ringkasan Mingguan"])

@@ -4,17 +4,18 @@ import uuid
 import pytest
 
 from tests import factories
-from tests.dashboard.builders import add_site, add_submission, visit_answers
+from tests.factories import visit_answers
+from tests.helpers import csrf
 
 
 @pytest.fixture
-def checks(app, make_user):
+def checks(app, make_user, add_site, add_submission):
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    manna, pino = add_site(app, factories.KOTA_MANNA), add_site(app, factories.PINO)
+    manna, pino = add_site(factories.KOTA_MANNA), add_site(factories.PINO)
     return {
         "monitor": monitor,
-        "manna": add_submission(app, monitor, manna, score=90.0),
-        "pino": add_submission(app, monitor, pino, score=40.0),
+        "manna": add_submission(monitor, manna, score=90.0),
+        "pino": add_submission(monitor, pino, score=40.0),
         "manna_site": manna,
     }
 
@@ -50,9 +51,9 @@ def test_a_camat_cannot_review_another_kecamatans_check_by_api(login_as, checks)
     assert camat.post(url(checks["manna"]), json={"action": "approve"}).status_code == 200
 
 
-def test_a_camat_cannot_review_a_visit_in_their_own_kecamatan(app, login_as, checks, make_kegiatan):
+def test_a_camat_cannot_review_a_visit_in_their_own_kecamatan(app, login_as, checks, make_kegiatan, add_submission):
     kegiatan = make_kegiatan("PUPR", sites=[checks["manna_site"]])
-    visit = add_submission(app, checks["monitor"], checks["manna_site"], form="monev_kunjungan", kegiatan=kegiatan,
+    visit = add_submission(checks["monitor"], checks["manna_site"], form="monev_kunjungan", kegiatan=kegiatan,
                            answers=visit_answers(kegiatan.code, 10, 1))
     camat = login_as("camat", kecamatan_code=factories.KOTA_MANNA)
     response = camat.post(url(visit), json={"action": "approve"})
@@ -101,7 +102,7 @@ def test_the_review_api_needs_the_csrf_token(login_as, checks):
 
 
 def test_the_review_api_answers_401_without_a_session(client, auth, checks):
-    token = auth.csrf_from(client.get("/masuk").text)
+    token = csrf(client.get("/masuk").text)
     response = client.post(url(checks["manna"]), json={"action": "approve"}, headers={"X-CSRFToken": token})
     assert response.status_code == 401
     assert response.json["code"] == "unauthorized"

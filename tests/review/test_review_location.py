@@ -2,7 +2,7 @@
 from sqlalchemy import update
 
 from tests import factories
-from tests.dashboard.builders import GEBER_PASS, add_site, add_submission
+from tests.factories import GEBER_PASS
 from webapp.extensions import db
 from webapp.submissions.models import Submission
 
@@ -13,20 +13,21 @@ def _set_accuracy(app, sub, accuracy_m):
         db.session.commit()
 
 
-def test_the_review_page_shows_the_location_taken_and_no_empty_second_point(app, login_as, make_user):
+def test_the_review_page_shows_the_location_taken_and_no_empty_second_point(app, login_as, make_user, add_site,
+                                                                            add_submission):
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    site = add_site(app, name="Pasar Manna")
+    site = add_site(name="Pasar Manna")
     # A v1 check whose own geopoint was never taken (the field the second GPS section asked for).
-    sub = add_submission(app, monitor, site, score=80.0, answers=dict(GEBER_PASS))
+    sub = add_submission(monitor, site, score=80.0, answers=dict(GEBER_PASS))
     page = login_as("bappeda").get(f"/tinjauan/{sub.uuid}").text
     assert "-4.455000, 102.905000 (± 8 m)" in page
     assert "Titik lokasi (GPS)" not in page
     assert "akurasi rendah" not in page
 
 
-def test_a_fix_above_the_accuracy_limit_is_flagged_on_the_review_page(app, login_as, make_user):
+def test_a_fix_above_the_accuracy_limit_is_flagged_on_the_review_page(app, login_as, make_user, add_site, add_submission):
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    sub = add_submission(app, monitor, add_site(app), score=80.0, answers=dict(GEBER_PASS))
+    sub = add_submission(monitor, add_site(), score=80.0, answers=dict(GEBER_PASS))
     _set_accuracy(app, sub, 75.0)
     page = login_as("bappeda").get(f"/tinjauan/{sub.uuid}").text
     assert "(± 75 m)" in page and "akurasi rendah" in page

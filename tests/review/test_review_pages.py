@@ -3,7 +3,8 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.dashboard.builders import add_site, add_submission, csrf, visit_answers
+from tests.factories import visit_answers
+from tests.helpers import csrf
 from webapp.extensions import db
 from webapp.submissions.models import Submission
 
@@ -11,17 +12,17 @@ XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def checks(app, make_user):
+def checks(app, make_user, add_site, add_submission):
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    manna = add_site(app, factories.KOTA_MANNA, name="Pasar Manna")
-    pino = add_site(app, factories.PINO, name="Pasar Pino")
+    manna = add_site(factories.KOTA_MANNA, name="Pasar Manna")
+    pino = add_site(factories.PINO, name="Pasar Pino")
     answers = {"sampah_berserakan": True, "tempat_sampah": True, "sampah_dipilah": False, "sampah_diangkut": True,
                "drainase_lancar": False, "pembakaran_sampah": False, "genangan_air": False, "halaman_terawat": True,
                "jadwal_piket": True, "catatan": XSS}
     return {
         "monitor": monitor,
-        "manna": add_submission(app, monitor, manna, score=55.0, answers=answers, flags={"distance_m": 412.3}, photos=2),
-        "pino": add_submission(app, monitor, pino, score=40.0),
+        "manna": add_submission(monitor, manna, score=55.0, answers=answers, flags={"distance_m": 412.3}, photos=2),
+        "pino": add_submission(monitor, pino, score=40.0),
         "manna_site": manna,
     }
 
@@ -120,9 +121,10 @@ def test_a_second_decision_by_form_is_refused_with_a_message(app, login_as, chec
     assert _state(app, checks["manna"]) == "approved"
 
 
-def test_a_camat_sees_a_visit_in_their_kecamatan_without_decision_buttons(app, login_as, checks, make_kegiatan):
+def test_a_camat_sees_a_visit_in_their_kecamatan_without_decision_buttons(app, login_as, checks, make_kegiatan,
+        add_submission):
     kegiatan = make_kegiatan("PUPR", sites=[checks["manna_site"]])
-    visit = add_submission(app, checks["monitor"], checks["manna_site"], form="monev_kunjungan", kegiatan=kegiatan,
+    visit = add_submission(checks["monitor"], checks["manna_site"], form="monev_kunjungan", kegiatan=kegiatan,
                            answers=visit_answers(kegiatan.code, 35.5, 250_000_000))
     camat = login_as("camat", kecamatan_code=factories.KOTA_MANNA)
     page = camat.get(f"/tinjauan/{visit.uuid}")

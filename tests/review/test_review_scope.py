@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.dashboard.builders import add_site, add_submission, visit_answers
+from tests.factories import visit_answers
 from webapp import scopes
 from webapp.accounts.models import User
 from webapp.extensions import db
@@ -14,14 +14,14 @@ from webapp.submissions.models import Submission
     ("admin", {}), ("bappeda", {}), ("camat", {"kecamatan_code": factories.KOTA_MANNA}),
     ("camat", {"kecamatan_code": factories.PINO}), ("opd", {"opd_code": "PUPR"}), ("monitor", {}),
 ])
-def test_the_reviewable_query_matches_can_review(app, make_user, make_kegiatan, role, kwargs):
+def test_the_reviewable_query_matches_can_review(app, make_user, make_kegiatan, role, kwargs, add_site, add_submission):
     monitor = make_user("monitor")
-    manna, pino = add_site(app, factories.KOTA_MANNA), add_site(app, factories.PINO)
+    manna, pino = add_site(factories.KOTA_MANNA), add_site(factories.PINO)
     kegiatan = make_kegiatan("PUPR", sites=[manna, pino])
     for site in (manna, pino):
-        add_submission(app, monitor, site, score=50)
-        add_submission(app, monitor, site, form="geber_aksi", answers={})
-        add_submission(app, monitor, site, form="monev_kunjungan", kegiatan=kegiatan, answers=visit_answers(kegiatan.code, 1, 1))
+        add_submission(monitor, site, score=50)
+        add_submission(monitor, site, form="geber_aksi", answers={})
+        add_submission(monitor, site, form="monev_kunjungan", kegiatan=kegiatan, answers=visit_answers(kegiatan.code, 1, 1))
     user = make_user(role, **kwargs)
     with app.app_context():
         user = db.session.get(User, user.id)

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.dashboard.builders import add_site, add_submission, visit_answers
+from tests.factories import visit_answers
 from webapp.audit import AuditEvent
 from webapp.errors import ApiError
 from webapp.extensions import db
@@ -21,8 +21,8 @@ ILLEGAL = [(state, action) for state in STATES for action in services.ACTIONS if
 
 
 @pytest.fixture
-def world(app, make_user):
-    site = add_site(app, name="SD Negeri 1 Manna")
+def world(app, make_user, add_site):
+    site = add_site(name="SD Negeri 1 Manna")
     return {
         "site": site,
         "monitor": make_user("monitor", kecamatan_code=factories.KOTA_MANNA),
@@ -42,8 +42,8 @@ def _user(user):
 
 
 @pytest.mark.parametrize(("start", "action"), list(LEGAL))
-def test_a_waiting_submission_can_be_approved_returned_or_rejected(app, world, start, action):
-    sub = add_submission(app, world["monitor"], world["site"], score=80.0, review_state=start)
+def test_a_waiting_submission_can_be_approved_returned_or_rejected(app, world, start, action, add_submission):
+    sub = add_submission(world["monitor"], world["site"], score=80.0, review_state=start)
     with app.app_context():
         submission = _load(sub.id)
         services.review(_user(world["bappeda"]), submission, action, "Foto kurang jelas")
@@ -54,8 +54,8 @@ def test_a_waiting_submission_can_be_approved_returned_or_rejected(app, world, s
 
 
 @pytest.mark.parametrize(("start", "action"), ILLEGAL)
-def test_a_decided_submission_refuses_every_further_decision(app, world, start, action):
-    sub = add_submission(app, world["monitor"], world["site"], score=80.0, review_state=start, review_note="lama")
+def test_a_decided_submission_refuses_every_further_decision(app, world, start, action, add_submission):
+    sub = add_submission(world["monitor"], world["site"], score=80.0, review_state=start, review_note="lama")
     with app.app_context():
         submission = _load(sub.id)
         with pytest.raises(ApiError) as error:
@@ -69,8 +69,8 @@ def test_a_decided_submission_refuses_every_further_decision(app, world, start, 
 
 @pytest.mark.parametrize("action", ["return", "reject"])
 @pytest.mark.parametrize("note", [None, "", "   "])
-def test_returning_or_rejecting_needs_a_reason(app, world, action, note):
-    sub = add_submission(app, world["monitor"], world["site"], score=80.0)
+def test_returning_or_rejecting_needs_a_reason(app, world, action, note, add_submission):
+    sub = add_submission(world["monitor"], world["site"], score=80.0)
     with app.app_context():
         with pytest.raises(ApiError) as error:
             services.review(_user(world["bappeda"]), _load(sub.id), action, note)
@@ -78,24 +78,24 @@ def test_returning_or_rejecting_needs_a_reason(app, world, action, note):
         assert "note" in error.value.errors
 
 
-def test_approving_needs_no_reason(app, world):
-    sub = add_submission(app, world["monitor"], world["site"], score=80.0)
+def test_approving_needs_no_reason(app, world, add_submission):
+    sub = add_submission(world["monitor"], world["site"], score=80.0)
     with app.app_context():
         submission = services.review(_user(world["bappeda"]), _load(sub.id), "approve", None)
         assert submission.review_state == "approved"
         assert submission.review_note is None
 
 
-def test_an_unknown_action_is_refused(app, world):
-    sub = add_submission(app, world["monitor"], world["site"], score=80.0)
+def test_an_unknown_action_is_refused(app, world, add_submission):
+    sub = add_submission(world["monitor"], world["site"], score=80.0)
     with app.app_context():
         with pytest.raises(ApiError) as error:
             services.review(_user(world["bappeda"]), _load(sub.id), "publish", None)
         assert error.value.status == 422
 
 
-def test_every_decision_writes_an_audit_event_with_before_and_after(app, world):
-    sub = add_submission(app, world["monitor"], world["site"], score=80.0)
+def test_every_decision_writes_an_audit_event_with_before_and_after(app, world, add_submission):
+    sub = add_submission(world["monitor"], world["site"], score=80.0)
     with app.app_context():
         services.review(_user(world["bappeda"]), _load(sub.id), "return", "Foto buram, ulangi")
         db.session.commit()
@@ -109,8 +109,8 @@ def test_every_decision_writes_an_audit_event_with_before_and_after(app, world):
         assert event.after["action"] == "return"
 
 
-def test_a_returned_submission_sent_again_waits_for_review_once_more(app, world):
-    sub = add_submission(app, world["monitor"], world["site"], score=80.0, review_state="returned", review_note="ulangi")
+def test_a_returned_submission_sent_again_waits_for_review_once_more(app, world, add_submission):
+    sub = add_submission(world["monitor"], world["site"], score=80.0, review_state="returned", review_note="ulangi")
     with app.app_context():
         submission = services.resubmitted(_load(sub.id))
         db.session.commit()
@@ -124,16 +124,16 @@ def test_a_returned_submission_sent_again_waits_for_review_once_more(app, world)
 
 
 @pytest.mark.parametrize("start", ["received", "approved", "rejected"])
-def test_only_a_returned_submission_can_be_sent_again(app, world, start):
-    sub = add_submission(app, world["monitor"], world["site"], score=80.0, review_state=start)
+def test_only_a_returned_submission_can_be_sent_again(app, world, start, add_submission):
+    sub = add_submission(world["monitor"], world["site"], score=80.0, review_state=start)
     with app.app_context():
         with pytest.raises(ApiError) as error:
             services.resubmitted(_load(sub.id))
         assert error.value.status == 409
 
 
-def test_a_resent_submission_can_be_decided_again(app, world):
-    sub = add_submission(app, world["monitor"], world["site"], score=80.0)
+def test_a_resent_submission_can_be_decided_again(app, world, add_submission):
+    sub = add_submission(world["monitor"], world["site"], score=80.0)
     with app.app_context():
         reviewer = _user(world["bappeda"])
         services.review(reviewer, _load(sub.id), "return", "ulangi")
@@ -145,8 +145,8 @@ def test_a_resent_submission_can_be_decided_again(app, world):
         assert actions == ["submission.review", "submission.resubmit", "submission.review"]
 
 
-def test_approving_a_check_updates_the_published_score_of_its_site(app, world):
-    sub = add_submission(app, world["monitor"], world["site"], score=72.5)
+def test_approving_a_check_updates_the_published_score_of_its_site(app, world, add_submission):
+    sub = add_submission(world["monitor"], world["site"], score=72.5)
     with app.app_context():
         services.review(_user(world["bappeda"]), _load(sub.id), "approve", None)
         db.session.commit()
@@ -154,8 +154,8 @@ def test_approving_a_check_updates_the_published_score_of_its_site(app, world):
         assert status.approved_score == 72.5
 
 
-def test_rejecting_a_check_keeps_it_out_of_the_site_status(app, world):
-    sub = add_submission(app, world["monitor"], world["site"], score=15.0)
+def test_rejecting_a_check_keeps_it_out_of_the_site_status(app, world, add_submission):
+    sub = add_submission(world["monitor"], world["site"], score=15.0)
     with app.app_context():
         services.review(_user(world["bappeda"]), _load(sub.id), "reject", "Foto bukan lokasi ini")
         db.session.commit()
@@ -164,10 +164,10 @@ def test_rejecting_a_check_keeps_it_out_of_the_site_status(app, world):
         assert status.geber_score is None
 
 
-def test_a_camat_reviews_geber_checks_of_their_own_kecamatan_only(app, world, make_user):
-    pino_site = add_site(app, factories.PINO)
-    pino_check = add_submission(app, world["monitor"], pino_site, score=60.0)
-    own_check = add_submission(app, world["monitor"], world["site"], score=60.0)
+def test_a_camat_reviews_geber_checks_of_their_own_kecamatan_only(app, world, make_user, add_site, add_submission):
+    pino_site = add_site(factories.PINO)
+    pino_check = add_submission(world["monitor"], pino_site, score=60.0)
+    own_check = add_submission(world["monitor"], world["site"], score=60.0)
     with app.app_context():
         camat = _user(world["camat"])
         with pytest.raises(ApiError) as error:
@@ -177,9 +177,9 @@ def test_a_camat_reviews_geber_checks_of_their_own_kecamatan_only(app, world, ma
         assert _load(own_check.id).review_state == "approved"
 
 
-def test_a_camat_cannot_review_a_monitoring_visit(app, world, make_kegiatan):
+def test_a_camat_cannot_review_a_monitoring_visit(app, world, make_kegiatan, add_submission):
     kegiatan = make_kegiatan("PUPR", sites=[world["site"]])
-    visit = add_submission(app, world["monitor"], world["site"], form="monev_kunjungan", kegiatan=kegiatan,
+    visit = add_submission(world["monitor"], world["site"], form="monev_kunjungan", kegiatan=kegiatan,
                            answers=visit_answers(kegiatan.code, 40, 100_000_000))
     with app.app_context():
         with pytest.raises(ApiError) as error:
@@ -188,8 +188,8 @@ def test_a_camat_cannot_review_a_monitoring_visit(app, world, make_kegiatan):
 
 
 @pytest.mark.parametrize("role", ["monitor", "opd"])
-def test_monitors_and_opd_users_review_nothing(app, world, make_user, role):
-    sub = add_submission(app, world["monitor"], world["site"], score=60.0)
+def test_monitors_and_opd_users_review_nothing(app, world, make_user, role, add_submission):
+    sub = add_submission(world["monitor"], world["site"], score=60.0)
     user = world["monitor"] if role == "monitor" else make_user("opd", opd_code="DLH")
     with app.app_context():
         with pytest.raises(ApiError) as error:
@@ -197,11 +197,11 @@ def test_monitors_and_opd_users_review_nothing(app, world, make_user, role):
         assert error.value.status == 403
 
 
-def test_approving_a_visit_turns_its_recommendation_into_a_followup(app, world, make_kegiatan):
+def test_approving_a_visit_turns_its_recommendation_into_a_followup(app, world, make_kegiatan, add_submission):
     kegiatan = make_kegiatan("PUPR", sites=[world["site"]])
     answers = visit_answers(kegiatan.code, 40, 100_000_000, rekomendasi="Tambah tenaga kerja agar target tercapai",
                             penanggung_jawab="DLH", tenggat="2027-01-15")
-    visit = add_submission(app, world["monitor"], world["site"], form="monev_kunjungan", kegiatan=kegiatan, answers=answers)
+    visit = add_submission(world["monitor"], world["site"], form="monev_kunjungan", kegiatan=kegiatan, answers=answers)
     with app.app_context():
         services.review(_user(world["bappeda"]), _load(visit.id), "approve", None)
         db.session.commit()
@@ -216,10 +216,11 @@ def test_approving_a_visit_turns_its_recommendation_into_a_followup(app, world, 
         assert "followup.create" in {e.action for e in db.session.scalars(select(AuditEvent))}
 
 
-def test_a_recommendation_without_owner_or_due_date_goes_to_the_kegiatan_opd_in_thirty_days(app, world, make_kegiatan):
+def test_a_recommendation_without_owner_or_due_date_goes_to_the_kegiatan_opd_in_thirty_days(app, world,
+        make_kegiatan, add_submission):
     kegiatan = make_kegiatan("PUPR", sites=[world["site"]])
     answers = visit_answers(kegiatan.code, 40, 100_000_000, rekomendasi="Percepat pengadaan")
-    visit = add_submission(app, world["monitor"], world["site"], form="monev_kunjungan", kegiatan=kegiatan, answers=answers)
+    visit = add_submission(world["monitor"], world["site"], form="monev_kunjungan", kegiatan=kegiatan, answers=answers)
     with app.app_context():
         services.review(_user(world["bappeda"]), _load(visit.id), "approve", None)
         followup = db.session.scalar(select(FollowUp))
@@ -228,18 +229,18 @@ def test_a_recommendation_without_owner_or_due_date_goes_to_the_kegiatan_opd_in_
 
 
 @pytest.mark.parametrize("action", ["return", "reject"])
-def test_a_visit_that_is_not_approved_makes_no_followup(app, world, make_kegiatan, action):
+def test_a_visit_that_is_not_approved_makes_no_followup(app, world, make_kegiatan, action, add_submission):
     kegiatan = make_kegiatan("PUPR", sites=[world["site"]])
     answers = visit_answers(kegiatan.code, 40, 100_000_000, rekomendasi="Percepat pengadaan")
-    visit = add_submission(app, world["monitor"], world["site"], form="monev_kunjungan", kegiatan=kegiatan, answers=answers)
+    visit = add_submission(world["monitor"], world["site"], form="monev_kunjungan", kegiatan=kegiatan, answers=answers)
     with app.app_context():
         services.review(_user(world["bappeda"]), _load(visit.id), action, "data salah")
         assert db.session.scalar(select(FollowUp.id)) is None
 
 
-def test_a_visit_without_a_recommendation_makes_no_followup(app, world, make_kegiatan):
+def test_a_visit_without_a_recommendation_makes_no_followup(app, world, make_kegiatan, add_submission):
     kegiatan = make_kegiatan("PUPR", sites=[world["site"]])
-    visit = add_submission(app, world["monitor"], world["site"], form="monev_kunjungan", kegiatan=kegiatan,
+    visit = add_submission(world["monitor"], world["site"], form="monev_kunjungan", kegiatan=kegiatan,
                            answers=visit_answers(kegiatan.code, 40, 100_000_000))
     with app.app_context():
         services.review(_user(world["bappeda"]), _load(visit.id), "approve", None)

@@ -7,7 +7,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from tests import factories
-from tests.payloads import declare, geber_item, jpeg_bytes
+from tests.factories import declare, geber_item, jpeg_bytes
 from webapp.extensions import db
 from webapp.submissions.models import Attachment, Submission
 

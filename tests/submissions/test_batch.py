@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.payloads import geber_item, jpeg_bytes, monev_item, new_site_ref
+from tests.factories import geber_item, monev_item, new_site_ref
 from webapp.extensions import db
 from webapp.sites.models import Site, SiteStatus
 from webapp.submissions.models import Attachment, Submission
