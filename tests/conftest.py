@@ -204,6 +204,12 @@ def make_kegiatan(app):
 
 
 @pytest.fixture
+def map_builder(app):
+    """Sites with a given latest status and submissions with processed photos (factories.MapBuilder)."""
+    return factories.MapBuilder(app)
+
+
+@pytest.fixture
 def add_site(app):
     """add_site(kecamatan_code, desa_index=0, name=None, kind="sekolah") → the site's ids and names."""
     return functools.partial(factories.add_site, app)

@@ -12,7 +12,7 @@ import pytest
 
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, wait_for_animations, wait_until
-from tests.factories import MapBuilder, days_ago
+from tests.factories import days_ago
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +22,9 @@ CENTRES = {factories.KOTA_MANNA: (-4.455, 102.905), factories.PINO: (-4.380, 103
 
 
 @pytest.fixture
-def sites(app, make_user, make_kegiatan):
+def sites(make_user, make_kegiatan, map_builder):
     """Thirty sites around Kota Manna and ten around Pino, in every band, one with a hostile name."""
-    build = MapBuilder(app)
-    rng = random.Random(5)
+    rng = random.Random(5)  # a fixed layout, so the screenshots look the same in every run
     made = {factories.KOTA_MANNA: [], factories.PINO: []}
     scores = [95, 88, 82, 76, 71, 64, 58, 47, 33, None]
     for code, count in ((factories.KOTA_MANNA, 30), (factories.PINO, 10)):
@@ -34,19 +33,19 @@ def sites(app, make_user, make_kegiatan):
             score = scores[n % len(scores)]
             status = {} if score is None else {"geber_score": score, "geber_at": days_ago(n % 20 + 1),
                                                "flagged": n % 7 == 3}
-            made[code].append(build.site(
+            made[code].append(map_builder.site(
                 code, desa_index=n % 3, name=f"SD Negeri {n + 1} {'Manna' if code == factories.KOTA_MANNA else 'Pino'}",
                 lat=lat + rng.uniform(-0.02, 0.02), lon=lon + rng.uniform(-0.02, 0.02), **status))
-    hostile = build.site(factories.KOTA_MANNA, name=XSS, lat=-4.46, lon=102.91, geber_score=41, geber_at=days_ago(2))
+    hostile = map_builder.site(factories.KOTA_MANNA, name=XSS, lat=-4.46, lon=102.91, geber_score=41, geber_at=days_ago(2))
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
-    check = build.submission(monitor, hostile, score=41, recorded_at=days_ago(2), photo=True)
-    build.set_status(hostile.id, geber_submission_id=check.id)
+    check = map_builder.submission(monitor, hostile, score=41, recorded_at=days_ago(2), photo=True)
+    map_builder.set_status(hostile.id, geber_submission_id=check.id)
 
     class Ref:
         id = made[factories.KOTA_MANNA][0].id
 
     make_kegiatan("PUPR", sites=[Ref], name="Normalisasi Saluran Drainase Kota Manna")
-    build.set_status(Ref.id, monev_status="at_risk", monev_at=days_ago(3))
+    map_builder.set_status(Ref.id, monev_status="at_risk", monev_at=days_ago(3))
     return {"made": made, "hostile": hostile}
 
 
@@ -246,11 +245,10 @@ def test_without_leaflet_the_map_page_still_works_as_a_list(browser, live_server
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_the_public_map_needs_no_login_and_shows_approved_scores(browser, live_server, sites, app, size):
-    build = MapBuilder(app)
+def test_the_public_map_needs_no_login_and_shows_approved_scores(browser, live_server, sites, map_builder, size):
     for site in sites["made"][factories.KOTA_MANNA][:12]:
-        build.set_status(site.id, approved_score=85, approved_at=days_ago(4))
-    build.set_status(sites["hostile"].id, approved_score=41, approved_at=days_ago(2))
+        map_builder.set_status(site.id, approved_score=85, approved_at=days_ago(4))
+    map_builder.set_status(sites["hostile"].id, approved_score=41, approved_at=days_ago(2))
     context, page = _open(browser, live_server, size)
     try:
         page.goto("/publik")

@@ -1,5 +1,5 @@
-"""Desk figures on a small known data set: what counts, what waits, and the deviation maths."""
-from datetime import date, datetime, timedelta, timezone
+"""Desk figures on a small known data set: what counts and what waits."""
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -8,7 +8,7 @@ from tests.factories import NOW, days_ago, visit_answers
 from webapp.accounts.models import User
 from webapp.dashboard import figures
 from webapp.extensions import db
-from webapp.followups.services import counts_by_status, today_wib
+from webapp.followups.services import today_wib
 from webapp.regions.models import Kecamatan
 from webapp.sites.services import refresh_site_status
 
@@ -16,38 +16,6 @@ UTC = timezone.utc
 
 
 # --- pure rules ---------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("progress", "realisation", "planned", "flags"), [
-    (30, 45, 50, ["budget_ahead", "behind_schedule"]),
-    (40, 50, 50, []),                      # exactly 10 points is not yet a deviation
-    (40, 50.1, 50.1, ["budget_ahead", "behind_schedule"]),
-    (60, 50, 50, []),                      # ahead of budget and schedule is fine
-    (20, 25, 35, ["behind_schedule"]),
-    (20, 31, 25, ["budget_ahead"]),
-    (20, None, None, []),
-    (None, 90, 90, []),                    # no progress figure, nothing to compare
-])
-def test_deviation_flags(progress, realisation, planned, flags):
-    assert figures.deviation_flags(progress, realisation, planned) == flags
-
-
-class _Kegiatan:
-    def __init__(self, start, end):
-        self.start_date, self.end_date = start, end
-
-
-@pytest.mark.parametrize(("on", "expected"), [
-    (date(2025, 12, 31), 0.0), (date(2026, 1, 1), 0.0), (date(2026, 7, 2), 50.0),
-    (date(2026, 12, 31), 100.0), (date(2027, 3, 1), 100.0),
-])
-def test_planned_progress_is_linear_between_start_and_end(on, expected):
-    assert figures.planned_progress(_Kegiatan(date(2026, 1, 1), date(2026, 12, 31)), on) == expected
-
-
-def test_planned_progress_is_unknown_without_a_schedule():
-    assert figures.planned_progress(_Kegiatan(None, date(2026, 12, 31)), date(2026, 6, 1)) is None
-    assert figures.planned_progress(_Kegiatan(date(2026, 5, 1), date(2026, 5, 1)), date(2026, 6, 1)) is None
-
 
 def test_the_month_starts_at_midnight_in_jakarta():
     # 18:00 UTC on 31 March is already 1 April in WIB: the month is April, from 31 March 17:00 UTC.
@@ -223,16 +191,6 @@ def test_an_opd_desk_holds_its_own_kegiatan_only(app, monev_world, make_user):
         assert {r.kegiatan.id for r in desk.kegiatan} == {k3.id, k4.id}
         assert {v.kegiatan_id for v in desk.visits} == {k3.id, k4.id}
         assert desk.summary.progress == 40.0
-
-
-def test_followups_are_counted_by_status_with_overdue_apart(app, make_user, add_followup):
-    bappeda = make_user("bappeda")
-    today = date(2026, 7, 20)
-    for status, offset in (("open", -1), ("open", 3), ("in_progress", -5), ("done", -10), ("cancelled", 0)):
-        add_followup(opd_code="DLH", status=status, due=today + timedelta(days=offset))
-    with app.app_context():
-        counts = counts_by_status(db.session.get(User, bappeda.id), today)
-        assert counts == {"by_status": {"open": 2, "in_progress": 1, "done": 1, "cancelled": 1}, "overdue": 2}
 
 
 def test_geber_per_kecamatan_and_coverage_this_month(app, make_user, add_site, add_submission):

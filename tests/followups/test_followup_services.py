@@ -261,3 +261,13 @@ def test_today_is_the_calendar_day_in_jakarta():
     # 20:00 UTC on 10 March is 03:00 WIB on 11 March: a follow-up due on 10 March is late by then.
     assert services.today_wib(datetime(2026, 3, 10, 20, 0, tzinfo=timezone.utc)) == date(2026, 3, 11)
     assert services.today_wib(datetime(2026, 3, 10, 16, 59, tzinfo=timezone.utc)) == date(2026, 3, 10)
+
+
+def test_followups_are_counted_by_status_with_overdue_apart(app, make_user, add_followup):
+    bappeda = make_user("bappeda")
+    today = date(2026, 7, 20)
+    for status, offset in (("open", -1), ("open", 3), ("in_progress", -5), ("done", -10), ("cancelled", 0)):
+        add_followup(opd_code="DLH", status=status, due=today + timedelta(days=offset))
+    with app.app_context():
+        counts = services.counts_by_status(db.session.get(User, bappeda.id), today)
+        assert counts == {"by_status": {"open": 2, "in_progress": 1, "done": 1, "cancelled": 1}, "overdue": 2}

@@ -12,15 +12,15 @@ SITES = "/api/v1/map/sites"
 
 
 @pytest.fixture
-def regency(build, make_kegiatan):
+def regency(map_builder, make_kegiatan):
     """Sites that differ in one respect each, so every filter has something to remove."""
     s = {
-        "bersih": build.site(name="SD Bersih", kind="sekolah", geber_score=90, geber_at=days_ago(2)),
-        "cukup": build.site(name="Pasar Cukup", kind="pasar", geber_score=70, geber_at=days_ago(20)),
-        "kotor": build.site(name="TPS Kotor", kind="tps", geber_score=40, geber_at=days_ago(5), flagged=True),
-        "belum": build.site(name="Kantor Belum", kind="kantor"),
-        "other_desa": build.site(name="SD Desa Lain", desa_index=1, geber_score=85, geber_at=days_ago(3)),
-        "pino": build.site(factories.PINO, name="SD Pino", geber_score=55, geber_at=days_ago(1),
+        "bersih": map_builder.site(name="SD Bersih", kind="sekolah", geber_score=90, geber_at=days_ago(2)),
+        "cukup": map_builder.site(name="Pasar Cukup", kind="pasar", geber_score=70, geber_at=days_ago(20)),
+        "kotor": map_builder.site(name="TPS Kotor", kind="tps", geber_score=40, geber_at=days_ago(5), flagged=True),
+        "belum": map_builder.site(name="Kantor Belum", kind="kantor"),
+        "other_desa": map_builder.site(name="SD Desa Lain", desa_index=1, geber_score=85, geber_at=days_ago(3)),
+        "pino": map_builder.site(factories.PINO, name="SD Pino", geber_score=55, geber_at=days_ago(1),
                            monev_status="late", monev_at=days_ago(1)),
     }
     make_kegiatan("DLH", sites=[_plain(s["kotor"]), _plain(s["pino"])])
@@ -150,10 +150,10 @@ def test_an_unchanged_map_costs_a_304_with_its_etag(login_as, regency):
     assert again.headers["ETag"] == etag
 
 
-def test_the_etag_changes_when_a_site_status_changes(login_as, regency, build):
+def test_the_etag_changes_when_a_site_status_changes(login_as, regency, map_builder):
     bappeda = login_as("bappeda")
     etag = bappeda.get(SITES).headers["ETag"]
-    build.set_status(regency["cukup"].id, geber_score=95, geber_at=days_ago(0))
+    map_builder.set_status(regency["cukup"].id, geber_score=95, geber_at=days_ago(0))
     response = bappeda.get(SITES, headers={"If-None-Match": etag})
     assert response.status_code == 200
     assert response.headers["ETag"] != etag
@@ -192,11 +192,11 @@ def test_the_map_answer_is_gzipped_when_the_client_accepts_it(login_as, regency)
     assert bappeda.get(SITES, headers={"If-None-Match": plain.headers["ETag"], "Accept-Encoding": "gzip"}).status_code == 304
 
 
-def test_the_site_detail_gives_the_latest_check_photo_and_history_link(login_as, regency, build):
+def test_the_site_detail_gives_the_latest_check_photo_and_history_link(login_as, regency, map_builder):
     bappeda = login_as("bappeda")
     monitor = login_as("monitor", kecamatan_code=factories.KOTA_MANNA).user
-    check = build.submission(monitor, regency["kotor"], score=40, recorded_at=days_ago(5), photo=True)
-    build.set_status(regency["kotor"].id, geber_submission_id=check.id)
+    check = map_builder.submission(monitor, regency["kotor"], score=40, recorded_at=days_ago(5), photo=True)
+    map_builder.set_status(regency["kotor"].id, geber_submission_id=check.id)
     body = bappeda.get(f"{SITES}/{regency['kotor'].uuid}").json
     assert body["name"] == "TPS Kotor"
     assert body["band"] == "kotor" and body["score"] == 40
@@ -209,9 +209,9 @@ def test_the_site_detail_gives_the_latest_check_photo_and_history_link(login_as,
     assert photo.headers["Cache-Control"].startswith("private")
 
 
-def test_a_camat_cannot_open_another_kecamatans_site_or_photo(login_as, regency, build):
+def test_a_camat_cannot_open_another_kecamatans_site_or_photo(login_as, regency, map_builder):
     monitor = login_as("monitor", kecamatan_code=factories.PINO).user
-    check = build.submission(monitor, regency["pino"], score=55, photo=True)
+    check = map_builder.submission(monitor, regency["pino"], score=55, photo=True)
     camat = login_as("camat", kecamatan_code=factories.KOTA_MANNA)
     assert camat.get(f"{SITES}/{regency['pino'].uuid}").status_code == 404
     assert camat.get(f"/foto/{check.photo_uuid}/thumb").status_code == 404
@@ -222,12 +222,12 @@ def test_a_camat_cannot_open_another_kecamatans_site_or_photo(login_as, regency,
     assert photo.status_code == 200
 
 
-def test_a_photo_not_yet_processed_has_no_thumbnail(login_as, regency, build, app):
+def test_a_photo_not_yet_processed_has_no_thumbnail(login_as, regency, map_builder, app):
     from webapp.extensions import db
     from webapp.submissions.models import Attachment
 
     monitor = login_as("monitor", kecamatan_code=factories.KOTA_MANNA).user
-    check = build.submission(monitor, regency["kotor"], score=40, photo=True)
+    check = map_builder.submission(monitor, regency["kotor"], score=40, photo=True)
     with app.app_context():
         att = db.session.query(Attachment).filter_by(uuid=check.photo_uuid).one()
         att.state = "received"
@@ -235,12 +235,12 @@ def test_a_photo_not_yet_processed_has_no_thumbnail(login_as, regency, build, ap
     assert login_as("bappeda").get(f"/foto/{check.photo_uuid}/thumb").status_code == 404
 
 
-def test_the_kecamatan_summary_gives_average_checked_and_trend(login_as, regency, build):
+def test_the_kecamatan_summary_gives_average_checked_and_trend(login_as, regency, map_builder):
     monitor = login_as("monitor", kecamatan_code=factories.KOTA_MANNA).user
     # This period (last 30 days) against the 30 days before: 60 → 80 is a rise of 20 points.
-    build.submission(monitor, regency["bersih"], score=80, recorded_at=days_ago(2))
-    build.submission(monitor, regency["bersih"], score=60, recorded_at=days_ago(40))
-    build.submission(monitor, regency["kotor"], score=10, recorded_at=days_ago(3), review_state="rejected")
+    map_builder.submission(monitor, regency["bersih"], score=80, recorded_at=days_ago(2))
+    map_builder.submission(monitor, regency["bersih"], score=60, recorded_at=days_ago(40))
+    map_builder.submission(monitor, regency["kotor"], score=10, recorded_at=days_ago(3), review_state="rejected")
     bappeda = login_as("bappeda")
     body = bappeda.get("/api/v1/map/kecamatan-summary").json
     by_code = {f["properties"]["code"]: f for f in body["features"]}
@@ -300,20 +300,20 @@ def test_an_unchanged_map_is_built_once_and_served_to_the_next_client(login_as, 
     assert second.get_data() == first.get_data()
 
 
-def test_a_changed_map_is_built_again(login_as, regency, build):
+def test_a_changed_map_is_built_again(login_as, regency, map_builder):
     bappeda = login_as("bappeda")
     before = ids_of(bappeda.get(SITES, headers={"Accept-Encoding": "gzip"}))
-    extra = build.site(name="Lokasi Baru", geber_score=77, geber_at=days_ago(0))
+    extra = map_builder.site(name="Lokasi Baru", geber_score=77, geber_at=days_ago(0))
     after = ids_of(bappeda.get(SITES, headers={"Accept-Encoding": "gzip"}))
     assert after == before | {str(extra.uuid)}
 
 
-def test_after_one_status_changes_only_its_chunk_of_the_map_is_read_again(login_as, build, monkeypatch):
+def test_after_one_status_changes_only_its_chunk_of_the_map_is_read_again(login_as, map_builder, monkeypatch):
     from webapp.maps import services
     from webapp.maps.geojson import CHUNK_IDS
 
-    near = build.site(name="Lokasi Awal", site_id=7, geber_score=50, geber_at=days_ago(3))
-    far = build.site(name="Lokasi Jauh", site_id=2 * CHUNK_IDS + 5, geber_score=90, geber_at=days_ago(3))
+    near = map_builder.site(name="Lokasi Awal", site_id=7, geber_score=50, geber_at=days_ago(3))
+    far = map_builder.site(name="Lokasi Jauh", site_id=2 * CHUNK_IDS + 5, geber_score=90, geber_at=days_ago(3))
     bappeda = login_as("bappeda")
     gz = {"Accept-Encoding": "gzip"}
     assert ids_of(bappeda.get(SITES, headers=gz)) == {str(near.uuid), str(far.uuid)}
@@ -326,7 +326,7 @@ def test_after_one_status_changes_only_its_chunk_of_the_map_is_read_again(login_
         return original(user, filters, chunks)
 
     monkeypatch.setattr(services, "map_site_rows", recording)
-    build.set_status(far.id, geber_score=40, geber_at=days_ago(0))
+    map_builder.set_status(far.id, geber_score=40, geber_at=days_ago(0))
     body = geojson_of(bappeda.get(SITES, headers=gz))
     assert read == [[2]]
     scores = {f["properties"]["n"]: f["properties"]["s"] for f in body["features"]}

@@ -68,11 +68,11 @@ def test_the_map_page_speaks_english_when_asked(login_as):
     assert config["strings"]["belum"]
 
 
-def test_the_history_lists_the_sites_submissions_newest_first(login_as, build):
+def test_the_history_lists_the_sites_submissions_newest_first(login_as, map_builder):
     monitor = login_as("monitor", kecamatan_code=factories.KOTA_MANNA).user
-    site = build.site(name="SD Negeri 3", geber_score=72, geber_at=days_ago(1))
-    build.submission(monitor, site, score=55.5, recorded_at=days_ago(9), review_state="approved")
-    build.submission(monitor, site, score=72, recorded_at=days_ago(1), photo=True)
+    site = map_builder.site(name="SD Negeri 3", geber_score=72, geber_at=days_ago(1))
+    map_builder.submission(monitor, site, score=55.5, recorded_at=days_ago(9), review_state="approved")
+    map_builder.submission(monitor, site, score=72, recorded_at=days_ago(1), photo=True)
     page = login_as("bappeda").get(f"/lokasi/{site.uuid}").get_data(as_text=True)
     assert "SD Negeri 3" in page
     body = page[page.index("<tbody>"):]
@@ -86,22 +86,22 @@ def test_the_history_lists_the_sites_submissions_newest_first(login_as, build):
     assert len(re.findall(r'href="/tinjauan/[0-9a-f-]{36}"', body)) == 2
 
 
-def test_the_history_shows_a_typed_name_as_text(login_as, build):
-    site = build.site(name=XSS)
+def test_the_history_shows_a_typed_name_as_text(login_as, map_builder):
+    site = map_builder.site(name=XSS)
     page = login_as("bappeda").get(f"/lokasi/{site.uuid}").get_data(as_text=True)
     assert XSS not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
-def test_the_history_of_an_opd_user_leaves_out_checks_outside_its_scope(login_as, build, make_kegiatan):
+def test_the_history_of_an_opd_user_leaves_out_checks_outside_its_scope(login_as, map_builder, make_kegiatan):
     monitor = login_as("monitor", kecamatan_code=factories.KOTA_MANNA).user
-    site = build.site(name="Lokasi Drainase")
+    site = map_builder.site(name="Lokasi Drainase")
 
     class Ref:
         id = site.id
 
     make_kegiatan("PUPR", sites=[Ref])
-    build.submission(monitor, site, score=40, recorded_at=days_ago(3))
+    map_builder.submission(monitor, site, score=40, recorded_at=days_ago(3))
     page = login_as("opd", opd_code="PUPR").get(f"/lokasi/{site.uuid}").get_data(as_text=True)
     assert "Lokasi Drainase" in page
     assert "Belum ada kiriman untuk lokasi ini yang boleh Anda lihat." in page

@@ -9,19 +9,19 @@ PUBLIC_SITES = "/api/v1/public/sites"
 
 
 @pytest.fixture
-def published(build, make_user):
+def published(map_builder, make_user):
     monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA, username="budi.santoso")
     sites = {
         # Checked again since the approval: the public sees the approved 85, not the newer 30.
-        "approved": build.site(name="Pasar Manna", kind="pasar", geber_score=30, geber_at=days_ago(1),
+        "approved": map_builder.site(name="Pasar Manna", kind="pasar", geber_score=30, geber_at=days_ago(1),
                                approved_score=85, approved_at=days_ago(10), flagged=True,
                                monev_status="late"),
-        "unreviewed": build.site(name="SD Belum Ditinjau", geber_score=95, geber_at=days_ago(2)),
-        "never": build.site(name="Kantor Tanpa Cek"),
+        "unreviewed": map_builder.site(name="SD Belum Ditinjau", geber_score=95, geber_at=days_ago(2)),
+        "never": map_builder.site(name="Kantor Tanpa Cek"),
     }
-    approved = build.submission(monitor, sites["approved"], score=85, recorded_at=days_ago(10),
+    approved = map_builder.submission(monitor, sites["approved"], score=85, recorded_at=days_ago(10),
                                 review_state="approved", photo=True)
-    received = build.submission(monitor, sites["approved"], score=30, recorded_at=days_ago(1), photo=True)
+    received = map_builder.submission(monitor, sites["approved"], score=30, recorded_at=days_ago(1), photo=True)
     return {"sites": sites, "monitor": monitor, "approved": approved, "received": received}
 
 

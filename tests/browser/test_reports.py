@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, update
 
 from tests import factories
-from tests.browser.conftest import artifacts, browser, context, live_server, page, wait_until  # noqa: F401
+from tests.browser.conftest import wait_until
 from webapp.extensions import db
 from webapp.reports.models import ReportJob
 from webapp.reports.tasks import run_report
