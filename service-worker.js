@@ -2,14 +2,16 @@
  * Pantau service worker (scope /).
  *
  * Served by webapp/pwa/views.py with two constants prepended, computed from the content of the
- * shell files: VERSION (a hash of the asset manifest) and PRECACHE_URLS. A deploy that changes
+ * shell files: VERSION (a hash of the asset manifest) and PRECACHE_URLS; and SEND_OUTBOX, the
+ * sync engine (`runSync` of static/js/sync.js) in the module worker that browsers with
+ * Background Sync get, or null in the classic worker. A deploy that changes
  * any shell file therefore changes this script's bytes; nothing here is bumped by hand.
  *
  * Caches: pantau-static-<VERSION> (the shell, precached), pantau-tiles (map tiles, capped),
  * pantau-data (the last bootstrap answer, the offline fallback of GET /api/v1/bootstrap).
  * The outbox, drafts and reference data live in IndexedDB, never here.
  */
-/* global VERSION, PRECACHE_URLS */
+/* global VERSION, PRECACHE_URLS, SEND_OUTBOX */
 
 const STATIC_CACHE = `pantau-static-${VERSION}`;
 const TILE_CACHE = 'pantau-tiles';
@@ -166,21 +168,33 @@ async function trimTiles(cache) {
 }
 
 self.addEventListener('sync', (event) => {
-  if (event.tag === SYNC_TAG) event.waitUntil(askPagesToSync());
+  if (event.tag === SYNC_TAG) event.waitUntil(backgroundSync(true));
+});
+
+self.addEventListener('periodicsync', (event) => {
+  if (event.tag === SYNC_TAG) event.waitUntil(backgroundSync(false));
 });
 
 /**
- * Background Sync: the outbox lives in IndexedDB and the page owns the sync code, so the
- * worker asks an open page to run it and waits for the outcome. A failed run rejects, and the
- * browser retries the sync event later. With no page open nothing is sent now: the app syncs
- * as soon as it is opened.
+ * Background Sync: an open page runs the sync itself (it shows the progress), so the worker
+ * asks it and waits for the outcome. With no page open the module worker sends the outbox on
+ * its own with the page's sync engine (the same lock keeps a page that opens meanwhile from
+ * sending the same items at once). A failed run rejects, and the browser retries the sync
+ * event later; a periodic sync just waits for its next turn.
  */
-async function askPagesToSync() {
+async function backgroundSync(retryOnFailure) {
   const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-  if (!windows.length) return;
-  const answers = await Promise.all(windows.map((client) => requestSync(client)));
-  if (!answers.some((answer) => answer && answer.ok)) {
-    throw new Error('sync did not complete');
+  if (windows.length) {
+    const answers = await Promise.all(windows.map((client) => requestSync(client)));
+    if (retryOnFailure && !answers.some((answer) => answer && answer.ok)) throw new Error('sync did not complete');
+    return;
+  }
+  // The classic worker cannot load the sync engine: the app sends when it is next opened.
+  if (!SEND_OUTBOX) return;
+  const report = await SEND_OUTBOX();
+  // 'auth': only the monitor can fix it, in the app; retrying without a login would not help.
+  if (retryOnFailure && !['ok', 'busy', 'auth'].includes(report.status)) {
+    throw new Error(`sync did not complete: ${report.reason || report.status}`);
   }
 }
 

@@ -7,12 +7,14 @@
 import * as store from './store.js';
 import * as outbox from './outbox.js';
 import * as sync from './sync.js';
-import { ping } from './connectivity.js';
+import * as autosync from './autosync.js';
 import { h, replace } from './dom.js';
 import { formatWib, label, t } from './i18n.js';
 import { draftFromItem, openDraft } from './draft-view.js';
 import { renderMine, renderOutbox, renderSyncBar } from './outbox-ui.js';
 import { exportOutbox } from './rescue.js';
+import { openLoginSheet } from './login-sheet.js';
+import * as session from './session.js';
 import * as worker from './sw-client.js';
 
 const LOGIN_URL = '/masuk?next=/lapangan';
@@ -29,9 +31,13 @@ const el = {
 
 const state = {
   ref: null,
+  /** 'online' | 'portal' | 'down' | 'offline' | null (not asked yet), from autosync. */
   reachable: null,
   running: false,
+  progress: null,
   authNeeded: false,
+  /** Whether the service worker can send the outbox with no page open (Background Sync). */
+  backgroundSync: null,
   failure: null,
   lastSuccessAt: null,
   counts: { total: 0, pending: 0, uploading: 0, rejected: 0, failed: 0, otherUser: 0, oldestAt: null, stale: false },
@@ -42,7 +48,6 @@ const state = {
   view: null,
   route: null,
   flash: null,
-  retryTimer: null,
   mine: { loading: false, error: null },
 };
 
@@ -81,13 +86,37 @@ function userId() {
 
 /* ---- sync bar and banners ---- */
 
+let barDrawing = null;
+let barAgain = false;
+
+/** Draw the sync bar from what is known (no storage reads: cheap enough for every tick). */
+function drawBar() {
+  renderSyncBar(el.bar, state, { onSync: () => syncNow('manual'), onLogin: openLogin });
+}
+
+/** Redraw the sync bar with fresh counts; calls while one is drawing coalesce into one more. */
 async function refreshBar() {
-  state.counts = await outbox.summary(userId());
-  state.lastSuccessAt = await outbox.lastSuccessAt();
-  renderSyncBar(el.bar, state, { onSync: () => syncNow({ manual: true }), loginUrl: LOGIN_URL });
-  const waiting = state.counts.total;
-  el.tabCount.textContent = String(waiting);
-  el.tabCount.hidden = waiting === 0;
+  if (barDrawing) {
+    barAgain = true;
+    return barDrawing;
+  }
+  barDrawing = (async () => {
+    do {
+      barAgain = false;
+      state.counts = await outbox.summary(userId());
+      state.lastSuccessAt = await outbox.lastSuccessAt();
+      drawBar();
+      const waiting = state.counts.total;
+      el.tabCount.textContent = String(waiting);
+      el.tabCount.hidden = waiting === 0;
+    } while (barAgain);
+  })();
+  try {
+    await barDrawing;
+  } finally {
+    barDrawing = null;
+  }
+  return undefined;
 }
 
 function renderBanners() {
@@ -115,54 +144,69 @@ function renderBanners() {
 
 /* ---- sync ---- */
 
-function scheduleRetry(at) {
-  clearTimeout(state.retryTimer);
-  state.retryTimer = setTimeout(() => syncNow(), Math.max(1000, at - Date.now()));
+/** While a run goes on the bar is redrawn every second (time left), and on every step. */
+const TICK_MS = 1000;
+let ticker = null;
+
+function followSync(sync) {
+  const stepDone = sync.progress && (!state.progress || sync.progress.itemsDone !== state.progress.itemsDone);
+  state.reachable = sync.reachability;
+  state.progress = sync.progress;
+  if (sync.failure !== undefined) state.failure = sync.failure;
+  if (sync.running && !state.running) {
+    state.running = true;
+    el.bar.dataset.tone = 'busy';
+    ticker = setInterval(drawBar, TICK_MS);
+  } else if (!sync.running && state.running) {
+    state.running = false;
+    clearInterval(ticker);
+  }
+  // The outbox count is read again when an item has left it; other steps only redraw.
+  if (stepDone || !sync.progress) refreshBar();
+  else drawBar();
 }
 
 /**
- * Run a sync now. Automatic runs respect the backoff; manual ones (button, `online`, a
- * Background Sync event) do not.
- * @param {{manual?: boolean}} [options]
+ * Run a sync now (see autosync for when each trigger resets the backoff).
+ * @param {string} reason
  */
-async function syncNow({ manual = false } = {}) {
-  if (state.running) return { status: 'busy' };
-  // Claimed before the first await, so two triggers at once (a tap and an `online` event)
-  // never start two runs; the bar shows it at once.
-  state.running = true;
-  el.bar.dataset.tone = 'busy';
-  let report = { status: 'waiting' };
-  try {
-    const backoff = await outbox.backoff();
-    if (!manual && backoff && backoff.nextAt > Date.now()) {
-      scheduleRetry(backoff.nextAt);
-      return report;
-    }
-    clearTimeout(state.retryTimer);
-    await refreshBar();
-    state.reachable = await ping();
-    if (!state.reachable) {
-      report = { status: 'offline', reason: 'unreachable', backoff: await outbox.recordFailure('unreachable') };
-    } else {
-      report = await sync.runSync();
-    }
-    if (report.status === 'ok') {
-      state.authNeeded = false;
-      state.failure = null;
-      await afterSuccess();
-    } else if (report.status === 'auth') {
-      state.authNeeded = true;
-    } else if (report.backoff) {
-      state.failure = { reason: report.reason, detail: report.detail || null, nextAt: report.backoff.nextAt };
-      scheduleRetry(report.backoff.nextAt);
-      worker.registerBackgroundSync();
-    }
-  } finally {
-    state.running = false;
-    await refreshBar();
-    if (state.route && ['outbox', 'mine', 'home'].includes(state.route.name)) await render();
+async function syncNow(reason) {
+  const report = await autosync.trigger(reason);
+  if (report.status === 'busy') return report;
+  if (report.status === 'ok') {
+    state.authNeeded = false;
+    await afterSuccess();
+  } else if (report.status === 'auth') {
+    state.authNeeded = true;
+  } else if (report.status === 'offline' || report.backoff) {
+    worker.registerBackgroundSync();
   }
+  await refreshBar();
+  if (state.route && ['outbox', 'mine', 'home'].includes(state.route.name)) await render();
   return report;
+}
+
+/* ---- logging in again, inside the app ---- */
+
+function loginErrorText(error) {
+  if (error instanceof session.LoginRefused) return error.message;
+  return t('Server tidak bisa dihubungi. Periksa sinyal, lalu coba lagi.');
+}
+
+/** The "Masuk lagi" sheet: the page stays, so a run (or an upload) going on is not touched. */
+function openLogin() {
+  openLoginSheet({
+    username: state.ref && state.ref.user ? state.ref.user.username : '',
+    logIn: session.logIn,
+    describeError: loginErrorText,
+    onLoggedIn: async () => {
+      // The notice goes the moment the server said yes, not when the next run ends.
+      state.authNeeded = false;
+      await store.bestEffort(() => store.setMeta('authNeeded', false));
+      await refreshBar();
+      syncNow('login');
+    },
+  });
 }
 
 async function afterSuccess() {
@@ -256,6 +300,7 @@ async function homeView(root) {
     replace(root, h('h1', { text: t('Selamat datang di Pantau Lapangan') }),
       h('p', { text: t('Formulir dan data wilayah belum ada di ponsel ini. Sambungkan ke internet dan masuk sekali; sesudah itu aplikasi bisa dipakai tanpa sinyal.') }),
       h('a', { class: 'button primary block', href: LOGIN_URL, text: t('Masuk') }));
+    // (First visit: nothing is queued yet, so leaving for the login page costs nothing.)
     return;
   }
   const drafts = (await store.listDrafts()).filter((d) => d.userId === user.id).sort((a, b) => b.updatedAt - a.updatedAt);
@@ -288,7 +333,7 @@ async function draftView(root, uuid) {
       await refreshBar();
       worker.registerBackgroundSync();
       location.hash = '#/';
-      syncNow({ manual: true });
+      syncNow('queued');
     },
     onDiscarded: () => {
       flash(t('Draf dihapus.'));
@@ -324,7 +369,7 @@ async function outboxView(root) {
     userId: userId(),
     describeError: (item, path) => fieldLabel(item.definition, path),
     onFix: fixItem,
-    onRetry: async (uuid) => { await outbox.retry(uuid); syncNow({ manual: true }); },
+    onRetry: async (uuid) => { await outbox.retry(uuid); syncNow('manual'); },
     onDiscard: async (uuid) => {
       if (await outbox.discard(uuid)) flash(t('Dibuang dari antrean.'));
       await refreshBar();
@@ -412,22 +457,22 @@ async function main() {
   store.onBlocking(() => { state.dbBlocked = true; renderBanners(); });
   store.onStorageFull((full) => { state.storageFull = full; renderBanners(); });
   worker.registerWorker({
+    onBackgroundSync: (supported) => { state.backgroundSync = supported; refreshBar(); },
     onUpdateReady: (waiting) => { state.waitingWorker = waiting; renderBanners(); },
-    onSyncRequest: () => syncNow({ manual: true }),
+    onSyncRequest: () => syncNow('background'),
   });
+  autosync.configure({ onChange: followSync, isHidden: () => document.visibilityState === 'hidden' });
   state.authNeeded = Boolean(await store.getMeta('authNeeded'));
-  const backoff = await outbox.backoff();
-  state.failure = backoff ? { reason: backoff.reason, detail: null, nextAt: backoff.nextAt } : null;
   await loadRef();
   await refreshBar();
   window.addEventListener('hashchange', () => {
     if (parseRoute().name !== 'draft' || !state.route || state.route.name !== 'draft'
         || parseRoute().uuid !== state.route.uuid) render();
   });
-  window.addEventListener('online', () => syncNow({ manual: true }));
-  window.addEventListener('offline', () => { state.reachable = false; refreshBar(); });
+  window.addEventListener('online', () => syncNow('online'));
+  window.addEventListener('offline', () => autosync.wentOffline());
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') syncNow();
+    if (document.visibilityState === 'visible') syncNow('visible');
   });
   await render();
   worker.checkStorage().then((storage) => {
@@ -445,7 +490,7 @@ async function main() {
       if (error instanceof sync.AuthRequired) state.authNeeded = true;
     }
   }
-  await syncNow({ manual: true });
+  await syncNow('open');
   document.body.dataset.ready = 'true';
 }
 

@@ -13,6 +13,7 @@ const REASONS = {
   not_api_answer: 'Jawaban yang diterima bukan dari server Pantau (mungkin halaman login Wi-Fi atau hotspot).',
   csrf: 'Token keamanan kedaluwarsa; akan dicoba lagi.',
   http_429: 'Server sedang sibuk.',
+  server_down: 'Server Pantau sedang tidak menjawab.',
   storage_full: 'Memori ponsel penuh: hasil pengiriman tidak bisa dicatat.',
 };
 
@@ -32,28 +33,76 @@ export function reasonText(reason, detail) {
 
 /**
  * @typedef {Object} SyncView
- * @property {boolean|null} reachable
+ * @property {'online'|'portal'|'down'|'offline'|null} reachable  null: not asked yet
  * @property {boolean} running
+ * @property {{items: number, itemsDone: number, photos: number, photosDone: number, bytes: number,
+ *   bytesDone: number, startedAt: number}|null} progress  the run going on
  * @property {{pending: number, uploading: number, rejected: number, failed: number, otherUser: number,
  *   total: number, oldestAt: number|null, stale: boolean}} counts
  * @property {number|null} lastSuccessAt
  * @property {boolean} authNeeded
+ * @property {boolean|null} backgroundSync  whether the browser can send without an open page
  * @property {{reason: string, detail: string|null, nextAt: number}|null} failure
  */
+
+const CONNECTION = {
+  online: 'Daring',
+  portal: 'Jaringan meminta login Wi-Fi',
+  down: 'Server tidak menjawab',
+  offline: 'Luring',
+};
+
+/** "340 KB", "12,4 MB". @param {number} bytes */
+export function formatBytes(bytes) {
+  if (bytes >= 1e6) return `${formatNumber(Math.round(bytes / 1e5) / 10)} MB`;
+  return `${formatNumber(Math.max(0, Math.round(bytes / 1e3)))} KB`;
+}
+
+/** "40 detik", "4 menit". @param {number} ms */
+export function formatDuration(ms) {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  if (seconds < 90) return t('{n} detik', { n: seconds });
+  return t('{n} menit', { n: Math.ceil(seconds / 60) });
+}
+
+/**
+ * Time left at the speed so far, or null before anything was sent.
+ * @param {{bytes: number, bytesDone: number, startedAt: number}} progress
+ * @param {number} now
+ */
+export function timeLeft(progress, now) {
+  const elapsed = now - progress.startedAt;
+  if (!progress.bytesDone || elapsed <= 0) return null;
+  return ((progress.bytes - progress.bytesDone) * elapsed) / progress.bytesDone;
+}
+
+function progressLines(progress) {
+  const left = timeLeft(progress, Date.now());
+  const parts = [
+    t('Foto {done} dari {total}', { done: progress.photosDone, total: progress.photos }),
+    t('{done} dari {total}', { done: formatBytes(progress.bytesDone), total: formatBytes(progress.bytes) }),
+    left === null ? t('menghitung sisa waktu…') : t('sisa ± {time}', { time: formatDuration(left) }),
+  ];
+  return h('div', { class: 'sync-progress', dataset: {
+    itemsDone: progress.itemsDone, items: progress.items, photosDone: progress.photosDone, photos: progress.photos,
+    bytesDone: progress.bytesDone, bytes: progress.bytes,
+  } },
+  h('progress', { max: Math.max(1, progress.bytes), value: progress.bytesDone, 'aria-hidden': 'true' }),
+  h('span', { class: 'sync-progress-text', text: parts.join(' · ') }));
+}
 
 /**
  * Draw the sync bar.
  * @param {HTMLElement} root
  * @param {SyncView} view
- * @param {{onSync: () => void, loginUrl: string}} actions
+ * @param {{onSync: () => void, onLogin: () => void}} actions
  */
 export function renderSyncBar(root, view, actions) {
   const { counts } = view;
   const waiting = counts.pending + counts.uploading + counts.failed;
   let tone = waiting ? 'wait' : 'ok';
-  let connection = view.reachable ? t('Daring') : t('Luring');
-  if (view.reachable === null) connection = t('Belum dicek');
-  if (view.reachable === false && !waiting) tone = 'off';
+  const connection = view.reachable ? t(CONNECTION[view.reachable]) : t('Belum dicek');
+  if ((view.reachable === 'offline' || view.reachable === 'portal') && !waiting) tone = 'off';
   let headline = waiting ? t('{n} menunggu dikirim', { n: waiting }) : t('Semua terkirim');
   if (view.authNeeded) {
     headline = t('Perlu masuk lagi');
@@ -63,21 +112,32 @@ export function renderSyncBar(root, view, actions) {
     tone = 'bad';
     if (!waiting && !view.authNeeded) headline = t('{n} ditolak server', { n: counts.rejected });
   }
+  const progress = view.running && view.progress && view.progress.items ? view.progress : null;
   if (view.running) {
-    headline = t('Menyinkronkan…');
+    headline = progress
+      ? t('Terkirim {done} dari {total} kiriman', { done: progress.itemsDone, total: progress.items })
+      : t('Menyinkronkan…');
     tone = 'busy';
   }
   const button = h('button', { type: 'button', class: 'button sync-button', disabled: view.running,
     text: view.running ? t('Mengirim…') : t('Sinkronkan'), onclick: actions.onSync });
+  const since = view.lastSuccessAt
+    ? t('sinkron terakhir {time}', { time: formatWib(view.lastSuccessAt) })
+    : t('belum pernah sinkron');
   const lines = [
     h('div', { class: 'sync-main' },
       h('span', { class: 'sync-dot', 'aria-hidden': 'true' }),
       h('strong', { class: 'sync-status', text: headline }),
       button,
-      h('span', { class: 'sync-last', text: `${connection} · ${view.lastSuccessAt
-        ? t('sinkron terakhir {time}', { time: formatWib(view.lastSuccessAt) })
-        : t('belum pernah sinkron')}` })),
+      h('span', { class: 'sync-last', text: `${connection} · ${progress ? t('{n} menunggu', { n: waiting }) : since}` })),
+    progress ? progressLines(progress) : null,
   ];
+  if (progress && view.backgroundSync === false) {
+    lines.push(h('p', { class: 'sync-note warn', text: t('Biarkan aplikasi tetap terbuka sampai pengiriman selesai: browser ini tidak bisa mengirim di latar belakang.') }));
+  }
+  if (view.reachable === 'portal' && !view.running) {
+    lines.push(h('p', { class: 'sync-note warn', text: t('Jaringan Wi-Fi ini meminta login (halaman hotspot). Buka browser dan masuk ke jaringan itu; pengiriman mulai sendiri sesudahnya.') }));
+  }
   if (counts.rejected) {
     lines.push(h('p', { class: 'sync-note bad' }, t('Kiriman yang ditolak perlu diperbaiki.'),
       ' ', h('a', { href: '#/antrean', text: t('Lihat antrean') })));
@@ -85,7 +145,8 @@ export function renderSyncBar(root, view, actions) {
   if (view.authNeeded) {
     lines.push(h('p', { class: 'sync-note bad' },
       t('Sesi Anda berakhir. Masuk lagi untuk mengirim; antrean tetap aman di ponsel ini.'), ' ',
-      h('a', { class: 'button small primary', href: actions.loginUrl, text: t('Masuk lagi') })));
+      h('button', { type: 'button', class: 'button small primary login-again', text: t('Masuk lagi'),
+        onclick: actions.onLogin })));
   } else if (view.failure && !view.running && waiting && view.failure.reason !== 'unreachable') {
     // "Luring" already says the server is out of reach; other failures need their reason.
     const retry = view.failure.nextAt ? t('Dicoba lagi otomatis {time}.', { time: formatWib(view.failure.nextAt) }) : '';

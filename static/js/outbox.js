@@ -247,6 +247,11 @@ export async function recordFailure(reason) {
   return state;
 }
 
+/** Forget the failures counted so far: the network came back, or the monitor is looking. */
+export async function resetBackoff() {
+  await store.bestEffort(() => store.setMeta('backoff', null));
+}
+
 /** Remember a run that reached the server and finished. */
 export async function recordSuccess() {
   await store.bestEffort(() => store.setMeta('backoff', null));

@@ -6,6 +6,8 @@
  */
 
 export const SYNC_TAG = 'pantau-sync';
+/** The least interval asked of Periodic Background Sync (the browser decides the real one). */
+const PERIODIC_SYNC_MS = 6 * 60 * 60 * 1000;
 const MB = 1024 * 1024;
 /** Warn below this much free space, or below this share of the quota. */
 export const LOW_STORAGE_BYTES = 50 * MB;
@@ -14,15 +16,25 @@ export const LOW_STORAGE_SHARE = 0.1;
 let registration = null;
 let updateRequested = false;
 
+/** Browsers with Background Sync (Chromium) get the module worker that can send on its own. */
+export function canSendInBackground() {
+  return typeof ServiceWorkerRegistration === 'function' && 'sync' in ServiceWorkerRegistration.prototype;
+}
+
 /**
- * Register /service-worker.js (scope /).
+ * Register the service worker (scope /): the module worker that sends the outbox with no page
+ * open where the browser has Background Sync, the classic one otherwise.
  * @param {{onUpdateReady: (worker: ServiceWorker) => void,
- *   onSyncRequest: () => Promise<{status: string}>}} handlers
+ *   onSyncRequest: () => Promise<{status: string}>, onBackgroundSync: (supported: boolean) => void}} handlers
  *   onUpdateReady: a new version is installed and waits; onSyncRequest: the worker's Background
- *   Sync event asks this page to run a sync
+ *   Sync event asks this page to run a sync; onBackgroundSync: whether the outbox can be sent
+ *   with the app closed (if not, the monitor is told to keep it open while sending)
  */
-export async function registerWorker({ onUpdateReady, onSyncRequest }) {
-  if (!('serviceWorker' in navigator)) return null;
+export async function registerWorker({ onUpdateReady, onSyncRequest, onBackgroundSync = () => {} }) {
+  if (!('serviceWorker' in navigator)) {
+    onBackgroundSync(false);
+    return null;
+  }
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     // Only the update the monitor asked for reloads the page (the first install also fires this).
     if (updateRequested) location.reload();
@@ -34,12 +46,29 @@ export async function registerWorker({ onUpdateReady, onSyncRequest }) {
       if (port) port.postMessage({ ok: report.status === 'ok' || report.status === 'busy', status: report.status });
     });
   });
+  let sends = canSendInBackground();
   try {
-    registration = await navigator.serviceWorker.register('/service-worker.js', { scope: '/', updateViaCache: 'none' });
+    registration = sends
+      ? await navigator.serviceWorker.register('/service-worker.js?send=1', { scope: '/', type: 'module', updateViaCache: 'none' })
+      : await navigator.serviceWorker.register('/service-worker.js', { scope: '/', updateViaCache: 'none' });
   } catch (error) {
-    console.error('service worker registration failed', error);
-    return null;
+    if (!sends) {
+      console.error('service worker registration failed', error);
+      onBackgroundSync(false);
+      return null;
+    }
+    // A browser with Background Sync but no module workers: the classic worker, sending from the page.
+    sends = false;
+    try {
+      registration = await navigator.serviceWorker.register('/service-worker.js', { scope: '/', updateViaCache: 'none' });
+    } catch (again) {
+      console.error('service worker registration failed', again);
+      onBackgroundSync(false);
+      return null;
+    }
   }
+  onBackgroundSync(sends);
+  registerPeriodicSync();
   const offer = (worker) => {
     // With no controller this is the first install, not an update.
     if (navigator.serviceWorker.controller) onUpdateReady(worker);
@@ -78,6 +107,17 @@ export async function registerBackgroundSync() {
     await registration.sync.register(SYNC_TAG);
   } catch (error) {
     // Refused (permission or policy): the app still syncs whenever it is open.
+  }
+}
+
+/** Where the browser allows it (an installed app), a periodic chance to send with the app closed. */
+async function registerPeriodicSync() {
+  if (!registration || !('periodicSync' in registration)) return;
+  try {
+    const status = await navigator.permissions.query({ name: 'periodic-background-sync' });
+    if (status.state === 'granted') await registration.periodicSync.register(SYNC_TAG, { minInterval: PERIODIC_SYNC_MS });
+  } catch (error) {
+    // Not granted or not known: Background Sync and the open app still send.
   }
 }
 

@@ -2,16 +2,19 @@
  * The sync engine: sends the outbox to the server and refreshes what the phone keeps. No DOM.
  *
  * One run: a fresh session and CSRF token (tokens expire while an outbox may wait for days),
- * then the pending items in batches of at most 100, then the photos of accepted items. An
- * answer counts only when it is the API's own JSON with one result per UUID sent; anything
- * else (a captive portal's 200, a proxy page, a cut connection) is a network failure and the
- * run backs off. A 401 pauses the run until the monitor logs in again. Items leave the outbox
- * only through `outbox.markAccepted` / `outbox.markPhotoStored`, i.e. on verified success.
+ * then the pending items in batches of at most 100, then the photos of accepted items, item by
+ * item (an item's photos before the next item's, so every minute of connection completes whole
+ * submissions). An answer counts only when it is the API's own JSON with one result per UUID
+ * sent; anything else (a captive portal's 200, a proxy page, a cut connection) is a network
+ * failure, and the caller decides when to try again. A 401 pauses the run until the monitor
+ * logs in again. Items leave the outbox only through `outbox.markAccepted` /
+ * `outbox.markPhotoStored`, i.e. on verified success. The run reports its progress (items,
+ * photos, bytes) as it goes.
  * @module sync
  */
 import * as outbox from './outbox.js';
 import * as store from './store.js';
-import { fetchWithTimeout } from './connectivity.js';
+import { fetchWithTimeout, sendWithProgress } from './connectivity.js';
 
 export const BATCH_LIMIT = 100;
 const SESSION_TIMEOUT_MS = 15000;
@@ -26,10 +29,12 @@ export class AuthRequired extends Error {}
 /** The server refused a photo for a reason retrying will not change. */
 export class PhotoRefused extends Error {}
 
-async function call(url, init, timeoutMs) {
+async function call(url, init, timeoutMs, onSent = null) {
   let response;
   try {
-    response = await fetchWithTimeout(url, { credentials: 'same-origin', cache: 'no-store', ...init }, timeoutMs);
+    response = onSent
+      ? await sendWithProgress(url, init, timeoutMs, onSent)
+      : await fetchWithTimeout(url, { credentials: 'same-origin', cache: 'no-store', ...init }, timeoutMs);
   } catch (error) {
     throw new NetworkFailure('network');
   }
@@ -96,13 +101,93 @@ export function verifyBatchAnswer(body, sent) {
   return body.results;
 }
 
-async function sendBatch(items, token, report, held) {
+/**
+ * What a run has to send and how far it got; `emit` hands a copy to the listener.
+ */
+class Progress {
+  constructor(listener) {
+    this.listener = listener;
+    Object.assign(this, { items: 0, itemsDone: 0, photos: 0, photosDone: 0, bytes: 0, bytesDone: 0,
+      startedAt: Date.now() });
+    this.photosOf = new Map();
+  }
+
+  /** Count what `pending` (to POST, photos after) and `uploading` (photos only) will cost. */
+  plan(pending, uploading) {
+    for (const item of pending) {
+      const attachments = item.payload.attachments || [];
+      this.add(item, attachments, JSON.stringify(item.payload).length);
+    }
+    for (const item of uploading) {
+      const missing = new Set((item.missing || []).map((uuid) => uuid.toLowerCase()));
+      this.add(item, (item.payload.attachments || []).filter((a) => missing.has(String(a.uuid).toLowerCase())), 0);
+    }
+    this.emit();
+  }
+
+  add(item, attachments, bodyBytes) {
+    const bytes = attachments.reduce((sum, a) => sum + (Number(a.bytes) || 0), 0);
+    this.photosOf.set(item.uuid, { photos: attachments.length, bytes });
+    this.items += 1;
+    this.photos += attachments.length;
+    this.bytes += bytes + bodyBytes;
+  }
+
+  /** A rejected item sends no photos: they leave the totals. */
+  drop(uuid) {
+    const planned = this.photosOf.get(uuid);
+    if (!planned) return;
+    this.photos -= planned.photos;
+    this.bytes -= planned.bytes;
+    this.items -= 1;
+    this.photosOf.delete(uuid);
+  }
+
+  sent(bytes) {
+    this.bytesDone += bytes;
+    this.emit();
+  }
+
+  /** Bytes of the photo on its way (XMLHttpRequest's upload progress), at most every 500 ms. */
+  sending(bytes) {
+    this.partial = bytes;
+    const now = Date.now();
+    if (now - (this.emittedAt || 0) >= 500) this.emit();
+  }
+
+  photoSent(bytes) {
+    this.photosDone += 1;
+    this.bytesDone += bytes;
+    this.partial = 0;
+    this.emit();
+  }
+
+  itemDone() {
+    this.itemsDone += 1;
+    this.emit();
+  }
+
+  emit() {
+    if (!this.listener) return;
+    this.emittedAt = Date.now();
+    const { items, itemsDone, photos, photosDone, bytes, startedAt } = this;
+    const bytesDone = Math.min(this.bytesDone + (this.partial || 0), bytes);
+    try {
+      this.listener({ items, itemsDone, photos, photosDone, bytes, bytesDone, startedAt });
+    } catch (error) {
+      console.error(error);
+    }
+  }
+}
+
+async function sendBatch(items, token, report, held, progress) {
   const sent = items.map((item) => item.uuid);
   await outbox.noteAttempt(sent);
+  const body = JSON.stringify({ submissions: items.map((item) => item.payload) });
   const response = await call('/api/v1/submissions/batch', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token, Accept: 'application/json' },
-    body: JSON.stringify({ submissions: items.map((item) => item.payload) }),
+    body,
   }, BATCH_TIMEOUT_MS);
   if (response.status !== 200) {
     const detail = await errorMessage(response);
@@ -112,17 +197,22 @@ async function sendBatch(items, token, report, held) {
   }
   const results = verifyBatchAnswer(await apiJson(response), sent);
   if (!results) throw new NetworkFailure('not_api_answer');
+  progress.sent(body.length);
   const byUuid = new Map(items.map((item) => [item.uuid.toLowerCase(), item]));
   for (const result of results) {
     const item = byUuid.get(result.uuid.toLowerCase());
     if (result.status === 'rejected') {
       await outbox.markRejected(item.uuid, null, result.errors || {});
       report.rejected += 1;
+      progress.drop(item.uuid);
     } else {
       report[result.status] += 1;
       const missing = result.missing_attachments.map((uuid) => uuid.toLowerCase());
       try {
-        if (await outbox.markAccepted(item.uuid, missing)) report.completed += 1;
+        if (await outbox.markAccepted(item.uuid, missing)) {
+          report.completed += 1;
+          progress.itemDone();
+        }
       } catch (error) {
         if (!(error instanceof store.StorageFull)) throw error;
         // A full phone cannot note the acceptance: its photos go up in this run from memory, as
@@ -134,12 +224,12 @@ async function sendBatch(items, token, report, held) {
   }
 }
 
-async function uploadPhoto(photo, token) {
+async function uploadPhoto(photo, token, onSent) {
   const response = await call(`/api/v1/attachments/${photo.uuid}`, {
     method: 'PUT',
     headers: { 'Content-Type': photo.content_type, 'X-CSRFToken': token, Accept: 'application/json' },
     body: photo.blob,
-  }, PHOTO_TIMEOUT_MS);
+  }, PHOTO_TIMEOUT_MS, onSent);
   if (response.status === 200) {
     const body = await apiJson(response);
     if (!body || typeof body.uuid !== 'string' || body.uuid.toLowerCase() !== photo.uuid.toLowerCase()
@@ -155,12 +245,13 @@ async function uploadPhoto(photo, token) {
   throw new NetworkFailure(`http_${response.status}`);
 }
 
-async function uploadPhotosOf(item, token, report) {
+async function uploadPhotosOf(item, token, report, progress) {
   if (!item.missing || item.missing.length === 0) {
     // Every photo was acknowledged, but the page stopped (a reload, a crash) before the item
     // was closed: close it now, or it would wait in the outbox forever.
     await outbox.complete(item.uuid);
     report.completed += 1;
+    progress.itemDone();
     return;
   }
   for (const photoUuid of item.missing) {
@@ -171,41 +262,49 @@ async function uploadPhotosOf(item, token, report) {
     }
     let answer;
     try {
-      answer = await uploadPhoto(photo, token);
+      answer = await uploadPhoto(photo, token, (sent) => progress.sending(sent));
     } catch (error) {
       if (!(error instanceof PhotoRefused)) throw error;
       await outbox.markFailed(item.uuid, error.message);
       return;
     }
     report.photos += 1;
+    progress.photoSent(photo.bytes || (photo.blob && photo.blob.size) || 0);
     if (await outbox.markPhotoStored(item.uuid, photoUuid, answer.submission_status === 'complete')) {
       report.completed += 1;
+      progress.itemDone();
       return;
     }
   }
 }
 
 /**
- * One sync run (skipped with status "busy" while another is going on).
+ * One sync run (skipped with status "busy" while another is going on, in this page, another
+ * tab or the service worker). Failures are reported, not counted: the caller knows whether the
+ * network was there and decides about the backoff.
+ * @param {{onProgress?: (progress: {items: number, itemsDone: number, photos: number, photosDone: number,
+ *   bytes: number, bytesDone: number, startedAt: number}) => void}} [options]
  * @returns {Promise<{status: 'ok'|'offline'|'auth'|'busy'|'storage'|'error', created: number, duplicate: number,
  *   rejected: number, photos: number, completed: number, reason: string|null, detail: string|null,
- *   user: Object|null, backoff: Object|null}>}
+ *   user: Object|null}>}
  */
-export function runSync() {
+export function runSync({ onProgress } = {}) {
   return outbox.withLock(async () => {
     const report = { status: 'ok', created: 0, duplicate: 0, rejected: 0, photos: 0, completed: 0,
-      reason: null, detail: null, user: null, backoff: null };
+      reason: null, detail: null, user: null };
+    const progress = new Progress(onProgress);
     try {
       const session = await fetchSession();
       report.user = session.user;
       await store.bestEffort(() => store.setMeta('authNeeded', false));
       const pending = await outbox.toSend(session.user.id);
+      progress.plan(pending, await outbox.toUpload(session.user.id));
       const held = [];
       for (let start = 0; start < pending.length; start += BATCH_LIMIT) {
-        await sendBatch(pending.slice(start, start + BATCH_LIMIT), session.csrf_token, report, held);
+        await sendBatch(pending.slice(start, start + BATCH_LIMIT), session.csrf_token, report, held, progress);
       }
       for (const item of [...await outbox.toUpload(session.user.id), ...held]) {
-        await uploadPhotosOf(item, session.csrf_token, report);
+        await uploadPhotosOf(item, session.csrf_token, report, progress);
       }
       await outbox.recordSuccess();
     } catch (error) {
@@ -216,7 +315,6 @@ export function runSync() {
         // Noting a rejection or a refused photo needs room; the item stays as it was.
         report.status = 'storage';
         report.reason = 'storage_full';
-        report.backoff = await outbox.recordFailure(report.reason);
       } else {
         // A NetworkFailure is expected in the field; anything else is a bug, but the data is
         // still safe in the outbox, so it is shown and retried the same way.
@@ -224,7 +322,6 @@ export function runSync() {
         report.reason = error instanceof NetworkFailure ? error.message : String(error);
         report.detail = error.detail || null;
         if (report.status === 'error') console.error(error);
-        report.backoff = await outbox.recordFailure(report.reason);
       }
     }
     return report;

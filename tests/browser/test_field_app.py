@@ -5,7 +5,6 @@ is on the server exactly once, the server holds nothing the phone did not send, 
 outbox is empty. The counts (lost, duplicated, unexpected) are printed.
 """
 import json
-import re
 
 import pytest
 from sqlalchemy import func, select
@@ -208,13 +207,24 @@ def test_an_expired_session_pauses_sync_until_the_monitor_logs_in_again(
     assert server_state(app, user.id) == {}
     field_app.shoot("sync-bar-login-needed")
 
-    page.click("#sync-bar a:has-text('Masuk lagi')")
-    page.wait_for_url(re.compile(r".*/masuk.*"))
-    field_app.login(user.username)
+    # "Masuk lagi" opens a sheet over the app: the page stays (and so would an upload).
+    page.click("#sync-bar button:has-text('Masuk lagi')")
+    page.wait_for_selector("#login-sheet[open]")
+    field_app.shoot("login-sheet")
+    assert page.url.endswith("/lapangan") or "/lapangan#" in page.url
+    page.fill("#sheet-password", "salah-sandi")
+    page.click("#login-sheet button[type=submit]")
+    page.wait_for_selector("#login-sheet .error:has-text('Nama pengguna atau kata sandi salah')")
+    assert "Perlu masuk lagi" in field_app.bar_text()
+    page.fill("#sheet-password", factories.PASSWORD)
+    page.click("#login-sheet button[type=submit]")
+    page.wait_for_selector("#login-sheet", state="detached")
+    assert "Perlu masuk lagi" not in field_app.bar_text(), "the notice goes the moment the login succeeds"
     field_app.wait_until("""async () => {
         const { listOutbox } = await import('/static/js/store.js');
         return (await listOutbox()).length === 0;
     }""")
+    assert "/lapangan" in page.url
     assert set_check(sent, server_state(app, user.id)) == {"lost": [], "duplicated": [], "unexpected": []}
     assert "Perlu masuk lagi" not in field_app.bar_text()
 
@@ -300,7 +310,7 @@ def test_a_captive_portal_page_is_never_taken_for_the_server(
                   lambda route: route.fulfill(status=200, content_type="text/html", body=portal))
     context.set_offline(False)
     field_app.sync()
-    assert "Luring" in field_app.bar_text()
+    assert "Jaringan meminta login Wi-Fi" in field_app.bar_text(), "the portal is named, not taken for no signal"
     assert field_app.outbox_count() == 1
 
     # A portal that lets the ping through but rewrites the upload with its own page.

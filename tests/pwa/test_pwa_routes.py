@@ -70,6 +70,15 @@ def test_the_worker_is_served_at_the_root_with_its_version_and_precache_list(cli
     assert len(urls) == len(set(urls))
 
 
+def test_the_sending_worker_is_a_module_importing_the_sync_engine_and_the_classic_one_is_not(client):
+    classic = client.get("/service-worker.js").get_data(as_text=True)
+    sending = client.get("/service-worker.js?send=1").get_data(as_text=True)
+    assert "import " not in classic.split("\n", 3)[1] and "const SEND_OUTBOX = null;" in classic
+    assert sending.splitlines()[1] == "import { runSync as SEND_OUTBOX } from '/static/js/sync.js';"
+    assert worker_constants(sending) == worker_constants(classic)
+    assert "/static/js/sync.js" in worker_constants(sending)[1], "what the module imports is precached"
+
+
 def test_every_precached_url_answers_200_without_a_login_or_a_redirect(client):
     # One failed URL fails the whole install, and the worker installs whoever is logged in.
     _, urls = worker_constants(client.get("/service-worker.js").get_data(as_text=True))

@@ -1,11 +1,13 @@
 """Account rules: login, user creation, deactivation."""
-from flask import redirect, request, url_for
+from flask import redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import login_user
 from sqlalchemy import select
 
 from webapp.accounts.models import ROLES, Opd, User
 from webapp.errors import ApiError, error_response
 from webapp.extensions import db, login_manager
+from webapp.i18n import set_language
 from webapp.regions.models import Kecamatan
 from webapp.types import utcnow
 
@@ -34,6 +36,18 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     user.last_login_at = utcnow()
     return user
+
+
+def start_session(user: User, remember: bool = True) -> None:
+    """Log `user` in on a new session: nothing from before (a planted session id) carries over
+    but the language picked before logging in, which becomes the account's setting."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user, remember=remember)
+    if lang:
+        set_language(user, lang)
 
 
 def create_user(

@@ -2,11 +2,11 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, refresh
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from webapp.accounts import bp
 from webapp.accounts.forms import LanguageForm, LoginForm
-from webapp.accounts.services import authenticate
+from webapp.accounts.services import authenticate, start_session
 from webapp.extensions import db, limiter
 from webapp.i18n import set_language
 
@@ -36,15 +36,7 @@ def login():
         if user is None:
             form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
         else:
-            lang = session.get("lang")
-            # A new session at login: nothing from before (a planted session id) carries over.
-            session.clear()
-            if lang:
-                session["lang"] = lang
-            login_user(user, remember=form.remember.data)
-            if lang:
-                # The language picked on the login page becomes the account's setting.
-                set_language(user, lang)
+            start_session(user, remember=form.remember.data)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.home"))
     return render_template("accounts/login.html", form=form)

@@ -1,5 +1,5 @@
 """Routes of the field app: the manifest, the service worker, the shell and the offline page."""
-from flask import Response, current_app, render_template
+from flask import Response, current_app, render_template, request
 from flask_login import login_required
 
 from webapp.pwa import bp
@@ -22,7 +22,7 @@ def service_worker():
     if current_app.config.get("PWA_KILL_SWITCH"):
         source = null_worker_source()
     else:
-        source = worker_script()
+        source = worker_script(sends=request.args.get("send") == "1")
     response = Response(source, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     return _no_cache(response)
