@@ -161,6 +161,11 @@ function followSync(sync) {
     state.running = false;
     clearInterval(ticker);
   }
+  // Leaving for the website mid-run would cut the upload in flight: meanwhile its link opens
+  // beside the app instead.
+  const siteLink = document.querySelector('.field-top .top-link');
+  if (siteLink && state.running) siteLink.setAttribute('target', '_blank');
+  else if (siteLink) siteLink.removeAttribute('target');
   // The outbox count is read again when an item has left it; other steps only redraw.
   if (stepDone || !sync.progress) refreshBar();
   else drawBar();

@@ -284,6 +284,7 @@ def test_logging_in_again_mid_sync_clears_the_notice_at_once_and_aborts_no_uploa
     field_app.wait_until("() => Number(document.querySelector('#sync-bar .sync-progress')?.dataset.photosDone) >= 2",
                          timeout=60_000)
     assert "Biarkan aplikasi tetap terbuka" in field_app.bar_text()
+    assert page.get_attribute(".field-top .top-link", "target") == "_blank", "the website link cannot cut the run"
     # The session ends on the server in the middle of the run (a logout elsewhere, a password reset).
     with app.app_context():
         from webapp.accounts.models import User
