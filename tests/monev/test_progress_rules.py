@@ -23,6 +23,7 @@ def test_deviation_flags(progress, realisation, planned, flags):
 class _Kegiatan:
     def __init__(self, start, end):
         self.start_date, self.end_date = start, end
+        self.plan = None  # without a monthly plan: the straight-line fallback
 
 
 @pytest.mark.parametrize(("on", "expected"), [

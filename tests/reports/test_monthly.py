@@ -76,6 +76,8 @@ def test_the_kegiatan_sheet_has_the_figures_of_the_latest_approved_visit_before_
         "Tindak lanjut (penanggung jawab, tenggat, status)":
             f"Percepat lelang — PJ: {PUPR}; tenggat 20-05-2026; Terbuka (lewat tenggat)\n"
             "Koordinasi warga — PJ: Kecamatan Kota Manna; tenggat 30-06-2026; Sedang dikerjakan",
+        # The data set's kegiatan have no monthly plan: the report says the straight line was used.
+        "Dasar rencana fisik": "Garis lurus (tanpa rencana bulanan)",
     }
     assert k2["Realisasi anggaran (Rp)"] == 50_000_000
     assert k2["Realisasi anggaran (%)"] == 10.0

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from webapp import scopes
 from webapp.accounts.models import Opd, User
@@ -15,6 +16,7 @@ from webapp.extensions import db
 from webapp.followups.models import FOLLOWUP_STATES, FollowUp
 from webapp.followups.services import OPEN_STATES, WIB, counts_by_status, overdue_clause, today_wib
 from webapp.forms.services import current_versions
+from webapp.monev import planning
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site, SiteStatus
@@ -39,15 +41,9 @@ def month_start_utc(now: datetime | None = None) -> datetime:
 
 
 def planned_progress(kegiatan: Kegiatan, on: date) -> float | None:
-    """Planned physical progress (%) on a day: linear from start_date (0) to end_date (100)."""
-    start, end = kegiatan.start_date, kegiatan.end_date
-    if start is None or end is None or end <= start:
-        return None
-    if on <= start:
-        return 0.0
-    if on >= end:
-        return 100.0
-    return round((on - start).days / (end - start).days * 100, 1)
+    """Planned physical progress (%) on a day: from the monthly plan, else the straight line (see monev.planning)."""
+    planned = planning.planned_progress(kegiatan, on)
+    return planned.pct if planned else None
 
 
 def deviation_flags(progress: float | None, realisation_pct: float | None, planned_pct: float | None) -> list[str]:
@@ -242,6 +238,8 @@ class KegiatanRow:
     realisation: int | None = None
     realisation_pct: float | None = None
     planned_pct: float | None = None
+    #: planning.PLAN or planning.LINEAR (the fallback, labelled wherever it is shown).
+    planned_basis: str | None = None
     status: str | None = None
     flags: list[str] = field(default_factory=list)
     waiting: int = 0
@@ -251,6 +249,10 @@ class KegiatanRow:
     def visited_on(self) -> date | None:
         return self.visit.recorded_at.astimezone(WIB).date() if self.visit else None
 
+    @property
+    def planned_basis_label(self) -> str:
+        return str(planning.BASIS_LABELS[self.planned_basis]) if self.planned_basis else ""
+
 
 def kegiatan_progress(user: User, opd_id: int | None = None, now: datetime | None = None) -> list[KegiatanRow]:
     """Every kegiatan in scope with the figures of its latest approved visit and its deviation flags."""
@@ -258,7 +260,8 @@ def kegiatan_progress(user: User, opd_id: int | None = None, now: datetime | Non
     stmt = scopes.kegiatan_query(user)
     if opd_id is not None:
         stmt = stmt.where(Kegiatan.opd_id == opd_id)
-    kegiatan = list(db.session.scalars(stmt.order_by(Kegiatan.opd_id, Kegiatan.code)))
+    kegiatan = list(db.session.scalars(stmt.order_by(Kegiatan.opd_id, Kegiatan.code)
+                                       .options(selectinload(Kegiatan.plan))))
     if not kegiatan:
         return []
     ids = [k.id for k in kegiatan]
@@ -290,7 +293,9 @@ def kegiatan_progress(user: User, opd_id: int | None = None, now: datetime | Non
             row.realisation = int(realisation) if realisation is not None else None
             if row.realisation is not None and k.pagu:
                 row.realisation_pct = round(row.realisation / k.pagu * 100, 1)
-            row.planned_pct = planned_progress(k, row.visited_on)
+            planned = planning.planned_progress(k, row.visited_on)
+            if planned is not None:
+                row.planned_pct, row.planned_basis = planned.pct, planned.basis
             row.status = answers.get("status") if isinstance(answers.get("status"), str) else None
             row.flags = deviation_flags(row.progress, row.realisation_pct, row.planned_pct)
         rows.append(row)

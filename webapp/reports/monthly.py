@@ -12,13 +12,15 @@ from datetime import date, datetime
 from flask import current_app
 from openpyxl import Workbook
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from webapp.accounts.models import Opd
-from webapp.dashboard.figures import DEVIATION_POINTS, deviation_flags, planned_progress
+from webapp.dashboard.figures import DEVIATION_POINTS, deviation_flags
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
 from webapp.followups.services import OPEN_STATES, state_label
 from webapp.forms.models import FormVersion
+from webapp.monev import planning
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Kecamatan
 from webapp.regions.services import regency_name
@@ -107,6 +109,7 @@ class KegiatanLine:
     realisation: int | None = None
     realisation_pct: float | None = None
     planned_pct: float | None = None
+    planned_basis: str | None = None
     flags: list[str] = field(default_factory=list)
     status: str | None = None
     output: float | None = None
@@ -273,6 +276,7 @@ def collect(period: Period, cutoff: datetime | None = None, progress: Progress |
     kegiatan = list(db.session.scalars(
         select(Kegiatan).join(Opd, Opd.id == Kegiatan.opd_id)
         .where(Kegiatan.fiscal_year == period.first.year).order_by(Opd.name, Kegiatan.code)
+        .options(selectinload(Kegiatan.plan))
     ))
     opds = {o.id: o for o in db.session.scalars(select(Opd))}
     ids = [k.id for k in kegiatan]
@@ -285,7 +289,9 @@ def collect(period: Period, cutoff: datetime | None = None, progress: Progress |
         realisation = _number(answers.get("realisasi_anggaran"))
         line.realisation = int(realisation) if realisation is not None else None
         line.realisation_pct = _pct(line.realisation, k.pagu)
-        line.planned_pct = planned_progress(k, wib_date(recorded_at))
+        planned = planning.planned_progress(k, wib_date(recorded_at))
+        if planned is not None:
+            line.planned_pct, line.planned_basis = planned.pct, planned.basis
         line.flags = deviation_flags(line.progress, line.realisation_pct, line.planned_pct)
         line.status = answers.get("status") if isinstance(answers.get("status"), str) else None
         line.output = _number(answers.get("output_capaian"))
@@ -365,10 +371,14 @@ KEGIATAN_COLUMNS = [
     ("Rencana fisik (%)", 10), ("Deviasi", 30), ("Indikator / target output", 28), ("Capaian output", 11),
     ("Capaian output (% target)", 11), ("Status", 14), ("Kunjungan disetujui terakhir (WIB)", 16),
     ("Kunjungan bulan ini", 10), ("Risiko yang ditemukan bulan ini", 42),
-    ("Tindak lanjut (penanggung jawab, tenggat, status)", 48),
+    ("Tindak lanjut (penanggung jawab, tenggat, status)", 48), ("Dasar rencana fisik", 24),
 ]
 KEGIATAN_FORMATS = {5: xlsx.RUPIAH, 6: xlsx.RUPIAH, 7: xlsx.PERCENT, 8: xlsx.PERCENT, 9: xlsx.PERCENT,
                     12: xlsx.DECIMAL, 13: xlsx.PERCENT, 15: xlsx.DATETIME}
+
+
+#: The report is in Indonesian whatever the reader's language, like its other labels.
+PLAN_BASIS_TEXT = {planning.PLAN: "Rencana bulanan DPA", planning.LINEAR: "Garis lurus (tanpa rencana bulanan)"}
 
 
 def _target_text(k: Kegiatan) -> str:
@@ -383,6 +393,7 @@ def kegiatan_values(number: int, line: KegiatanLine) -> list:
         line.planned_pct, line.deviation_text, _target_text(k), line.output, line.output_pct, line.status_label,
         wib_naive(line.visit_at), line.visits_in_month, "\n".join(line.risks),
         "\n".join(f.text() for f in line.followups),
+        PLAN_BASIS_TEXT.get(line.planned_basis, ""),
     ]
 
 
@@ -390,8 +401,9 @@ def _write_kegiatan_sheet(ws, report: MonthlyReport) -> None:
     title = f"Evaluasi Kegiatan — {report.period.label()}"
     header = xlsx.heading(ws, title, _heading_lines(report, [
         f"Deviasi: realisasi anggaran mendahului progres fisik lebih dari {DEVIATION_POINTS:g} poin, "
-        f"atau progres fisik tertinggal lebih dari {DEVIATION_POINTS:g} poin dari rencana (linier dari tanggal "
-        "mulai sampai selesai).",
+        f"atau progres fisik tertinggal lebih dari {DEVIATION_POINTS:g} poin dari rencana fisik bulanan DPA "
+        "(garis lurus dari tanggal mulai sampai selesai hanya untuk kegiatan tanpa rencana bulanan; lihat kolom "
+        "Dasar rencana fisik).",
     ]))
     xlsx.header_row(ws, header, KEGIATAN_COLUMNS)
     for number, line in enumerate(report.kegiatan, start=1):
