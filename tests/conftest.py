@@ -43,10 +43,10 @@ _SEEDED = pytest.StashKey[bool]()
 @pytest.fixture
 def rng(request) -> random.Random:
     """A random generator for this test, seeded from the run's seed and the test's id (so a test
-    replays alone as in the full run); `rng.seed_text` is that seed."""
+    replays alone as in the full run); `rng.seed_text` is that seed, `rng.run_seed` the run's."""
     seed_text = f"{SEED}:{request.node.nodeid}"
     generator = random.Random(seed_text)
-    generator.seed_text = seed_text
+    generator.seed_text, generator.run_seed = seed_text, SEED
     request.node.stash[_SEEDED] = True
     return generator
 

@@ -7,7 +7,7 @@ from tests.conftest import SEED, pytest_collection_modifyitems
 
 
 def test_the_rng_fixture_is_seeded_from_the_run_seed_and_the_test_id(rng, request):
-    assert rng.seed_text == f"{SEED}:{request.node.nodeid}"
+    assert rng.seed_text == f"{SEED}:{request.node.nodeid}" and rng.run_seed == SEED
     replay = random.Random(rng.seed_text)
     assert [rng.random() for _ in range(3)] == [replay.random() for _ in range(3)]
 

@@ -21,7 +21,6 @@ from webapp.submissions.models import Attachment, Submission
 
 pytestmark = pytest.mark.browser
 
-SEED = 20260507
 ITEMS = 200
 #: Every fifth item is a GEBER check with a photo (the form requires one); the rest are
 #: monitoring visits without photos.
@@ -161,16 +160,18 @@ class Chaos:
 
 
 def test_two_hundred_queued_submissions_survive_aborted_requests_network_flaps_and_a_reload(
-        app, field_app, context, make_user, make_site, make_kegiatan, run_jobs):
+        app, field_app, context, make_user, make_site, make_kegiatan, run_jobs, rng):
     began = time.monotonic()
-    rng = random.Random(SEED)  # the test's own moves: flaps, their length, pauses
+    # rng (the run's seed, printed) drives the test's own moves: flaps, their length, pauses;
+    # the items and the network's faults draw from seeds taken from it.
+    items_seed = rng.randrange(2**31)
     user, school, market, kegiatan = monitor_with_sites(make_user, make_site, make_kegiatan)
     page = field_app.page
     field_app.login(user.username)
     field_app.wait_worker()
 
     context.set_offline(True)
-    queued = page.evaluate(QUEUE_ITEMS, {"count": ITEMS, "photoEvery": PHOTO_EVERY, "seed": SEED,
+    queued = page.evaluate(QUEUE_ITEMS, {"count": ITEMS, "photoEvery": PHOTO_EVERY, "seed": items_seed,
                                          "siteUuids": [str(school.uuid), str(market.uuid)],
                                          "kegiatanCode": kegiatan.code})
     assert queued == ITEMS
@@ -181,7 +182,7 @@ def test_two_hundred_queued_submissions_survive_aborted_requests_network_flaps_a
     assert f"{ITEMS} menunggu dikirim" in field_app.bar_text()
     queued_at = time.monotonic()
 
-    chaos = Chaos(random.Random(SEED + 1))  # the network's
+    chaos = Chaos(random.Random(rng.randrange(2**31)))
     context.route("**/api/v1/submissions/batch", chaos)
     context.route("**/api/v1/attachments/*", chaos)
     context.set_offline(False)
@@ -215,7 +216,7 @@ def test_two_hundred_queued_submissions_survive_aborted_requests_network_flaps_a
 
     server = server_state(app, user.id)
     figures = set_check(sent, server)
-    print(f"chaos (seed {SEED}): {dict(sorted(chaos.counts.items()))}; network flaps={flaps} reloads={reloads} "
+    print(f"chaos (PANTAU_TEST_SEED={rng.run_seed}): {dict(sorted(chaos.counts.items()))}; network flaps={flaps} reloads={reloads} "
           f"sync taps={taps}; drained in {synced_in:.1f} s; whole test {time.monotonic() - began:.1f} s")
     assert figures == {"lost": [], "duplicated": [], "unexpected": []}
     assert reloads >= 1 and flaps >= 3, "the run must have reloaded mid-sync and flapped the network"

@@ -179,7 +179,7 @@ def test_killing_the_server_mid_sync_loses_nothing_and_stores_everything_once(
         att_states = db.session.execute(
             db.select(Attachment.state, db.func.count()).group_by(Attachment.state)).all()
     with capsys.disabled():
-        print(f"\n[server killed] seed={rng.seed_text!r} kills={kills} failed requests={outbox.failures} "
+        print(f"\n[server killed] PANTAU_TEST_SEED={rng.run_seed} kills={kills} failed requests={outbox.failures} "
               f"replays answered duplicate={outbox.replayed_as_duplicate}")
         for line in killer.log:
             print(f"[server killed]   {line}")

@@ -7,7 +7,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from tests import factories
-from tests.factories import declare, geber_item, jpeg_bytes
+from tests.factories import declare, geber_item, image_bytes, jpeg_bytes
 from webapp.extensions import db
 from webapp.submissions.models import Attachment, Submission
 
@@ -124,13 +124,9 @@ def test_same_size_other_bytes_fail_the_checksum(app, monitor, sent):
 )
 def test_non_images_and_mismatched_types_are_refused(app, monitor, make_site, label, data, code):
     if label == "gif":
-        out = io.BytesIO()
-        Image.new("RGB", (10, 10)).save(out, format="GIF")
-        data = out.getvalue()
+        data = image_bytes("GIF", size=(10, 10), color=(0, 0, 0))
     if label == "png declared as jpeg":
-        out = io.BytesIO()
-        Image.new("RGB", (10, 10)).save(out, format="PNG")
-        data = out.getvalue()
+        data = image_bytes("PNG", size=(10, 10), color=(0, 0, 0))
     site = make_site()
     item = geber_item(site.uuid, photos=[])
     decl = declare(data)
