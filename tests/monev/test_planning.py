@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from tests.factories import add_site, add_submission, visit_answers
+from tests.factories import visit_answers
 from webapp.accounts.models import User
 from webapp.dashboard import figures
 from webapp.extensions import db
@@ -58,10 +58,10 @@ def test_planned_cash_is_the_plans_cumulative_disbursement():
 
 
 @pytest.fixture
-def imported(app, make_user):
+def imported(app, make_user, add_site, add_submission):
     """The example DPA imported, a visit on 25 July to the road works (32 % done), and one kegiatan made by hand."""
     monitor = make_user("monitor", kecamatan_code="17.01.02")
-    site = add_site(app, kecamatan_code="17.01.02", name="Ruas Padang Panjang")
+    site = add_site(kecamatan_code="17.01.02", name="Ruas Padang Panjang")
     with app.app_context():
         rows = example_rows()
         rows[0]["kode_lokasi"] = str(site.uuid)
@@ -71,7 +71,7 @@ def imported(app, make_user):
         road_id, pagu = road.id, road.pagu
         road_ns = type("K", (), {"id": road.id, "code": road.code})
     when = datetime(2026, 7, 25, 3, 0, tzinfo=timezone.utc)
-    add_submission(app, monitor, site, form="monev_kunjungan", kegiatan=road_ns, review_state="approved",
+    add_submission(monitor, site, form="monev_kunjungan", kegiatan=road_ns, review_state="approved",
                    recorded_at=when, answers=visit_answers(road_ns.code, 50, int(pagu * 0.5)))
     return road_id
 
@@ -88,11 +88,11 @@ def test_the_desk_compares_progress_with_the_plan_not_the_straight_line(app, imp
         assert "rencana bulanan DPA" in row.planned_basis_label
 
 
-def test_the_desk_page_labels_the_straight_line_fallback(app, auth, make_user, make_kegiatan):
+def test_the_desk_page_labels_the_straight_line_fallback(app, auth, make_user, make_kegiatan, add_site, add_submission):
     monitor = make_user("monitor")
-    site = add_site(app)
+    site = add_site()
     k = make_kegiatan("PUPR", sites=[site], start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
-    add_submission(app, monitor, site, form="monev_kunjungan", kegiatan=k, review_state="approved",
+    add_submission(monitor, site, form="monev_kunjungan", kegiatan=k, review_state="approved",
                    answers=visit_answers(k.code, 5, 1_000))
     make_user("bappeda", username="bappeda.plan")
     auth.login("bappeda.plan")
