@@ -242,6 +242,17 @@ def requeue_pending_command(temp_age):
     _sweep(temp_age)
 
 
+@click.command("repair-times")
+@with_appcontext
+def repair_times_command():
+    """Set recorded_at outside the accepted window back to when the server received it."""
+    from webapp.submissions.repair import repair_recorded_times
+
+    count = repair_recorded_times()
+    db.session.commit()
+    click.echo(f"{count} kiriman dengan waktu rekam mustahil diperbaiki.")
+
+
 def init_app(app) -> None:
     for command in (
         setup_command,
@@ -255,5 +266,6 @@ def init_app(app) -> None:
         demo_data_command,
         worker_command,
         requeue_pending_command,
+        repair_times_command,
     ):
         app.cli.add_command(command)

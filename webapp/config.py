@@ -56,10 +56,16 @@ class Config:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     MAX_PHOTO_BYTES = int(os.environ.get("MAX_PHOTO_BYTES", 8 * 1024 * 1024))
     MAX_BATCH_ITEMS = 100
+    #: The largest JSON body any route reads (a batch of 100 items with long notes stays far below).
+    JSON_MAX_BYTES = int(os.environ.get("JSON_MAX_BYTES", 4 * 1024 * 1024))
     #: Evidence flags: distance from the site, GPS accuracy, clock skew.
     FLAG_DISTANCE_M = float(os.environ.get("FLAG_DISTANCE_M", 200))
     FLAG_ACCURACY_M = float(os.environ.get("FLAG_ACCURACY_M", 50))
     FLAG_RECORDED_AGE_DAYS = int(os.environ.get("FLAG_RECORDED_AGE_DAYS", 30))
+    #: A recorded_at outside [RECORDED_AT_EARLIEST, now + RECORDED_AT_AHEAD_HOURS] is refused per item:
+    #: no phone records before the app existed or a day ahead of the server's clock.
+    RECORDED_AT_EARLIEST = os.environ.get("RECORDED_AT_EARLIEST", "2020-01-01")
+    RECORDED_AT_AHEAD_HOURS = float(os.environ.get("RECORDED_AT_AHEAD_HOURS", 24))
 
     #: The day of the next month by which an OPD's monthly report is due.
     OPD_REPORT_DEADLINE_DAY = int(os.environ.get("OPD_REPORT_DEADLINE_DAY", 10))

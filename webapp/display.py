@@ -6,6 +6,7 @@ numbers use the request's locale (decimal comma in Indonesian). Values come out 
 text; templates escape them, so whatever a monitor typed is shown as characters, never as markup.
 """
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from flask import Flask, current_app, url_for
 from flask_babel import format_date, format_datetime, format_decimal
@@ -23,6 +24,7 @@ from webapp.reports import services as reports
 from webapp.reports.models import ReportJob
 from webapp.review import services as review
 from webapp.submissions.models import Attachment, Submission
+from webapp.types import showable
 
 
 def init_app(app: Flask) -> None:
@@ -30,6 +32,7 @@ def init_app(app: Flask) -> None:
     filters = {
         "wib_datetime": wib_datetime, "wib_date": wib_date, "rupiah": rupiah, "pct": pct,
         "score_text": score_text, "signed": signed, "site_band": maps.score_band,
+        "datetimeformat": datetimeformat,
     }
     app.jinja_env.filters.update(filters)
     app.context_processor(lambda: {
@@ -47,7 +50,14 @@ def init_app(app: Flask) -> None:
 
 def wib_datetime(value) -> str:
     """A UTC instant shown in WIB, e.g. "12 Mar 2026 14.05 WIB"."""
-    return format_datetime(value, "d MMM yyyy HH.mm") + " WIB" if value else "–"
+    return format_datetime(showable(value), "d MMM yyyy HH.mm") + " WIB" if value else "–"
+
+
+def datetimeformat(value, format=None) -> str:  # noqa: A002 — the name of Flask-Babel's filter
+    """Flask-Babel's `datetimeformat` filter, total: a time at the ends of the calendar shows at the edge."""
+    if isinstance(value, datetime):
+        value = showable(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
+    return format_datetime(value, format)
 
 
 def wib_date(value) -> str:

@@ -1,4 +1,5 @@
-"""Security headers, including a Content-Security-Policy fit for Leaflet."""
+"""Security headers (a Content-Security-Policy fit for Leaflet) and guards on what a request may carry."""
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -41,29 +42,83 @@ def content_security_policy() -> str:
 BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
 #: JSON bodies whose items are checked one by one, so one bad item never refuses the others.
 ITEMWISE_JSON = {"submissions_api.submit_batch"}
+#: Nesting allowed in a JSON body: far above any form (a repeat group of objects is 6 deep), far
+#: below the parser's recursion limit. A batch allows more: its items are checked one by one.
+JSON_MAX_DEPTH = 64
+ITEMWISE_JSON_MAX_DEPTH = 900
 
 
-def _has_bad_chars(value) -> bool:
-    if isinstance(value, str):
-        return BAD_CHARS.search(value) is not None
-    if isinstance(value, dict):
-        return any(_has_bad_chars(k) or _has_bad_chars(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_bad_chars(v) for v in value)
+def has_bad_chars(value) -> bool:
+    """Whether a string, or any key or value of a JSON structure, holds NUL or a lone surrogate.
+
+    Walked with a stack, not recursion: a deeply nested body costs time in proportion to its size.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if BAD_CHARS.search(item) is not None:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 
+def json_depth(value, limit: int) -> int:
+    """The nesting depth of a JSON structure, counted up to `limit + 1` (without recursion)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
+def _json_body():
+    """The request's JSON body, parsed once here so that no view meets what the parser cannot take."""
+    raw = request.get_data(cache=True)
+    if len(raw) > current_app.config["JSON_MAX_BYTES"]:
+        raise ApiError(413, _l("Data JSON terlalu besar."), code="too_large")
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except RecursionError as exc:
+        raise ApiError(400, _l("Data JSON terlalu bersarang."), code="too_deep") from exc
+    except ValueError as exc:
+        # Also an integer longer than Python converts (4,300 digits): no field takes one.
+        raise ApiError(400, _l("Data JSON tidak dapat dibaca."), code="bad_json") from exc
+
+
+def _check_json_body():
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE") or not request.is_json:
+        return
+    data = _json_body()
+    itemwise = request.endpoint in ITEMWISE_JSON
+    limit = ITEMWISE_JSON_MAX_DEPTH if itemwise else JSON_MAX_DEPTH
+    if json_depth(data, limit) > limit:
+        raise ApiError(400, _l("Data JSON terlalu bersarang."), code="too_deep")
+    if not itemwise and has_bad_chars(data):
+        raise ApiError(400, _l("Data berisi karakter yang tidak diizinkan (NUL)."), code="bad_characters")
+
+
 def _request_has_bad_chars() -> bool:
-    if BAD_CHARS.search(request.path) or any(_has_bad_chars(k) or _has_bad_chars(v)
+    if BAD_CHARS.search(request.path) or any(has_bad_chars(k) or has_bad_chars(v)
                                              for k, v in request.args.items(multi=True)):
         return True
     if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
         return False
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        return any(_has_bad_chars(k) or _has_bad_chars(v) for k, v in request.form.items(multi=True)) or any(
-            _has_bad_chars(f.filename or "") for f in request.files.values())
-    if request.is_json and request.endpoint not in ITEMWISE_JSON:
-        return _has_bad_chars(request.get_json(silent=True))
+        return any(has_bad_chars(k) or has_bad_chars(v) for k, v in request.form.items(multi=True)) or any(
+            has_bad_chars(f.filename or "") for f in request.files.values())
     return False
 
 
@@ -74,6 +129,7 @@ def init_request_guards(app) -> None:
     def refuse_unstorable_characters():
         if _request_has_bad_chars():
             raise ApiError(400, _l("Data berisi karakter yang tidak diizinkan (NUL)."), code="bad_characters")
+        _check_json_body()
 
     @app.before_request
     def refuse_unnamed_form_fields():

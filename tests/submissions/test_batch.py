@@ -219,7 +219,7 @@ def test_an_opd_user_may_not_submit(login_as, site):
 
 def test_evidence_is_flagged_never_rejected(app, monitor, site):
     far = geber_item(site.uuid, location={"lat": -4.47, "lon": 102.92, "accuracy_m": 120.0},
-                     recorded_at=(datetime.now(timezone.utc) + timedelta(days=2)).isoformat())
+                     recorded_at=(datetime.now(timezone.utc) + timedelta(hours=20)).isoformat())
     old = geber_item(site.uuid, recorded_at=(datetime.now(timezone.utc) - timedelta(days=90)).isoformat())
     results = monitor.post(URL, json={"submissions": [far, old]}).json["results"]
     assert [r["status"] for r in results] == ["created", "created"]

@@ -20,8 +20,9 @@ from webapp.monev import planning
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site, SiteStatus
+from webapp.sites.services import not_in_the_future
 from webapp.submissions.models import Submission
-from webapp.types import utcnow
+from webapp.types import to_zone, utcnow
 
 GEBER_CHECK = "geber_cek"
 MONEV_VISIT = "monev_kunjungan"
@@ -89,7 +90,7 @@ def _latest(user: User, partition, *conditions, columns=None):
     rank = func.row_number().over(partition_by=partition, order_by=(Submission.recorded_at.desc(), Submission.id.desc()))
     inner = (
         scopes.submissions_query(user)
-        .where(*conditions)
+        .where(*conditions, not_in_the_future())
         .with_only_columns(*columns, partition.label("group_key"), rank.label("rank"))
         .subquery()
     )
@@ -247,7 +248,7 @@ class KegiatanRow:
 
     @property
     def visited_on(self) -> date | None:
-        return self.visit.recorded_at.astimezone(WIB).date() if self.visit else None
+        return to_zone(self.visit.recorded_at, WIB).date() if self.visit else None
 
     @property
     def planned_basis_label(self) -> str:

@@ -23,7 +23,7 @@ from webapp.maps.geojson import CHUNK_IDS
 from webapp.monev.models import Kegiatan, kegiatan_site
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site, SiteStatus
-from webapp.sites.services import GEBER_CHECK
+from webapp.sites.services import GEBER_CHECK, not_in_the_future
 from webapp.submissions.models import Attachment, Submission
 from webapp.submissions.photos import thumb_key
 from webapp.types import utcnow
@@ -530,7 +530,7 @@ def public_site_detail(site_uuid) -> dict | None:
         check_id = db.session.scalar(
             select(Submission.id).where(
                 Submission.site_id == site.id, Submission.form_code == GEBER_CHECK,
-                Submission.review_state == "approved",
+                Submission.review_state == "approved", not_in_the_future(),
             ).order_by(Submission.recorded_at.desc(), Submission.id.desc()).limit(1)
         )
         photo = _first_thumbnail([check_id]).get(check_id)

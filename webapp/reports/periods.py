@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from webapp.types import to_zone
+
 WIB = ZoneInfo("Asia/Jakarta")
 
 MONTHS_ID = (
@@ -85,11 +87,11 @@ def week_of(day: date) -> Period:
 
 
 def to_wib(moment: datetime) -> datetime:
-    return moment.astimezone(WIB)
+    return to_zone(moment, WIB)
 
 
 def wib_date(moment: datetime) -> date:
-    return moment.astimezone(WIB).date()
+    return to_zone(moment, WIB).date()
 
 
 def previous_month(moment: datetime) -> Period:
@@ -111,10 +113,10 @@ def day_label(day: date, year: bool = True) -> str:
 
 def wib_naive(moment: datetime | None) -> datetime | None:
     """WIB wall-clock time without a zone: spreadsheets store no zone, the heading says WIB."""
-    return moment.astimezone(WIB).replace(tzinfo=None) if moment else None
+    return to_zone(moment, WIB).replace(tzinfo=None) if moment else None
 
 
 def format_wib(moment: datetime) -> str:
     """"1 Juni 2026 00:30 WIB"."""
-    local = moment.astimezone(WIB)
+    local = to_zone(moment, WIB)
     return f"{day_label(local.date())} {local:%H:%M} WIB"

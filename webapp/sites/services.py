@@ -1,20 +1,27 @@
 """Site rules: creating a site sent from the phone, keeping its latest status current."""
 from collections.abc import Iterable
 
+from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 
 from webapp.extensions import db
 from webapp.jobs import job
 from webapp.sites.models import Site, SiteStatus
 from webapp.submissions.models import Submission
-from webapp.types import utcnow
+from webapp.types import recorded_window, utcnow
+
+
+def not_in_the_future():
+    """The clause that keeps out submissions whose device time is beyond what intake accepts today."""
+    return Submission.recorded_at <= recorded_window(current_app.config)[1]
 
 GEBER_CHECK = "geber_cek"
 MONEV_VISIT = "monev_kunjungan"
 
 
 def _latest(site_ids, form_code: str, *states: str, with_answers: bool = False):
-    """Latest submission per site of a form among the given review states (newest recorded_at wins)."""
+    """Latest submission per site of a form among the given review states (newest recorded_at wins,
+    never one recorded in the future)."""
     rank = func.row_number().over(
         partition_by=Submission.site_id, order_by=(Submission.recorded_at.desc(), Submission.id.desc())
     ).label("rank")
@@ -23,7 +30,8 @@ def _latest(site_ids, form_code: str, *states: str, with_answers: bool = False):
         columns.append(Submission.answers)
     ranked = (
         select(*columns, rank)
-        .where(Submission.site_id.in_(site_ids), Submission.form_code == form_code, Submission.review_state.in_(states))
+        .where(Submission.site_id.in_(site_ids), Submission.form_code == form_code, Submission.review_state.in_(states),
+               not_in_the_future())
         .subquery()
     )
     rows = db.session.execute(select(ranked).where(ranked.c.rank == 1))

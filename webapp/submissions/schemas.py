@@ -80,7 +80,7 @@ class BatchSchema(Schema):
         unknown = RAISE
 
     submissions = fields.List(
-        fields.Raw(), required=True, validate=validate.Length(1, 100, error="Kirim 1 sampai 100 kiriman per batch.")
+        fields.Raw(allow_none=True), required=True, validate=validate.Length(1, 100, error="Kirim 1 sampai 100 kiriman per batch.")
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,11 +26,12 @@ from webapp.forms.validator import english, validate_answers
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Desa
 from webapp.regions.services import in_bbox, region_bbox
+from webapp.security import has_bad_chars, json_depth
 from webapp.sites.models import Site
 from webapp.submissions.flags import evidence_flags
 from webapp.submissions.models import Attachment, Submission
 from webapp.submissions.schemas import SubmissionItemSchema
-from webapp.types import utcnow
+from webapp.types import recorded_window, utcnow
 
 MSG_CONFLICT = "UUID ini sudah dipakai untuk kiriman dengan isi berbeda; versi pertama disimpan."
 MSG_UNKNOWN_FORM = "Formulir atau versinya tidak dikenal."
@@ -44,6 +46,9 @@ MSG_ATTACHMENT_TWICE = "Lampiran yang sama dideklarasikan dua kali."
 MSG_ATTACHMENT_UNUSED = "Lampiran tidak dipakai di jawaban kolomnya."
 MSG_ITEM_NOT_OBJECT = "Setiap kiriman harus berupa objek JSON."
 MSG_SITE_REQUIRED = "Wajib diisi."
+MSG_TOO_DEEP = "Kiriman terlalu bersarang."
+#: The deepest an item may be: a repeat group of objects in the answers is 5 levels down.
+ITEM_MAX_DEPTH = 16
 
 
 @dataclass
@@ -72,7 +77,8 @@ class Prepared:
 
 def content_hash(raw: dict) -> str:
     canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # A lone surrogate is refused by the checks that follow; the hash must not fail on it first.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _translate():
@@ -85,6 +91,7 @@ class BatchContext:
     def __init__(self, user):
         self.user = user
         self.bbox = region_bbox(current_app.config)
+        self.recorded_window = recorded_window(current_app.config)
         self._versions: dict = {}
         self._kegiatan: dict[str, int] | None = None
         self._opd: set[str] | None = None
@@ -133,9 +140,21 @@ class BatchContext:
         return self._desa.get(code)
 
 
+def _recorded_at_error(ctx: BatchContext, recorded_at) -> str | None:
+    """Why a device time cannot be true (before the app existed, or well ahead of the server's clock)."""
+    earliest, latest = ctx.recorded_window
+    if earliest <= recorded_at <= latest:
+        return None
+    return _("Waktu rekam harus antara %(earliest)s dan %(latest)s (UTC); periksa jam dan tanggal di ponsel.",
+             earliest=earliest.strftime("%Y-%m-%d"), latest=latest.strftime("%Y-%m-%d %H:%M"))
+
+
 def _prepare(ctx: BatchContext, index: int, data: dict, digest: str) -> tuple[dict, Prepared | None]:
     """Check one structurally valid item against the rules; nothing is written here."""
     errors: dict[str, list[str]] = {}
+    if (problem := _recorded_at_error(ctx, data["recorded_at"])) is not None:
+        # Checked first: nothing below may compute with a time at the ends of the calendar.
+        return {"recorded_at": [problem]}, None
     version = ctx.version(data["form"], data["form_version"])
     if version is None:
         return {"form_version": [MSG_UNKNOWN_FORM]}, None
@@ -284,10 +303,14 @@ def ingest_batch(user, raw_items: list) -> BatchOutcome:
         if not isinstance(raw, dict):
             results[index] = ItemResult(None, "rejected", errors={"_item": [MSG_ITEM_NOT_OBJECT]})
             continue
+        raw_uuid = raw.get("uuid") if isinstance(raw.get("uuid"), str) and not has_bad_chars(raw["uuid"]) else None
+        # Checked before anything walks the item (hashing, validation): each would pay for the depth.
+        if json_depth(raw, ITEM_MAX_DEPTH) > ITEM_MAX_DEPTH:
+            results[index] = ItemResult(raw_uuid, "rejected", errors={"_item": [MSG_TOO_DEEP]})
+            continue
         try:
             data = schema.load(raw)
         except ValidationError as err:
-            raw_uuid = raw.get("uuid") if isinstance(raw.get("uuid"), str) else None
             results[index] = ItemResult(raw_uuid, "rejected", errors=_flatten(err.messages))
             continue
         loaded.append((index, data, content_hash(raw)))
@@ -308,7 +331,8 @@ def ingest_batch(user, raw_items: list) -> BatchOutcome:
         if data["uuid"] in existing:
             found = existing[data["uuid"]]
             if _is_correction(found, digest, user):
-                errors, item = _prepare(ctx, index, data, digest)
+                mismatch = _correction_mismatch(ctx, found, data)
+                errors, item = (mismatch, None) if mismatch else _prepare(ctx, index, data, digest)
                 if item is None:
                     results[index] = ItemResult(str(data["uuid"]), "rejected", errors=errors)
                 else:
@@ -336,6 +360,19 @@ def ingest_batch(user, raw_items: list) -> BatchOutcome:
 def _is_correction(existing: Submission, digest: str, user) -> bool:
     """A submission returned for correction ("perlu perbaikan") may come back, changed, under its UUID."""
     return existing.review_state == "returned" and existing.user_id == user.id and existing.content_hash != digest
+
+
+def _correction_mismatch(ctx: BatchContext, existing: Submission, data: dict) -> dict:
+    """A correction keeps the form and the site it was returned for: its reviewer must never lose sight of it."""
+    errors: dict[str, list[str]] = {}
+    if data["form"] != existing.form_code:
+        errors["form"] = [_("Perbaikan harus memakai formulir yang sama dengan kiriman yang dikembalikan (%(form)s).",
+                            form=existing.form_code)]
+    ref = data["site"]
+    site = ctx.sites.get(ref["uuid"]) if ref else None
+    if (site.id if site else None) != existing.site_id:
+        errors["site"] = [_("Perbaikan harus untuk lokasi yang sama dengan kiriman yang dikembalikan.")]
+    return errors
 
 
 def _apply_correction(user, existing: Submission, item: Prepared) -> ItemResult:
