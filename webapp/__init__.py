@@ -13,6 +13,12 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     """Build the app: config → extensions → blueprints → errors → CLI."""
     app = Flask(__name__, static_folder="../static", template_folder="../templates")
     _configure(app, test_config)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # The client's address as the nearest trusted proxy saw it: rate limits and audit need the real one.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     _init_extensions(app)
     _register_blueprints(app)
     from webapp import cli, display, errors, navigation, security

@@ -242,6 +242,24 @@ def requeue_pending_command(temp_age):
     _sweep(temp_age)
 
 
+@click.command("unlock-user")
+@click.option("--username", required=True)
+@with_appcontext
+def unlock_user_command(username):
+    """Lift the lock an account got after too many wrong passwords."""
+    from sqlalchemy import select
+
+    from webapp.accounts.lockout import unlock_account
+    from webapp.accounts.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        _fail(f"Pengguna {username} tidak ada.")
+    lifted = unlock_account(user, None)
+    db.session.commit()
+    click.echo(f"Kunci akun {user.username} dibuka." if lifted else f"Akun {user.username} tidak terkunci.")
+
+
 @click.command("repair-times")
 @with_appcontext
 def repair_times_command():
@@ -267,5 +285,6 @@ def init_app(app) -> None:
         worker_command,
         requeue_pending_command,
         repair_times_command,
+        unlock_user_command,
     ):
         app.cli.add_command(command)

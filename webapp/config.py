@@ -49,7 +49,15 @@ class Config:
     #: Redis down must not turn every login into a 500: counts fall back to each process's memory.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    #: Failed logins allowed per client IP (successful ones are not counted).
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per 10 minutes")
+    #: Wrong passwords in a row before an account is locked, the first lock, and the longest lock
+    #: (each further wrong password doubles it).
+    LOGIN_LOCK_AFTER = int(os.environ.get("LOGIN_LOCK_AFTER", 5))
+    LOGIN_LOCK_SECONDS = int(os.environ.get("LOGIN_LOCK_SECONDS", 60))
+    LOGIN_LOCK_MAX_SECONDS = int(os.environ.get("LOGIN_LOCK_MAX_SECONDS", 3600))
+    #: How many reverse proxies in front of the app set X-Forwarded-For / -Proto (0: none, trust no header).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     #: Werkzeug's method for new password hashes; scrypt is memory-hard on purpose.
     PASSWORD_HASH_METHOD = "scrypt"
 

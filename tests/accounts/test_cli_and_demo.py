@@ -20,7 +20,7 @@ def test_create_user_with_scope(runner, app):
 def test_create_user_explains_every_problem(runner):
     result = runner.invoke(args=["create-user", "--username", "x", "--password", "short", "--role", "camat"])
     assert result.exit_code == 1
-    assert "Kata sandi minimal 8 karakter" in result.output
+    assert "Kata sandi minimal 10 karakter" in result.output
     assert "Camat harus punya kecamatan" in result.output
 
 

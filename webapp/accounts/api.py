@@ -1,6 +1,6 @@
 """Session endpoints of the sync protocol: reachability, a fresh CSRF token, and logging in
 again from inside the field app (without leaving the page, so an upload in flight goes on)."""
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -76,13 +76,15 @@ def session_token():
 
 
 @blp.route("/session", methods=["POST"])
-@limiter.limit(_login_limit)
+# Per client IP, failures only, as the login page; each account has its own lock as well.
+@limiter.limit(_login_limit, deduct_when=lambda response: response.status_code != 200)
 @blp.arguments(LoginSchema)
 @blp.response(200, SessionSchema)
 def log_in(credentials):
     """Log in (again) from the field app: a new session, the user and its CSRF token."""
-    user = authenticate(credentials["username"], credentials["password"])
+    user = authenticate(credentials["username"], credentials["password"], ip=request.remote_addr)
     if user is None:
+        db.session.commit()  # the count of wrong passwords, and the lock when due
         raise ApiError(401, str(MSG_BAD_LOGIN), {"password": [str(MSG_BAD_LOGIN)]}, code="bad_credentials")
     start_session(user, remember=True)
     db.session.commit()

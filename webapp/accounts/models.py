@@ -3,7 +3,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -39,6 +39,10 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Wrong passwords in a row; reset by a successful login or an admin's unlock.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: No login is accepted before this time (set after too many wrong passwords).
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     kecamatan = relationship("Kecamatan")
     opd = relationship("Opd")
@@ -56,6 +60,10 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > utcnow()
 
     def rotate_session(self) -> None:
         self.session_token = secrets.token_urlsafe(32)

@@ -1,15 +1,20 @@
 """Account rules: login, user creation, deactivation."""
-from flask import redirect, request, session, url_for
+import secrets
+from functools import lru_cache
+
+from flask import current_app, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.accounts.lockout import record_failure, record_success
 from webapp.accounts.models import ROLES, Opd, User
+from webapp.accounts.passwords import validate_new_password
 from webapp.errors import ApiError, error_response
 from webapp.extensions import db, login_manager
 from webapp.i18n import set_language
 from webapp.regions.models import Kecamatan
-from webapp.types import utcnow
 
 
 def init_login(app) -> None:
@@ -29,12 +34,29 @@ def init_login(app) -> None:
         return redirect(url_for("accounts.login", next=request.full_path if request.query_string else request.path))
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None."""
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """Checked when the username is unknown, so that an answer takes as long whether the user exists or not."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def authenticate(username: str, password: str, ip: str | None = None) -> User | None:
+    """The active, unlocked user with these credentials, or None.
+
+    Exactly one password hash is checked on every path, so the time taken says nothing about
+    whether the username exists, is inactive or is locked.
+    """
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or not user.active:
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
-    user.last_login_at = utcnow()
+    if user.is_locked:
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return None
+    if not user.check_password(password):
+        record_failure(user, ip)
+        return None
+    record_success(user)
     return user
 
 
@@ -63,8 +85,8 @@ def create_user(
     errors: dict[str, list[str]] = {}
     if role not in ROLES:
         errors["role"] = [str(_l("Peran tidak dikenal. Pilih salah satu: %(roles)s.", roles=", ".join(ROLES)))]
-    if len(password) < 8:
-        errors["password"] = [str(_l("Kata sandi minimal 8 karakter."))]
+    if problems := validate_new_password(password, username):
+        errors["password"] = problems
     if not username or len(username) > 64:
         errors["username"] = [str(_l("Nama pengguna wajib diisi (paling panjang 64 karakter)."))]
     elif db.session.scalar(select(User.id).where(User.username == username)):

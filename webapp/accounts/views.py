@@ -26,15 +26,20 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+# Per client IP (the real one behind TRUSTED_PROXIES), counting failed attempts only; each
+# account has its own lock as well (webapp/accounts/lockout.py).
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
+        user = authenticate(form.username.data, form.password.data, ip=request.remote_addr)
         if user is None:
-            form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
+            db.session.commit()  # the count of wrong passwords, and the lock when due
+            # One message for every failure: it tells nobody whether the account exists or is locked.
+            form.password.errors.append(_("Nama pengguna atau kata sandi salah. Setelah beberapa kali salah, "
+                                          "akun dikunci sementara."))
         else:
             start_session(user, remember=form.remember.data)
             db.session.commit()
