@@ -1,7 +1,7 @@
 """Photo uploads and their processing.
 
-An upload is checked (declared size and sha256, a decodable JPEG/PNG/WebP within Pillow's
-decompression-bomb limit) and kept privately; the job makes the only copies ever served: a
+An upload is checked (declared size and sha256; a JPEG, PNG or WebP by its header, opened with
+that one decoder only, within a pixel limit set by memory, and decodable) and kept privately; the job makes the only copies ever served: a
 display version and a thumbnail, re-encoded without metadata.
 """
 import hashlib
@@ -19,9 +19,15 @@ from webapp.jobs import job
 from webapp.submissions.models import Attachment, Submission
 from webapp.types import utcnow
 
-#: Refuse images beyond ~40 megapixels: far above any phone photo, far below a memory bomb.
+#: Pillow's own decompression-bomb limit, a backstop: our limits below are tighter per format.
 Image.MAX_IMAGE_PIXELS = 40_000_000
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+#: The limits are set by memory, so that one worker stays under 250 MB (tests/submissions/
+#: test_photo_memory.py measures it): a JPEG decodes at a reduced scale (`draft`), so 40 MP cost
+#: a few MB; a PNG decodes whole and its reduction copies it (~8 bytes a pixel with alpha); libwebp
+#: and Pillow each hold a WebP's pixels (~16 bytes a pixel). Phones send 1600 px JPEGs; these
+#: limits only bound what a hostile client can cost.
+MAX_PIXELS = {"JPEG": 40_000_000, "PNG": 16_000_000, "WEBP": 8_000_000}
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 DISPLAY_SIDE = 1600
 THUMB_SIDE = 320
@@ -47,23 +53,45 @@ def thumb_key(att: Attachment) -> str:
     return f"photos/{att.uuid.hex[:2]}/{att.uuid.hex}-thumb.jpg"
 
 
+def sniff_format(header: bytes) -> str | None:
+    """The image format its first bytes announce (JPEG, PNG or WebP), or None: read before any decoder runs."""
+    if header.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if header.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if len(header) >= 12 and header[:4] == b"RIFF" and header[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def open_image(source, kind: str) -> Image.Image:
+    """Open with the one decoder of the format the header announced, refusing too many pixels before decoding."""
+    image = Image.open(source, formats=[kind])
+    if image.width * image.height > MAX_PIXELS[kind]:
+        image.close()
+        raise Image.DecompressionBombError(f"{image.width}x{image.height} pixels")
+    return image
+
+
 def check_image(data: bytes) -> str:
     """The content type of a decodable image, or an ApiError saying what is wrong."""
+    kind = sniff_format(data[:16])
+    if kind is None:
+        # Not JPEG, PNG or WebP by its header: no decoder ever sees it (TIFF, EPS, PSD, …).
+        raise ApiError(422, MSG_NOT_IMAGE, {"body": [MSG_NOT_IMAGE]}, code="not_an_image")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                kind = image.format
+            with open_image(io.BytesIO(data), kind) as image:
                 image.verify()
-            # verify() misses truncation in pixel data; a full decode catches it.
-            with Image.open(io.BytesIO(data)) as image:
+            # verify() misses truncation in pixel data; a decode catches it (a JPEG at 1/8 scale).
+            with open_image(io.BytesIO(data), kind) as image:
+                image.draft(image.mode, (image.width // 8 or 1, image.height // 8 or 1))
                 image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ApiError(422, MSG_BOMB, {"body": [MSG_BOMB]}, code="image_too_large") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ApiError(422, MSG_NOT_IMAGE, {"body": [MSG_NOT_IMAGE]}, code="not_an_image") from exc
-    if kind not in FORMATS:
-        raise ApiError(422, MSG_NOT_IMAGE, {"body": [MSG_NOT_IMAGE]}, code="not_an_image")
     return FORMATS[kind]
 
 
@@ -97,13 +125,34 @@ def store_attachment(user, attachment_uuid, data: bytes) -> Attachment:
     return att
 
 
-def _save_jpeg(image: Image.Image, key: str, side: int) -> None:
-    copy = image.copy()
-    copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+def _jpeg(image: Image.Image) -> bytes:
     out = io.BytesIO()
     # A fresh save carries no EXIF, GPS or maker notes: only pixels leave the server.
-    copy.save(out, format="JPEG", quality=82, optimize=True, progressive=True)
-    storage.write_bytes(key, out.getvalue())
+    image.save(out, format="JPEG", quality=82, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def render_copies(path) -> tuple[bytes, bytes, int, int]:
+    """The display copy (1600 px) and thumbnail (320 px) of a stored photo, and its upright size.
+
+    Memory stays near one decoded image: a JPEG decodes at a reduced scale, the reduction comes
+    before the EXIF turn and the conversion to RGB, which then work on the small copy.
+    """
+    with open(path, "rb") as handle:
+        kind = sniff_format(handle.read(16))
+    if kind is None:
+        raise ValueError("not a JPEG, PNG or WebP file")
+    with open_image(path, kind) as source:
+        width, height = source.size
+        source.draft("RGB", (DISPLAY_SIDE, DISPLAY_SIDE))
+        orientation = source.getexif().get(0x0112, 1)
+        source.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE), Image.Resampling.LANCZOS)
+        display = ImageOps.exif_transpose(source).convert("RGB")
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width  # turned upright by its EXIF orientation
+    thumb = display.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+    return _jpeg(display), _jpeg(thumb), width, height
 
 
 @job
@@ -115,16 +164,10 @@ def process_photo(attachment_id: int) -> None:
     if att.state == "processed" and storage.exists(display_key(att)) and storage.exists(thumb_key(att)):
         return
     try:
-        with Image.open(storage.path_for(att.storage_key)) as source:
-            # A JPEG decodes straight at a reduced scale: a 5000×4000 photo never costs 80 MB of pixels.
-            width, height = source.size
-            source.draft("RGB", (DISPLAY_SIDE, DISPLAY_SIDE))
-            image = ImageOps.exif_transpose(source).convert("RGB")
-        if (image.width > image.height) != (width > height):
-            width, height = height, width  # turned upright by its EXIF orientation
-        _save_jpeg(image, display_key(att), DISPLAY_SIDE)
-        _save_jpeg(image, thumb_key(att), THUMB_SIDE)
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        display, thumb, width, height = render_copies(storage.path_for(att.storage_key))
+        storage.write_bytes(display_key(att), display)
+        storage.write_bytes(thumb_key(att), thumb)
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
         att.state = "failed"
         att.error = str(exc)[:300]
         db.session.commit()
