@@ -10,10 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from tests import factories
 from tests.helpers import missing_service
+from webapp.extensions import db
+from webapp.submissions.models import Submission
 
 CHROMIUM = os.environ.get("PANTAU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -282,3 +285,47 @@ class FieldApp:
 @pytest.fixture
 def field_app(page, artifacts):
     return FieldApp(page, artifacts)
+
+
+# ---- the field app's world and the set check of DESIGN.md ------------------------------
+
+
+def queued_uuids(field_app) -> set[str]:
+    return set(field_app.page.evaluate("""async () => {
+        const { listOutbox } = await import('/static/js/store.js');
+        return (await listOutbox()).map((item) => item.uuid);
+    }"""))
+
+
+def server_state(app, user_id: int) -> dict:
+    """Submission UUID -> (count of rows, attachment states) for one user."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Submission.uuid, func.count()).where(Submission.user_id == user_id).group_by(Submission.uuid)
+        ).all()
+        states = {}
+        for submission in db.session.scalars(select(Submission).where(Submission.user_id == user_id)):
+            states[str(submission.uuid)] = (submission.status, sorted(a.state for a in submission.attachments))
+        result = {str(uuid): (count, states[str(uuid)]) for uuid, count in rows}
+        db.session.remove()
+    return result
+
+
+def set_check(sent: set[str], server: dict) -> dict:
+    """Lost, duplicated and unexpected UUIDs, as the fault tests report them."""
+    figures = {
+        "lost": sorted(sent - set(server)),
+        "duplicated": sorted(u for u, (count, _) in server.items() if count > 1),
+        "unexpected": sorted(set(server) - sent),
+    }
+    print(f"set check: sent={len(sent)} stored={len(server)} "
+          f"lost={len(figures['lost'])} duplicated={len(figures['duplicated'])} unexpected={len(figures['unexpected'])}")
+    return figures
+
+
+def monitor_with_sites(make_user, make_site, make_kegiatan):
+    user = make_user(role="monitor", kecamatan_code=factories.KOTA_MANNA)
+    school = make_site(name="SD Negeri 7 Kota Manna", kind="sekolah")
+    market = make_site(name="Pasar Bawah Manna", kind="pasar", lat=factories.LAT - 0.004, lon=factories.LON + 0.003)
+    kegiatan = make_kegiatan(sites=[market], code="DLH-01", name="Pembangunan TPS3R Pasar Bawah")
+    return user, school, market, kegiatan

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import func, select
 
-from tests.browser.test_field_app import monitor_with_sites, queued_uuids, server_state, set_check
+from tests.browser.conftest import monitor_with_sites, queued_uuids, server_state, set_check
 from webapp.extensions import db
 from webapp.submissions.models import Attachment, Submission
 

@@ -8,7 +8,7 @@ nothing already stored may be lost, and sending the outbox (which frees space) m
 """
 import pytest
 
-from tests.browser.test_field_app import monitor_with_sites, queued_uuids, server_state, set_check
+from tests.browser.conftest import monitor_with_sites, queued_uuids, server_state, set_check
 
 pytestmark = pytest.mark.browser
 

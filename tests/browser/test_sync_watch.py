@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.browser.test_field_app import monitor_with_sites, queued_uuids, server_state, set_check
+from tests.browser.conftest import monitor_with_sites, queued_uuids, server_state, set_check
 from webapp.extensions import db
 
 pytestmark = pytest.mark.browser
