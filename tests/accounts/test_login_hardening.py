@@ -56,6 +56,7 @@ def production_hashing(app):
     app.config["PASSWORD_HASH_METHOD"] = TestingConfig.PASSWORD_HASH_METHOD
 
 
+@pytest.mark.slow
 def test_an_unknown_username_takes_as_long_as_a_wrong_password(app, production_hashing, make_user):
     user = make_user("monitor")
     timings = {"unknown": [], "known": []}

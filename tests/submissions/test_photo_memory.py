@@ -56,6 +56,7 @@ def _measure(path) -> tuple[str, int, int]:
     return outcome, int(baseline), int(peak)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("kind", "width", "height"), [
     ("PNG", 4000, 4000),   # 16 MP, RGBA: decoded whole
     ("WEBP", 2828, 2828),  # just under 8 MP: libwebp and Pillow both hold the pixels
@@ -68,6 +69,7 @@ def test_the_worst_allowed_photo_keeps_the_workers_peak_memory_under_the_limit(t
     assert peak <= PEAK_RSS_LIMIT_MB
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("kind", "width", "height"), [("PNG", 6300, 6300), ("PNG", 4001, 4000), ("WEBP", 2829, 2829)])
 def test_a_photo_beyond_its_formats_pixel_limit_is_refused_before_decoding(tmp_path, kind, width, height):
     outcome, baseline, peak = _measure(_make(tmp_path, kind, width, height))
