@@ -1,5 +1,4 @@
 """Logins that resist guessing: no timing tells whether a user exists, limits per account and per IP."""
-import re
 import statistics
 import time
 from datetime import timedelta
@@ -8,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import PASSWORD
+from tests.helpers import csrf
 from webapp import audit, create_app
 from webapp.accounts import services as account_services
 from webapp.accounts.models import User
@@ -20,8 +20,8 @@ WRONG = "bukan-sandinya-9"
 
 def _post_login(client, username, password, **kwargs):
     page = client.get("/masuk", **kwargs)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
-    return client.post("/masuk", data={"username": username, "password": password, "csrf_token": token}, **kwargs)
+    return client.post("/masuk", data={"username": username, "password": password, "csrf_token": csrf(page.text)},
+                       **kwargs)
 
 
 def _user(app, username):
