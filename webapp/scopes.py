@@ -123,6 +123,11 @@ def opd_reports_query(user: User) -> Select:
     return stmt.where(false())
 
 
+def can_administer(user: User) -> bool:
+    """Users, sites, the DPA and form versions: the admin console."""
+    return user.is_authenticated and user.role == "admin"
+
+
 def can_file_report(user: User, kegiatan: Kegiatan) -> bool:
     """Only the OPD that runs a kegiatan writes its monthly report; Bappeda returns it, never edits it."""
     return user.role == "opd" and user.opd_id is not None and kegiatan.opd_id == user.opd_id

@@ -173,6 +173,12 @@ def reports_api(default=200, **statuses):
     return api(default, **{"opd": 403, "monitor": 403, **statuses})
 
 
+def admin_page(admin: int = 200) -> dict[str, int]:
+    return page(403, admin=admin)
+
+
+ADMIN_PAGE = admin_page()
+
 CASES: list[Case] = [
     # --- accounts, home, static, the field app shell ---
     Case("accounts.login", "GET", everyone(302, anon=200)),
@@ -316,6 +322,41 @@ CASES: list[Case] = [
     Case("reports_api.job_state", "GET", reports_api(camat=404), args={"job_uuid": "job_scheduled"}, label="scheduled"),
     Case("reports_api.retry_job", "POST", reports_api(409), args={"job_uuid": "job_own"}, label="own, ready"),
     Case("reports_api.retry_job", "POST", reports_api(404), args={"job_uuid": "job_other"}, label="another's"),
+    # --- account: a password of one's own ---
+    Case("accounts.change_password", "GET", page()),
+    Case("accounts.change_password", "POST", page(), body=lambda w: ("form", {"current": "salah", "new": "x"})),
+    # --- the admin console: admins only; bad input is a 422 or the form again, never a write ---
+    Case("admin.index", "GET", ADMIN_PAGE),
+    Case("admin.users_list", "GET", ADMIN_PAGE, query="q=a&peran=camat&kecamatan=1&opd=1&aktif=1"),
+    Case("admin.user_new", "GET", ADMIN_PAGE),
+    Case("admin.user_new", "POST", ADMIN_PAGE, body=lambda w: ("form", {"username": "", "role": "raja"})),
+    Case("admin.user_edit", "GET", ADMIN_PAGE, args={"user_id": "other_user_id"}),
+    Case("admin.user_edit", "POST", ADMIN_PAGE, args={"user_id": "other_user_id"},
+         body=lambda w: ("form", {"role": "raja"})),
+    Case("admin.user_active", "POST", admin_page(302), args={"user_id": "other_user_id"},
+         body=lambda w: ("form", {"active": "1"}), label="already active"),
+    Case("admin.user_unlock", "POST", admin_page(302), args={"user_id": "other_user_id"}, label="not locked"),
+    Case("admin.user_reset_password", "POST", ADMIN_PAGE, args={"user_id": "other_user_id"}),
+    Case("admin.user_import", "GET", ADMIN_PAGE),
+    Case("admin.user_import", "POST", admin_page(422), body=lambda w: ("form", {})),
+    Case("admin.user_import_template", "GET", ADMIN_PAGE),
+    Case("admin.kegiatan_list", "GET", ADMIN_PAGE, query="q=1&opd=DLH&tahun=2026"),
+    Case("admin.kegiatan_detail", "GET", ADMIN_PAGE, args={"kegiatan_id": "kegiatan_in_id"}),
+    Case("admin.dpa_template", "GET", ADMIN_PAGE),
+    Case("admin.dpa_import", "GET", ADMIN_PAGE),
+    Case("admin.dpa_import", "POST", admin_page(422), body=lambda w: ("form", {})),
+    Case("admin.sites_list", "GET", ADMIN_PAGE, query="q=SD&kecamatan=1&jenis=sekolah&status=semua"),
+    Case("admin.site_edit", "GET", ADMIN_PAGE, args={"site_id": "site_in_id"}),
+    Case("admin.site_edit", "POST", ADMIN_PAGE, args={"site_id": "site_in_id"}, body=lambda w: ("form", {"name": ""})),
+    Case("admin.site_active", "POST", admin_page(302), args={"site_id": "site_in_id"},
+         body=lambda w: ("form", {"active": "1"}), label="already active"),
+    Case("admin.site_merge", "POST", admin_page(302), args={"site_id": "site_in_id"},
+         body=lambda w: ("form", {"target": ""}), label="no target"),
+    Case("admin.sites_import", "GET", ADMIN_PAGE),
+    Case("admin.sites_import", "POST", ADMIN_PAGE, body=lambda w: ("form", {})),
+    Case("admin.forms_list", "GET", ADMIN_PAGE),
+    Case("admin.forms_list", "POST", admin_page(422), body=lambda w: ("form", {})),
+    Case("admin.form_preview", "GET", ADMIN_PAGE, args={"version_id": "form_version_id"}),
 ]
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")

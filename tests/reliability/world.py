@@ -49,6 +49,10 @@ class World:
     job_scheduled: uuid.UUID = None
     dlh_id: int = 0
     kota_manna_id: int = 0
+    other_user_id: int = 0
+    site_in_id: int = 0
+    kegiatan_in_id: int = 0
+    form_version_id: int = 0
     zero: uuid.UUID = uuid.UUID(int=0)
     markers: list[str] = field(default_factory=list)
 
@@ -124,6 +128,10 @@ def build(app: Flask, role: str) -> World:
         world.site_in, world.site_out, world.kegiatan_in_code = site_in.uuid, site_out.uuid, keg_in.code
         world.kegiatan_out_code = keg_out.code
         world.dlh_id = factories.opd("DLH").id
+        world.other_user_id, world.site_in_id, world.kegiatan_in_id = other.id, site_in.id, keg_in.id
+        from webapp.forms.models import FormVersion
+
+        world.form_version_id = db.session.scalar(select(FormVersion.id).order_by(FormVersion.id).limit(1))
         world.kota_manna_id = factories.kecamatan(factories.KOTA_MANNA).id
 
         world.att_in_bytes = jpeg_bytes(120, 90, (10, 120, 200))

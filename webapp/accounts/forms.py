@@ -15,3 +15,8 @@ class LanguageForm(FlaskForm):
     language = RadioField(_l("Bahasa tampilan"), choices=[SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")],
                           validators=[InputRequired(_l("Pilih salah satu.")), AnyOf(("id", "en"), _l("Pilih salah satu."))],
                           validate_choice=False)
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Kata sandi sekarang"), validators=[DataRequired(_l("Wajib diisi.")), Length(max=256)])
+    new = PasswordField(_l("Kata sandi baru"), validators=[DataRequired(_l("Wajib diisi.")), Length(max=256)])

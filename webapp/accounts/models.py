@@ -4,6 +4,7 @@ from datetime import datetime
 from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -43,6 +44,10 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: No login is accepted before this time (set after too many wrong passwords).
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when an admin made or reset the password: the user must choose a new one at next login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(120))
 
     kecamatan = relationship("Kecamatan")
     opd = relationship("Opd")

@@ -5,7 +5,8 @@ from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_required, logout_user
 
 from webapp.accounts import bp
-from webapp.accounts.forms import LanguageForm, LoginForm
+from webapp.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm
+from webapp.accounts.password_change import UserInvalid, set_own_password
 from webapp.accounts.services import authenticate, start_session
 from webapp.extensions import db, limiter
 from webapp.i18n import set_language
@@ -43,6 +44,8 @@ def login():
         else:
             start_session(user, remember=form.remember.data)
             db.session.commit()
+            if user.must_change_password:
+                return redirect(url_for("accounts.change_password"))
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.home"))
     return render_template("accounts/login.html", form=form)
 
@@ -75,3 +78,34 @@ def settings():
         flash(_("Bahasa tersimpan."), "info")
         return redirect(url_for("accounts.settings"))
     return render_template("accounts/settings.html", form=form)
+
+
+#: Pages a user who must change their password may still open.
+_ALLOWED_BEFORE_CHANGE = {"accounts.change_password", "accounts.logout", "static"}
+
+
+@bp.before_app_request
+def _require_new_password():
+    """After an admin set or reset the password, every page leads to the change form first."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in _ALLOWED_BEFORE_CHANGE and not request.path.startswith("/api/")):
+        return redirect(url_for("accounts.change_password"))
+    return None
+
+
+@bp.route("/akun/kata-sandi", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_own_password(current_user, form.current.data, form.new.data)
+        except UserInvalid as exc:
+            db.session.rollback()
+            for name, messages in exc.errors.items():
+                getattr(form, name).errors.extend(messages)
+        else:
+            db.session.commit()
+            flash(_("Kata sandi baru tersimpan."), "info")
+            return redirect(url_for("dashboard.home"))
+    return render_template("accounts/change_password.html", form=form)

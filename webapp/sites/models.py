@@ -1,7 +1,8 @@
 import uuid as uuidlib
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, Uuid
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Uuid
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -35,6 +36,10 @@ class Site(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+    #: A deactivated site stays with its history but is no longer offered to the phones.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    #: Set when an admin merged this duplicate into another site; its submissions moved there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
 
     desa = relationship("Desa")
     kecamatan = relationship("Kecamatan")

@@ -104,7 +104,14 @@ class BatchContext:
         site_uuids = {i["site"]["uuid"] for i in items if i.get("site")}
         if site_uuids:
             self.sites = {s.uuid: s for s in db.session.scalars(select(Site).where(Site.uuid.in_(site_uuids)))}
-            scoped = scopes.sites_query(self.user).where(Site.uuid.in_(site_uuids)).with_only_columns(Site.id)
+            # A phone may still send a site an admin merged into another since: it goes to the survivor.
+            merged_into = {s.merged_into_id for s in self.sites.values() if s.merged_into_id}
+            if merged_into:
+                survivors = {s.id: s for s in db.session.scalars(select(Site).where(Site.id.in_(merged_into)))}
+                self.sites = {u: survivors.get(s.merged_into_id, s) if s.merged_into_id else s
+                              for u, s in self.sites.items()}
+            scoped = (scopes.sites_query(self.user).where(Site.id.in_({s.id for s in self.sites.values()}))
+                      .with_only_columns(Site.id))
             self.sites_in_scope = set(db.session.scalars(scoped))
         att_uuids = {a["uuid"] for i in items for a in i.get("attachments", [])}
         if att_uuids:

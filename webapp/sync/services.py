@@ -22,7 +22,7 @@ def bootstrap(user) -> dict:
     kecamatan = db.session.scalars(scopes.kecamatan_query(user)).all()
     desa = db.session.scalars(scopes.desa_query(user)).all()
     desa_codes = {d.id: d.code for d in desa}
-    sites = db.session.scalars(scopes.sites_query(user).options(selectinload(Site.status), selectinload(Site.desa))
+    sites = db.session.scalars(scopes.sites_query(user).where(Site.active.is_(True)).options(selectinload(Site.status), selectinload(Site.desa))
                                .order_by(Site.name)).all()
     kegiatan = db.session.scalars(scopes.kegiatan_query(user).options(selectinload(Kegiatan.sites),
                                                                        selectinload(Kegiatan.opd))

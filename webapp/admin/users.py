@@ -1,0 +1,131 @@
+"""Managing accounts from the admin console: edit, deactivate, reset a password. Every change audited."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from webapp import audit
+from webapp.accounts.models import ROLES, Opd, User
+from webapp.accounts.password_change import UserInvalid, temporary_password
+from webapp.accounts.services import set_active
+from webapp.extensions import db
+from webapp.regions.models import Kecamatan
+from webapp.submissions.models import Submission
+
+def snapshot(user: User) -> dict:
+    return {"username": user.username, "full_name": user.full_name, "role": user.role,
+            "kecamatan": user.kecamatan.code if user.kecamatan else None, "opd": user.opd.code if user.opd else None,
+            "phone": user.phone, "email": user.email, "active": user.active}
+
+
+@dataclass
+class UserRow:
+    user: User
+    last_sync_at: datetime | None
+
+
+def list_users(q: str = "", role: str = "", kecamatan_id: int | None = None, opd_id: int | None = None,
+               active: str = "", limit: int = 200) -> tuple[list[UserRow], int]:
+    """Users matching the filters with the time of their last sync (their newest received submission)."""
+    last_sync = (select(Submission.user_id, func.max(Submission.received_at).label("at"))
+                 .group_by(Submission.user_id).subquery())
+    stmt = select(User, last_sync.c.at).outerjoin(last_sync, last_sync.c.user_id == User.id)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(User.username).like(pattern), func.lower(User.full_name).like(pattern)))
+    if role in ROLES:
+        stmt = stmt.where(User.role == role)
+    if kecamatan_id:
+        stmt = stmt.where(User.kecamatan_id == kecamatan_id)
+    if opd_id:
+        stmt = stmt.where(User.opd_id == opd_id)
+    if active in ("1", "0"):
+        stmt = stmt.where(User.active.is_(active == "1"))
+    total = db.session.scalar(select(func.count()).select_from(stmt.with_only_columns(User.id).subquery()))
+    rows = db.session.execute(stmt.order_by(User.username).limit(limit)).all()
+    return [UserRow(user, at) for user, at in rows], total
+
+
+def resolve_scope(role: str, kecamatan_code: str | None, opd_code: str | None) -> tuple[int | None, int | None, dict]:
+    """(kecamatan id, opd id, errors) for a role and the codes given."""
+    errors: dict[str, list[str]] = {}
+    if role not in ROLES:
+        errors["role"] = [_("Peran tidak dikenal. Pilih salah satu: %(roles)s.", roles=", ".join(ROLES))]
+    kecamatan_id = opd_id = None
+    if kecamatan_code:
+        kecamatan_id = db.session.scalar(select(Kecamatan.id).where(Kecamatan.code == kecamatan_code))
+        if kecamatan_id is None:
+            errors["kecamatan"] = [_("Kode kecamatan %(code)s tidak ada.", code=kecamatan_code)]
+    elif role == "camat":
+        errors["kecamatan"] = [_("Camat harus punya kecamatan.")]
+    if opd_code:
+        opd_id = db.session.scalar(select(Opd.id).where(Opd.code == opd_code.upper()))
+        if opd_id is None:
+            errors["opd"] = [_("Kode OPD %(code)s tidak ada.", code=opd_code)]
+    elif role == "opd":
+        errors["opd"] = [_("Pengguna OPD harus punya OPD.")]
+    return kecamatan_id, opd_id, errors
+
+
+def create_user(actor: User, username: str, full_name: str, role: str, kecamatan_code: str | None = None,
+                opd_code: str | None = None, phone: str | None = None, email: str | None = None) -> tuple[User, str]:
+    """A new user with a temporary password (returned once, to show once); they choose their own at first login."""
+    username = (username or "").strip().lower()
+    kecamatan_id, opd_id, errors = resolve_scope(role, kecamatan_code, opd_code)
+    if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
+        errors["username"] = [_("Nama pengguna wajib diisi: huruf, angka, titik, garis bawah (paling panjang 64).")]
+    elif db.session.scalar(select(User.id).where(User.username == username)):
+        errors["username"] = [_("Nama pengguna sudah dipakai.")]
+    if errors:
+        raise UserInvalid(errors)
+    password = temporary_password()
+    user = User(username=username, full_name=(full_name or "").strip() or username, role=role,
+                kecamatan_id=kecamatan_id, opd_id=opd_id, phone=phone or None, email=email or None,
+                must_change_password=True)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", "user", user.id, None, snapshot(user))
+    return user, password
+
+
+def update_user(actor: User, user: User, full_name: str, role: str, kecamatan_code: str | None,
+                opd_code: str | None, phone: str | None = None, email: str | None = None) -> None:
+    """Change a user's name, role and scope; the change applies to their next request."""
+    kecamatan_id, opd_id, errors = resolve_scope(role, kecamatan_code, opd_code)
+    if errors:
+        raise UserInvalid(errors)
+    before = snapshot(user)
+    user.full_name = (full_name or "").strip() or user.full_name
+    user.role = role
+    user.kecamatan_id = kecamatan_id
+    user.opd_id = opd_id
+    user.phone = phone or None
+    user.email = email or None
+    db.session.flush()
+    db.session.refresh(user)
+    after = snapshot(user)
+    if after != before:
+        audit.record(actor, "user.update", "user", user.id, before, after)
+
+
+def change_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate (every session and remembered login ends at once) or reactivate a user."""
+    if user.id == actor.id and not active:
+        raise UserInvalid({"active": [_("Anda tidak dapat menonaktifkan akun Anda sendiri.")]})
+    if user.active == active:
+        return
+    set_active(user, active)
+    audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id,
+                 {"active": not active}, {"active": active})
+
+
+def reset_password(actor: User, user: User) -> str:
+    """A one-time temporary password (returned to be shown once, stored only hashed); open sessions end."""
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.rotate_session()
+    audit.record(actor, "user.reset_password", "user", user.id, None, {"must_change_password": True})
+    return password
