@@ -122,3 +122,32 @@ def test_console_forms_refuse_a_post_without_csrf(admin, make_user):
 def test_the_console_speaks_english_on_request(admin):
     page = admin.get("/admin/pengguna?lang=en").text
     assert "Add user" in page and "Last sync" in page
+
+
+def test_a_locked_account_is_shown_and_unlocked_from_its_page(app, admin, make_user):
+    from datetime import timedelta
+
+    from webapp.types import utcnow
+
+    user = make_user("monitor", username="petugas.terkunci")
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        stored.failed_logins, stored.locked_until = 7, utcnow() + timedelta(minutes=30)
+        db.session.commit()
+    assert "7 kata sandi salah berturut-turut" in admin.get(f"/admin/pengguna/{user.id}").text
+    admin.post(f"/admin/pengguna/{user.id}/buka-kunci")
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        assert stored.failed_logins == 0 and stored.locked_until is None
+    assert _events(app, "account.unlock")[-1][0] == admin.user.id
+
+
+def test_a_common_password_is_refused_when_changing_it(app, admin):
+    response = admin.post("/admin/pengguna/baru", {"username": "petugas.umum", "full_name": "P", "role": "monitor",
+                                                   "kecamatan": "17.01.05"})
+    password = _temporary_password(response.text)
+    browser = app.test_client()
+    AuthActions(browser).login("petugas.umum", password)
+    page = browser.get("/akun/kata-sandi").text
+    refused = browser.post("/akun/kata-sandi", data={"csrf_token": csrf(page), "current": password, "new": "password123"})
+    assert "paling sering dipakai" in refused.text
