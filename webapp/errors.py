@@ -1,5 +1,5 @@
 """One error envelope for the API ({code, status, message, errors}); HTML pages for browsers."""
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
@@ -109,7 +109,12 @@ def init_app(app) -> None:
         if isinstance(data, dict) and "messages" in data:
             errors = _flatten_webargs(data["messages"])
         status = error.code or 500
-        return error_response(status, None if status in MESSAGES else error.description, errors)
+        response = make_response(error_response(status, None if status in MESSAGES else error.description, errors))
+        # A 405 names the methods the URL takes (RFC 9110); werkzeug knows them, the envelope must keep them.
+        for name, value in error.get_headers():
+            if name.lower() == "allow":
+                response.headers["Allow"] = value
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -38,6 +38,8 @@ BERSIH_MIN, CUKUP_MIN = 80, 60
 #: The summary's period when the filters give none: the last 30 days.
 DEFAULT_PERIOD_DAYS = 30
 HISTORY_PAGE = 50
+#: Pages beyond this are shown as the last one asked for: an offset must stay a database integer.
+MAX_HISTORY_PAGES = 100_000
 #: Bump when the shape of the map answer changes, so no client keeps an old body for a new ETag.
 FORMAT_VERSION = "1"
 
@@ -485,7 +487,7 @@ def site_detail(user, site_uuid) -> dict | None:
 
 def site_history(user, site: Site, page: int = 1) -> tuple[list[tuple[Submission, Attachment | None]], bool]:
     """The site's submissions in the user's scope, newest first, with a thumbnail each; and whether more follow."""
-    page = max(page, 1)
+    page = min(max(page, 1), MAX_HISTORY_PAGES)
     rows = list(db.session.scalars(
         scopes.submissions_query(user)
         .where(Submission.site_id == site.id)

@@ -41,7 +41,7 @@ def site_history(site_uuid):
     site = services.scoped_site(current_user, site_uuid)
     if site is None:
         abort(404)
-    page = request.args.get("halaman", 1, type=int) or 1
+    page = min(max(request.args.get("halaman", 1, type=int) or 1, 1), services.MAX_HISTORY_PAGES)
     detail = services.site_detail(current_user, site_uuid)
     rows, more = services.site_history(current_user, site, page)
     # A reviewer opens a submission from its row; the review pages belong to the review workflow.

@@ -276,10 +276,12 @@ def opd_month_status(user, year: int, month: int, today: date | None = None) -> 
 
 
 def parse_month(value: str | None, default: tuple[int, int]) -> tuple[int, int]:
-    """"2026-11" → (2026, 11); anything else → the default."""
+    """"2026-11" → (2026, 11); anything else (or a year outside 2000–2100) → the default."""
     try:
         year, month = (int(part) for part in (value or "").split("-", 1))
         datetime(year, month, 1)
+        if not 2000 <= year <= 2100:
+            return default
         return year, month
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
