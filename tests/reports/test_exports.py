@@ -116,7 +116,40 @@ def test_text_that_a_spreadsheet_would_run_as_a_formula_is_kept_as_text(app, tmp
     header = [c.value for c in ws[1]]
     cell = ws.cell(row=2, column=header.index("Catatan") + 1)
     assert cell.data_type == "s"
-    assert cell.value == '=HYPERLINK("http://x","klik")'
+    assert cell.value == "'=HYPERLINK(\"http://x\",\"klik\")"
+    assert ws.cell(row=2, column=header.index("Lokasi") + 1).value == "'=cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+62 812 3456", "-2+3", "@SUM(A1:A2)", "\t=1"])
+def test_every_formula_start_is_neutralised_in_xlsx_as_in_csv(app, tmp_path, text):
+    with app.app_context():
+        monitor = _user("monitor", kecamatan_code=factories.KOTA_MANNA)
+        site = dataset.site(factories.KOTA_MANNA, 0, "SD 1")
+        dataset.submission(monitor, "geber_cek", wib(2026, 5, 1), {**factories.GEBER_PASS, "catatan": text},
+                           site_obj=site, score=90)
+        db.session.commit()
+        params = {"form_version_id": find_version("geber_cek", 1).id}
+        bappeda = _user("bappeda")
+        exports.write_submissions_csv(tmp_path / "a.csv", bappeda, params)
+        exports.write_submissions_xlsx(tmp_path / "a.xlsx", bappeda, params)
+    in_csv = next(csv.DictReader(io.StringIO((tmp_path / "a.csv").read_text("utf-8-sig"))))["Catatan"]
+    ws = load_workbook(tmp_path / "a.xlsx")["Kiriman"]
+    header = [c.value for c in ws[1]]
+    cell = ws.cell(row=2, column=header.index("Catatan") + 1)
+    assert cell.value == in_csv == "'" + text
+    assert cell.data_type == "s"
+
+
+def test_report_tables_neutralise_typed_text_too(tmp_path):
+    from openpyxl import Workbook
+
+    from webapp.reports import xlsx
+
+    workbook = Workbook()
+    xlsx.write_row(workbook.active, 1, ["+62 812", "@x", "-1", -1, 5, "biasa"])
+    workbook.save(tmp_path / "t.xlsx")
+    values = [c.value for c in load_workbook(tmp_path / "t.xlsx").active[1]]
+    assert values == ["'+62 812", "'@x", "'-1", -1, 5, "biasa"]
 
 
 def test_the_xlsx_export_has_typed_cells_and_the_same_rows_as_the_csv(app, tmp_path, data):

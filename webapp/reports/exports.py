@@ -29,6 +29,7 @@ from webapp.monev.models import Kegiatan
 from webapp.navigation import site_kind_label
 from webapp.regions.models import Desa, Kecamatan
 from webapp.reports.periods import Period, to_wib, wib_naive
+from webapp.reports.xlsx import neutralise
 from webapp.sites.models import Site, SiteStatus
 from webapp.submissions.models import Attachment, Submission
 from webapp.submissions.photos import display_key
@@ -39,8 +40,6 @@ Progress = Callable[[int], None]
 
 SYNC_LABELS = {"incomplete": "Belum lengkap (foto belum semua terkirim)", "complete": "Lengkap"}
 REVIEW_LABELS = {"received": "Diterima", "approved": "Disetujui", "returned": "Dikembalikan", "rejected": "Ditolak"}
-#: Text a spreadsheet would run as a formula (OWASP "CSV injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 META_COLUMNS = [
     "UUID kiriman", "Formulir", "Versi formulir", "Waktu rekam (WIB)", "Waktu diterima (WIB)", "Petugas",
@@ -235,9 +234,7 @@ def _csv_value(value):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, float):
         return _number_text(value)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    return neutralise(value)
 
 
 def write_submissions_csv(path, user: User, params: dict, progress: Progress | None = None) -> int:
@@ -265,9 +262,10 @@ def write_submissions_xlsx(path, user: User, params: dict, progress: Progress | 
 
 
 def _xlsx_cell(ws, value):
-    if isinstance(value, str) and value.startswith("="):
-        # Typed text, not a formula: a monitor's note must never run in the reader's spreadsheet.
-        cell = WriteOnlyCell(ws, value)
+    if isinstance(value, str):
+        # Typed text, not a formula: a monitor's note must never run in the reader's spreadsheet,
+        # not even after someone edits the cell or saves the sheet as CSV.
+        cell = WriteOnlyCell(ws, neutralise(value))
         cell.data_type = "s"
         return cell
     if isinstance(value, datetime):

@@ -43,13 +43,25 @@ def header_row(ws, row: int, columns: list[tuple[str, float]]) -> None:
     ws.row_dimensions[row].height = 45
 
 
+#: Text a spreadsheet would run as a formula (OWASP "CSV injection"), in CSV and XLSX alike.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Text that a spreadsheet would run as a formula, prefixed with ' so it stays text once
+    edited, re-saved or exported as CSV; anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_row(ws, row: int, values: list, formats: dict[int, str] | None = None, fill=None, font=None) -> None:
     """One table row with borders, top-aligned wrapped text and the given number formats (by column index)."""
     formats = formats or {}
     for col, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=col, value=None if value == "" else value)
         # Text a person typed must never become a formula in a spreadsheet.
-        if isinstance(value, str) and value.startswith("="):
+        cell = ws.cell(row=row, column=col, value=None if value == "" else neutralise(value))
+        if isinstance(value, str):
             cell.data_type = "s"
         cell.border = BORDER
         cell.alignment = WRAP_TOP
