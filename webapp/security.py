@@ -1,6 +1,8 @@
 """Security headers (a Content-Security-Policy fit for Leaflet) and guards on what a request may carry."""
+import functools
 import json
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
@@ -8,22 +10,32 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.errors import ApiError
 
-LEAFLET_CDN = "https://unpkg.com"
+@functools.lru_cache(maxsize=4)
+def cdn_sources(static_folder: str) -> dict[str, tuple[str, ...]]:
+    """The exact CDN files the pages may load (static/vendor/cdn.json), by kind, and the folder of
+    Leaflet's images next to its stylesheet: the policy names files, never a whole CDN host."""
+    entries = json.loads((Path(static_folder) / "vendor" / "cdn.json").read_text())
+    scripts = tuple(e["cdn"] for e in entries.values() if e["cdn"].endswith(".js"))
+    styles = tuple(e["cdn"] for e in entries.values() if e["cdn"].endswith(".css"))
+    images = tuple(url.rsplit("/", 1)[0] + "/images/" for url in styles if "/leaflet@" in url)
+    return {"script": scripts, "style": styles, "img": images}
 
 
 def content_security_policy() -> str:
     tile_host = urlsplit(current_app.config["TILE_URL"].replace("{s}", "a")).netloc
     tile_src = f"https://{tile_host}" if tile_host else ""
     tile_src = tile_src.replace("https://a.", "https://*.")
+    cdn = cdn_sources(current_app.static_folder)
+    scripts, styles, images = (" ".join(cdn[kind]) for kind in ("script", "style", "img"))
     return "; ".join(
         [
             "default-src 'self'",
-            f"script-src 'self' {LEAFLET_CDN}",
+            f"script-src 'self' {scripts}".strip(),
             # Leaflet positions tiles and popups with style attributes; stylesheets stay restricted.
-            f"style-src 'self' {LEAFLET_CDN}",
-            f"style-src-elem 'self' {LEAFLET_CDN}",
+            f"style-src 'self' {styles}".strip(),
+            f"style-src-elem 'self' {styles}".strip(),
             "style-src-attr 'unsafe-inline'",
-            f"img-src 'self' data: blob: {LEAFLET_CDN} {tile_src}".strip(),
+            " ".join(filter(None, ["img-src 'self' data: blob:", images, tile_src])),
             "connect-src 'self'",
             "font-src 'self'",
             "worker-src 'self'",

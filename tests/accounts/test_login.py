@@ -130,8 +130,15 @@ def test_security_headers(client):
     headers = client.get("/masuk").headers
     csp = headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
-    script_src = next(part for part in csp.split(";") if part.strip().startswith("script-src"))
-    assert "'unsafe-inline'" not in script_src and "https://unpkg.com" in script_src
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
+    assert "'unsafe-inline'" not in directives["script-src"]
+    # Pinned to the exact CDN files (with their SRI hashes in the page), never a whole host.
+    assert "https://unpkg.com/leaflet@1.9.4/dist/leaflet.js" in directives["script-src"]
+    for name in ("script-src", "style-src", "style-src-elem", "img-src"):
+        for source in directives[name]:
+            if source.startswith("https://unpkg.com"):
+                assert source.endswith((".js", ".css", "/images/")), (name, source)
+                assert "@" in source, (name, source)  # a pinned version
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in headers
