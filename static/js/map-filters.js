@@ -21,13 +21,13 @@ export function formParams(form) {
 }
 
 /**
- * The parameters the API needs (page-only ones removed).
+ * The parameters the API needs (page-only and empty ones removed: the API refuses an empty value).
  * @param {URLSearchParams} params
  * @returns {URLSearchParams}
  */
 export function apiParams(params) {
   const out = new URLSearchParams();
-  for (const [key, value] of params) if (!PAGE_ONLY.has(key)) out.append(key, value);
+  for (const [key, value] of params) if (!PAGE_ONLY.has(key) && value !== '') out.append(key, value);
   return out;
 }
 

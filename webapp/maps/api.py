@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from webapp.maps import geojson, services
-from webapp.maps.schemas import MapFiltersSchema
+from webapp.maps.schemas import MapQuerySchema
 from webapp.navigation import site_kind_label
 
 #: What the GeoJSON answers are, so the OpenAPI document (and schemathesis) can check them.
@@ -59,7 +59,7 @@ def small_json_response(payload: dict, **options):
 
 
 @blp.route("/sites")
-@blp.arguments(MapFiltersSchema, location="query", as_kwargs=False)
+@blp.arguments(MapQuerySchema, location="query", as_kwargs=False)
 @blp.doc(responses={200: {"description": "GeoJSON FeatureCollection; properties id, n, k, d, s, t, m, f",
                           "content": GEOJSON_CONTENT},
                     304: {"description": "Tidak berubah sejak ETag yang dikirim"}})
@@ -98,7 +98,7 @@ def map_site_detail(site_uuid):
 
 
 @blp.route("/kecamatan-summary")
-@blp.arguments(MapFiltersSchema, location="query", as_kwargs=False)
+@blp.arguments(MapQuerySchema, location="query", as_kwargs=False)
 @blp.doc(responses={200: {"description": "GeoJSON: a kecamatan per feature (boundary or centroid of its sites)",
                           "content": GEOJSON_CONTENT}})
 @login_required

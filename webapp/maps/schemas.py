@@ -10,7 +10,9 @@ KECAMATAN_CODE = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$"
 DESA_CODE = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
 MSG_RANGE = "Tanggal awal harus sebelum atau sama dengan tanggal akhir."
 #: Far-off dates are no filter anyone means, and the period arithmetic overflows near year 1.
-DAY_RANGE = validate.Range(date(2000, 1, 1), date(2100, 12, 31), error="Tanggal harus antara 2000 dan 2100.")
+DAY_RANGE = validate.Range(date(2000, 1, 1), date(2099, 12, 31), error="Tanggal harus antara tahun 2000 dan 2099.")
+#: The same range as the OpenAPI document states it (a date's format has no minimum or maximum).
+DAY_PATTERN = r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"
 
 
 class MapFiltersSchema(Schema):
@@ -24,8 +26,10 @@ class MapFiltersSchema(Schema):
     desa = fields.String(validate=validate.Regexp(DESA_CODE), metadata={"description": "Kode desa/kelurahan"})
     kind = fields.String(validate=validate.OneOf(SITE_KINDS))
     opd = fields.String(validate=validate.Length(max=20), metadata={"description": "Kode OPD"})
-    date_from = fields.Date(data_key="from", validate=DAY_RANGE, metadata={"description": "Hari pertama (WIB), inklusif"})
-    date_to = fields.Date(data_key="to", validate=DAY_RANGE, metadata={"description": "Hari terakhir (WIB), inklusif"})
+    date_from = fields.Date(data_key="from", validate=DAY_RANGE,
+                            metadata={"description": "Hari pertama (WIB), inklusif", "pattern": DAY_PATTERN})
+    date_to = fields.Date(data_key="to", validate=DAY_RANGE,
+                          metadata={"description": "Hari terakhir (WIB), inklusif", "pattern": DAY_PATTERN})
     band = fields.String(validate=validate.OneOf(BANDS))
     status = fields.String(validate=validate.OneOf(MONEV_STATES))
     flagged = fields.Boolean(load_default=False)
@@ -51,6 +55,23 @@ class PublicFiltersSchema(MapFiltersSchema):
     class Meta:
         unknown = EXCLUDE
         exclude = ("layer", "opd", "status", "flagged")
+
+
+class MapQuerySchema(MapFiltersSchema):
+    """The map API's query string: an empty value is a value, and refused, as the OpenAPI document says
+    (only the pages' plain GET forms send "kecamatan=" for "all")."""
+
+    @pre_load
+    def drop_empty(self, data, **kwargs):
+        return data
+
+
+class PublicQuerySchema(PublicFiltersSchema):
+    """The public map API's query string (empty values refused, as in MapQuerySchema)."""
+
+    @pre_load
+    def drop_empty(self, data, **kwargs):
+        return data
 
 
 def parse_filters(args, schema_class=MapFiltersSchema) -> tuple[MapFilters, dict]:

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 from webapp.extensions import limiter
 from webapp.maps import geojson, services
 from webapp.maps.api import GEOJSON_CONTENT, small_json_response
-from webapp.maps.schemas import PublicFiltersSchema
+from webapp.maps.schemas import PublicQuerySchema
 from webapp.navigation import site_kind_label
 from webapp.public import require_enabled
 from webapp.public.views import PUBLIC_LIMIT
@@ -37,7 +37,7 @@ class PublicSiteSchema(Schema):
 
 
 @blp.route("/sites")
-@blp.arguments(PublicFiltersSchema, location="query", as_kwargs=False)
+@blp.arguments(PublicQuerySchema, location="query", as_kwargs=False)
 @blp.doc(responses={200: {"description": "GeoJSON FeatureCollection; properties id, n, k, d, s, t",
                           "content": GEOJSON_CONTENT},
                     304: {"description": "Tidak berubah sejak ETag yang dikirim"}})
