@@ -270,7 +270,6 @@ class FieldApp:
         self.pick_site(site_name)
         self.select("answers.kegiatan", kegiatan_code)
         self.fill("answers.progres_fisik", "45,5")
-        self.fill("answers.realisasi_anggaran", "150.000.000")
         self.answer("status", "Berisiko")
         self.page.click("[data-path='answers.risiko'] button:has-text('Tambah baris')")
         self.select("answers.risiko.0.kategori", "cuaca")

@@ -78,8 +78,7 @@ QUEUE_ITEMS = """async ({ count, photoEvery, siteUuids, kegiatanCode, seed }) =>
                 sampah_diangkut: true, drainase_lancar: true, pembakaran_sampah: false, genangan_air: false,
                 halaman_terawat: true, jadwal_piket: next() < 0.5, catatan: `Cek ke-${n}`, foto: [p.uuid] };
         } else {
-            answers = { kegiatan: kegiatanCode, progres_fisik: Math.round(next() * 1000) / 10,
-                realisasi_anggaran: Math.round(next() * 400) * 1000000, status: 'on_track',
+            answers = { kegiatan: kegiatanCode, progres_fisik: Math.round(next() * 1000) / 10, status: 'on_track',
                 output_keterangan: `Kunjungan ke-${n}` };
         }
         const payload = {

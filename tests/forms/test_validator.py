@@ -266,8 +266,7 @@ VALID_RISK = {"kategori": "cuaca", "uraian": "Hujan deras, pengecoran tertunda."
     ],
 )
 def test_repeat_rows_are_validated_against_their_sub_fields(risiko, expected):
-    answers = {"kegiatan": "K-1", "progres_fisik": 40, "realisasi_anggaran": 125_000_000,
-               "status": "at_risk", "risiko": risiko}
+    answers = {"kegiatan": "K-1", "progres_fisik": 40, "status": "at_risk", "risiko": risiko}
     result = validate_answers(MONEV, answers)
     assert result.codes == expected
     if not expected and risiko:
@@ -275,7 +274,7 @@ def test_repeat_rows_are_validated_against_their_sub_fields(risiko, expected):
 
 
 def test_repeat_rows_are_cleaned_like_top_level_answers():
-    answers = {"kegiatan": "K-1", "progres_fisik": 40, "realisasi_anggaran": 0, "status": "late",
+    answers = {"kegiatan": "K-1", "progres_fisik": 40, "status": "late",
                "risiko": [{**VALID_RISK, "uraian": "  Lahan belum bebas \n"}]}
     result = validate_answers(MONEV, answers)
     assert result.ok
@@ -434,8 +433,7 @@ def test_geber_cek_weights_sum_to_100_over_8_to_10_items():
         (GEBER_AKSI, {"tanggal": "2025-03-15", "jenis_kegiatan": "kerja_bakti", "peserta": 45,
                       "sampah_kg": 320.5, "uraian": "Kerja bakti Jumat bersih di Kota Manna.",
                       "foto": [U1, U2]}),
-        (MONEV, {"kegiatan": "1.03.02.2.01.0001", "progres_fisik": 62.5,
-                 "realisasi_anggaran": 1_250_000_000, "output_capaian": 1.2,
+        (MONEV, {"kegiatan": "1.03.02.2.01.0001", "progres_fisik": 62.5, "output_capaian": 1.2,
                  "status": "on_track", "risiko": [VALID_RISK], "rekomendasi": "Percepat pengadaan.",
                  "penanggung_jawab": "dinas-pupr", "tenggat": "2025-04-30", "foto": [U1]}),
     ],
@@ -460,12 +458,22 @@ def test_the_geber_check_has_one_location_the_submissions_own_and_v1_answers_sta
 def test_monev_requires_its_core_fields():
     result = validate_answers(MONEV, {})
     assert result.codes == {f"answers.{n}": ["required"] for n in
-                            ("kegiatan", "progres_fisik", "realisasi_anggaran", "status")}
+                            ("kegiatan", "progres_fisik", "status")}
+
+
+def test_the_monev_visit_observes_progress_and_leaves_budget_realisation_to_the_opd_report():
+    v1 = json.loads((DEFINITIONS_DIR / "monev_kunjungan.v1.json").read_text(encoding="utf-8"))
+    assert MONEV["version"] >= 2
+    assert "realisasi_anggaran" not in [f["name"] for f in MONEV["fields"]]
+    assert {"progres_fisik", "output_capaian", "foto"} <= {f["name"] for f in MONEV["fields"]}
+    old = {"kegiatan": "K-1", "progres_fisik": 40, "realisasi_anggaran": 125_000_000, "status": "on_track"}
+    assert validate_answers(v1, old).errors == {}
+    assert "answers.realisasi_anggaran" in validate_answers(MONEV, old).errors
 
 
 def test_form_fields_lists_answer_columns_in_order_with_repeat_as_one_column():
     assert [path for path, _ in form_fields(MONEV)] == [
-        "kegiatan", "progres_fisik", "realisasi_anggaran", "output_capaian", "output_keterangan",
+        "kegiatan", "progres_fisik", "output_capaian", "output_keterangan",
         "status", "risiko", "rekomendasi", "penanggung_jawab", "tenggat", "foto",
     ]
     paths = [path for path, _ in form_fields(GEBER_CEK)]
@@ -538,12 +546,12 @@ def _delete(path):
         (GEBER_CEK, _set(("fields", 1, "weight"), 0), "fields.1(sampah_berserakan).weight"),
         (GEBER_CEK, _set(("fields", 1, "pass"), "no"), "fields.1(sampah_berserakan).pass"),
         (GEBER_CEK, _set(("fields", 0, "required"), True), "fields.0(petunjuk).required"),
-        (MONEV, _set(("fields", 6, "fields", 0, "type"), "photo"),
-         "fields.6(risiko).fields.0(kategori).type"),
-        (MONEV, _set(("fields", 6, "fields", 1, "weight"), 1),
-         "fields.6(risiko).fields.1(uraian).weight"),
-        (MONEV, _delete(("fields", 6, "max_items")), "fields.6(risiko).max_items"),
-        (MONEV, _set(("fields", 6, "fields"), []), "fields.6(risiko).fields"),
+        (MONEV, _set(("fields", 5, "fields", 0, "type"), "photo"),
+         "fields.5(risiko).fields.0(kategori).type"),
+        (MONEV, _set(("fields", 5, "fields", 1, "weight"), 1),
+         "fields.5(risiko).fields.1(uraian).weight"),
+        (MONEV, _delete(("fields", 5, "max_items")), "fields.5(risiko).max_items"),
+        (MONEV, _set(("fields", 5, "fields"), []), "fields.5(risiko).fields"),
         (MONEV, _set(("fields", 0, "options_from"), "Kegiatan!"), "fields.0(kegiatan).options_from"),
     ],
 )
@@ -563,6 +571,6 @@ def test_a_definition_that_is_not_an_object_is_refused(document):
 
 
 def test_a_yes_no_inside_a_repeat_may_say_which_answer_passes():
-    document = _mutated(MONEV, lambda d: d["fields"][6]["fields"].append(
+    document = _mutated(MONEV, lambda d: d["fields"][5]["fields"].append(
         {"name": "teratasi", "type": "yes_no", "label": LABEL, "pass": True}))
     assert check_definition(document) is document
