@@ -39,6 +39,7 @@ def register(app: Flask) -> None:
     from webapp.reports import bp as reports_bp; app.register_blueprint(reports_bp)  # noqa: E702
     from webapp.opd_reports import bp as opd_reports_bp; app.register_blueprint(opd_reports_bp)  # noqa: E702
     from webapp.admin import bp as admin_bp; app.register_blueprint(admin_bp)  # noqa: E702
+    from webapp.monev.views import bp as monev_bp; app.register_blueprint(monev_bp)  # noqa: E702
 
     api = PantauApi(app, spec_kwargs={"info": {"description": "Sync and data API of Pantau"}})
     app.extensions["pantau_api"] = api

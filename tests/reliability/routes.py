@@ -292,6 +292,8 @@ CASES: list[Case] = [
     Case("opd_reports_api.return_report", "POST", api(404, admin=409, bappeda=409),
          args={"code": "kegiatan_out_code", "year": "2026", "month": "9"}, body=lambda w: ("json", {"note": "x"}),
          label="out"),
+    Case("monev.kegiatan_page", "GET", page(), args={"code": "kegiatan_in_code"}, label="in"),
+    Case("monev.kegiatan_page", "GET", page(404, admin=200, bappeda=200), args={"code": "kegiatan_out_code"}, label="out"),
     # --- sync API ---
     Case("session_api.ping", "GET", everyone(200)),
     Case("session_api.session_info", "GET", api()),

@@ -7,11 +7,13 @@ from flask import abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from webapp import charts as svg_charts
 from webapp import scopes
 from webapp.accounts.models import Opd
 from webapp.dashboard import bp, figures
 from webapp.extensions import db
 from webapp.followups import services as followups
+from webapp.monev import desk as monev_desk
 from webapp.opd_reports import services as opd_report_services
 from webapp.review import services as review
 
@@ -45,7 +47,9 @@ def camat_desk():
 def bappeda_desk():
     _require_desk("bappeda")
     desk = figures.bappeda_desk(current_user)
+    year, month = opd_report_services.parse_month(request.args.get("bulan"), opd_report_services.reporting_month())
     return render_template("dashboard/desks/bappeda.html", desk=desk, charts=figures.bappeda_charts(desk),
+                           evaluation=monev_desk.monthly_evaluation(current_user, year, month), svg=svg_charts,
                            status_labels=figures.option_labels(figures.MONEV_VISIT, "status"))
 
 

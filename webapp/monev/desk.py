@@ -1,0 +1,78 @@
+"""The monthly evaluation as the Bappeda desk shows it: trend against plan (regency and per OPD),
+the OPD ranking, report lateness per OPD, flagged kegiatan, and kegiatan that need a visit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from webapp import scopes
+from webapp.accounts.models import Opd
+from webapp.charts import Series
+from webapp.extensions import db
+from webapp.followups.services import today_wib
+from webapp.monev import evaluation, kegiatan_page
+from webapp.opd_reports import services as opd_reports
+
+FLAGGED_LIMIT = 100
+#: Verification first: a report the field contradicts is the first thing to check.
+FLAG_ORDER = ("verification", "behind_plan", "budget_ahead", "no_report")
+
+
+@dataclass
+class OpdTrend:
+    opd: Opd
+    points: list[evaluation.TrendPoint]
+
+
+@dataclass
+class MonthlyEvaluation:
+    year: int
+    month: int
+    kegiatan: int
+    regency: list[evaluation.TrendPoint]
+    per_opd: list[OpdTrend]
+    ranking: list[evaluation.OpdRank]
+    report_status: list[opd_reports.OpdMonthStatus]
+    flagged: list[evaluation.KegiatanYear]
+    flagged_total: int
+    flag_counts: dict
+    needs_visit: list[evaluation.KegiatanYear]
+    month_labels: list[str]
+
+    def series(self) -> list[Series]:
+        return trend_series(self.regency)
+
+
+def trend_series(points: list[evaluation.TrendPoint]) -> list[Series]:
+    from flask_babel import gettext as _
+
+    return [
+        Series("plan_physical", _("Rencana fisik"), [p.plan_physical for p in points], "s-plan"),
+        Series("actual_physical", _("Realisasi fisik (laporan OPD)"), [p.actual_physical for p in points], "s-reported"),
+        Series("actual_cash", _("Realisasi keuangan (laporan OPD)"), [p.actual_cash_pct for p in points], "s-observed"),
+    ]
+
+
+def monthly_evaluation(user, year: int, month: int, today: date | None = None) -> MonthlyEvaluation:
+    today = today or today_wib()
+    rows = evaluation.evaluate(user, year, upto=month, today=today)
+    opds = list(db.session.scalars(select(Opd).order_by(Opd.name))) if scopes.is_regency_wide(user) else \
+        [o for o in db.session.scalars(select(Opd).where(Opd.id == user.opd_id))]
+    by_opd: dict[int, list[evaluation.KegiatanYear]] = {}
+    for row in rows:
+        by_opd.setdefault(row.opd.id, []).append(row)
+    flagged = [r for r in rows if r.cell(month).flags]
+    flagged.sort(key=lambda r: (min(FLAG_ORDER.index(f) for f in r.cell(month).flags), r.opd.name, r.kegiatan.code))
+    counts = {evaluation.MonthFlag(flag): sum(1 for r in rows if flag in r.cell(month).flags) for flag in FLAG_ORDER}
+    return MonthlyEvaluation(
+        year=year, month=month, kegiatan=len(rows),
+        regency=evaluation.trend(rows, month),
+        per_opd=[OpdTrend(o, evaluation.trend(by_opd[o.id], month)) for o in opds if o.id in by_opd],
+        ranking=evaluation.opd_ranking(rows, opds, month),
+        report_status=opd_reports.opd_month_status(user, year, month, today),
+        flagged=flagged[:FLAGGED_LIMIT], flagged_total=len(flagged), flag_counts=counts,
+        needs_visit=evaluation.needs_visit(rows, month),
+        month_labels=[str(m) for m in kegiatan_page.MONTH_LABELS],
+    )

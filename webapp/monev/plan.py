@@ -1,0 +1,81 @@
+"""The monthly plan of a kegiatan: cumulative planned physical progress (%) and disbursement (Rp)
+at the end of each month, January to December.
+
+The plan comes from the budget documents; a kegiatan without one falls back to the straight line
+from its start date (0 %) to its end date (100 %), labelled as such wherever it is shown.
+"""
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+from webapp.monev.models import Kegiatan
+
+MONTHS = 12
+
+
+class PlanSource(StrEnum):
+    DPA = "dpa"
+    LINEAR = "linear"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return str(PLAN_SOURCE_LABELS[self])
+
+
+PLAN_SOURCE_LABELS = {
+    PlanSource.DPA: _l("Rencana bulanan DPA"),
+    PlanSource.LINEAR: _l("Garis lurus dari tanggal mulai ke selesai (belum ada rencana bulanan)"),
+    PlanSource.NONE: _l("Tanpa rencana"),
+}
+
+
+@dataclass
+class MonthlyPlan:
+    source: PlanSource
+    #: Twelve cumulative planned physical progress figures (%), None when unknown.
+    physical: list[float | None]
+    #: Twelve cumulative planned disbursements (Rp), None when unknown.
+    cash: list[int | None]
+    pagu: int
+
+    def cash_pct(self, month: int) -> float | None:
+        value = self.cash[month - 1]
+        return round(value / self.pagu * 100, 1) if value is not None and self.pagu else None
+
+
+def linear_progress(start: date | None, end: date | None, on: date) -> float | None:
+    """Planned physical progress (%) on a day: linear from start (0) to end (100)."""
+    if start is None or end is None or end <= start:
+        return None
+    if on <= start:
+        return 0.0
+    if on >= end:
+        return 100.0
+    return round((on - start).days / (end - start).days * 100, 1)
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def linear_plan(kegiatan: Kegiatan, year: int) -> MonthlyPlan:
+    physical = [linear_progress(kegiatan.start_date, kegiatan.end_date, month_end(year, m)) for m in range(1, 13)]
+    if all(p is None for p in physical):
+        return MonthlyPlan(PlanSource.NONE, [None] * MONTHS, [None] * MONTHS, kegiatan.pagu)
+    cash = [round(kegiatan.pagu * p / 100) if p is not None else None for p in physical]
+    return MonthlyPlan(PlanSource.LINEAR, physical, cash, kegiatan.pagu)
+
+
+def dpa_plans(kegiatan_ids: list[int]) -> dict[int, MonthlyPlan]:
+    """The plans in force from the budget documents, by kegiatan id (one query)."""
+    return {}
+
+
+def monthly_plans(kegiatan: list[Kegiatan], year: int) -> dict[int, MonthlyPlan]:
+    """Every kegiatan's plan for a fiscal year: the DPA's where there is one, else the straight line."""
+    plans = dpa_plans([k.id for k in kegiatan])
+    return {k.id: plans.get(k.id) or linear_plan(k, year) for k in kegiatan}
