@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.dashboard.builders import add_submission
+from tests.factories import add_submission
 from webapp.accounts.models import Opd
 from webapp.extensions import db
 from webapp.monev import evaluation
 from webapp.monev.evaluation import MonthFlag as F
+from webapp.monev.models import KegiatanPlan
 from webapp.monev.plan import PlanSource
 from webapp.opd_reports.models import OpdReport
 
@@ -31,9 +32,10 @@ def _visit(app, monitor, site, kegiatan, at, progress, state="received"):
 
 @pytest.fixture
 def dataset(app):
-    """K1 (DLH, Jul–Dec, Rp 1 M): October on plan, November behind, money ahead, the visit disagrees.
+    """K1 (DLH, Jul–Dec, Rp 1 M, no DPA plan: the straight line): October on plan, November behind, money ahead, the visit disagrees.
     K2 (DLH, all year, Rp 200 jt): October only a draft, November fine; its visit at 03:00 WIB on
-    1 November counts for November. K3 (PUPR, all year, Rp 800 jt): November reported, never visited."""
+    1 November counts for November. K3 (PUPR, all year, Rp 800 jt, a DPA plan in its
+    second revision): November reported, never visited."""
     with app.app_context():
         monitor = factories.make_user("monitor")
         site = factories.make_site()
@@ -46,6 +48,13 @@ def dataset(app):
         _report(k2, 10, 70.0, 100_000_000, state="draft")
         _report(k2, 11, 90.0, 170_000_000)
         _report(k3, 11, 50.0, 400_000_000)
+        # K3's DPA plan: a first revision superseded by the one in force.
+        db.session.add(KegiatanPlan(kegiatan_id=k3.id, revision=1, physical_pct=[90.0] * 12, cash=[720_000_000] * 12,
+                                    pagu=800_000_000, superseded_at=datetime(2026, 6, 1, tzinfo=timezone.utc)))
+        db.session.add(KegiatanPlan(kegiatan_id=k3.id, revision=2, pagu=800_000_000,
+                                    physical_pct=[0, 0, 5, 10, 20, 30, 40, 50, 60, 70, 80, 100],
+                                    cash=[0, 0, 40_000_000, 80_000_000, 160_000_000, 240_000_000, 320_000_000,
+                                          400_000_000, 480_000_000, 520_000_000, 560_000_000, 800_000_000]))
         db.session.commit()
         ids = {k.code: SimpleNamespace(id=k.id, code=k.code) for k in (k1, k2, k3)}
         monitor, site = SimpleNamespace(id=monitor.id), SimpleNamespace(id=site.id, kecamatan_id=site.kecamatan_id)
@@ -73,7 +82,9 @@ EXPECTED = {
     ("K2", 1): (8.2, 8.2, None, None, None, [F.NO_REPORT]),
     ("K2", 10): (83.2, 83.2, None, None, None, [F.NO_REPORT]),
     ("K2", 11): (91.5, 91.5, 90.0, 85.0, 95.0, []),
-    ("K3", 11): (91.5, 91.5, 50.0, 50.0, None, [F.BEHIND_PLAN]),
+    ("K3", 3): (5.0, 5.0, None, None, None, [F.NO_REPORT]),
+    ("K3", 10): (70.0, 65.0, None, None, None, [F.NO_REPORT]),
+    ("K3", 11): (80.0, 70.0, 50.0, 50.0, None, [F.BEHIND_PLAN]),
 }
 
 
@@ -93,7 +104,7 @@ def test_deviations_and_the_verification_gap_are_actual_minus_plan_and_observed_
         k1 = rows["K1"].cell(11)
         assert (k1.physical_deviation, k1.cash_deviation, k1.verification_gap) == (-18.1, -3.1, -15.0)
         assert (rows["K1"].cell(11).visits, rows["K2"].cell(11).visits, rows["K2"].cell(10).visits) == (2, 1, 0)
-        assert rows["K1"].plan_source == PlanSource.LINEAR
+        assert rows["K1"].plan_source == PlanSource.LINEAR and rows["K3"].plan_source == PlanSource.DPA
 
 
 def test_thresholds_come_from_the_configuration(app, dataset):
@@ -118,8 +129,8 @@ def test_the_regency_trend_is_weighted_by_pagu_and_carries_the_last_report(app, 
         rows, _user = _evaluate(app)
         points = evaluation.trend(list(rows.values()), 11)
         november, october = points[10], points[9]
-        assert (november.plan_physical, november.actual_physical) == (87.3, 61.5)
-        assert (november.plan_cash_pct, november.actual_cash_pct) == (87.3, 68.5)
+        assert (november.plan_physical, november.actual_physical) == (82.7, 61.5)
+        assert (november.plan_cash_pct, november.actual_cash_pct) == (78.7, 68.5)
         assert (october.actual_physical, october.actual_cash_pct) == (30.0, 30.0)
         assert points[11].actual_physical is None and points[11].plan_physical == 100.0
 
@@ -130,7 +141,7 @@ def test_the_opd_ranking_lists_opds_without_a_report_last(app, dataset):
         opds = list(db.session.scalars(select(Opd).order_by(Opd.name)))
         ranking = evaluation.opd_ranking(list(rows.values()), opds, 11)
         assert [r.opd.code for r in ranking[:2]] == ["DLH", "PUPR"]
-        assert (ranking[0].physical_deviation, ranking[1].physical_deviation) == (-15.3, -41.5)
+        assert (ranking[0].physical_deviation, ranking[1].physical_deviation) == (-15.3, -30.0)
         assert ranking[0].flagged == 1 and ranking[0].reported == 2
         assert len(ranking) == len(opds) and all(not r.has_report for r in ranking[2:])
 

@@ -43,3 +43,10 @@ def test_the_page_is_scoped_like_everything_else(login_as, dataset):  # noqa: F8
     assert login_as("opd", opd_code="PUPR").get("/kegiatan/K1").status_code == 404
     assert login_as("opd", opd_code="DLH").get("/kegiatan/K3").status_code == 404
     assert login_as("bappeda").get("/kegiatan/TIDAK-ADA").status_code == 404
+
+
+def test_a_kegiatan_with_a_dpa_plan_draws_the_plan_in_force(login_as, dataset):  # noqa: F811
+    html = login_as("bappeda").get("/kegiatan/K3").text
+    assert 'data-plan-source="dpa"' in html and "garis lurus" not in html
+    assert _row(html, "table-physical", 11)[:3] == ["Nov", "80%", "50%"]
+    assert _row(html, "table-financial", 11)[:3] == ["Nov", "70%", "50%"]

@@ -60,10 +60,12 @@ def test_bad_input_through_the_api_is_a_422_naming_the_field(login_as, kegiatan,
     assert dlh.get(_api_url(kegiatan.code)).status_code == 404
 
 
-def test_a_future_month_and_a_second_submission_are_refused_through_the_api(login_as, kegiatan):
+def test_a_future_month_and_a_second_submission_are_refused_through_the_api(login_as, kegiatan, make_kegiatan):
     dlh = login_as("opd", opd_code="DLH")
-    future = dlh.put("/api/v1/opd-reports/%s/2027/1" % kegiatan.code, json=REPORT)
-    assert future.status_code == 422 and ("month" in future.json["errors"] or "year" in future.json["errors"])
+    later = make_kegiatan("DLH", code=kegiatan.code, year=2030)
+    future = dlh.put("/api/v1/opd-reports/%s/2030/1" % later.code, json=REPORT)
+    assert future.status_code == 422 and "month" in future.json["errors"]
+    assert dlh.put("/api/v1/opd-reports/%s/2031/1" % kegiatan.code, json=REPORT).status_code == 404
     assert dlh.put(_api_url(kegiatan.code), json={**REPORT, "submit": True}).status_code == 200
     again = dlh.put(_api_url(kegiatan.code), json={**REPORT, "physical_pct": 80, "submit": True})
     assert again.status_code == 409 and again.json["code"] == "already_submitted"

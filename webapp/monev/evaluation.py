@@ -152,7 +152,7 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
         return []
     ids = stmt.with_only_columns(Kegiatan.id).order_by(None).scalar_subquery()
     opds = {o.id: o for o in db.session.scalars(select(Opd).where(Opd.id.in_({k.opd_id for k in kegiatan})))}
-    plans = monthly_plans(kegiatan, year)
+    plans = monthly_plans(kegiatan, year, ids)
 
     reports: dict[int, dict[int, tuple]] = defaultdict(dict)
     for row in db.session.execute(

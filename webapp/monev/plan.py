@@ -11,7 +11,10 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.monev.models import Kegiatan
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.monev.models import Kegiatan, KegiatanPlan
 
 MONTHS = 12
 
@@ -70,12 +73,28 @@ def linear_plan(kegiatan: Kegiatan, year: int) -> MonthlyPlan:
     return MonthlyPlan(PlanSource.LINEAR, physical, cash, kegiatan.pagu)
 
 
-def dpa_plans(kegiatan_ids: list[int]) -> dict[int, MonthlyPlan]:
-    """The plans in force from the budget documents, by kegiatan id (one query)."""
-    return {}
+def _number(value, kind):
+    return kind(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def monthly_plans(kegiatan: list[Kegiatan], year: int) -> dict[int, MonthlyPlan]:
+def dpa_plans(kegiatan_ids) -> dict[int, MonthlyPlan]:
+    """The plans in force (the latest revision) from the budget documents, by kegiatan id, in one
+    query; `kegiatan_ids` is a list or a select of ids."""
+    rows = db.session.execute(
+        select(KegiatanPlan.kegiatan_id, KegiatanPlan.physical_pct, KegiatanPlan.cash, KegiatanPlan.pagu)
+        .where(KegiatanPlan.kegiatan_id.in_(kegiatan_ids), KegiatanPlan.superseded_at.is_(None))
+    )
+    plans = {}
+    for kegiatan_id, physical, cash, pagu in rows:
+        physical = [_number(v, float) for v in (physical or [])][:MONTHS]
+        cash = [_number(v, int) for v in (cash or [])][:MONTHS]
+        if len(physical) != MONTHS or len(cash) != MONTHS:
+            continue
+        plans[kegiatan_id] = MonthlyPlan(PlanSource.DPA, physical, cash, pagu)
+    return plans
+
+
+def monthly_plans(kegiatan: list[Kegiatan], year: int, kegiatan_ids=None) -> dict[int, MonthlyPlan]:
     """Every kegiatan's plan for a fiscal year: the DPA's where there is one, else the straight line."""
-    plans = dpa_plans([k.id for k in kegiatan])
+    plans = dpa_plans(kegiatan_ids if kegiatan_ids is not None else [k.id for k in kegiatan])
     return {k.id: plans.get(k.id) or linear_plan(k, year) for k in kegiatan}

@@ -42,7 +42,7 @@ def get_report(code, year, month):
 @blp.alt_response(409, description="The month's report was already submitted")
 def save_report(payload, code, year, month):
     """Save the month's report as a draft, or submit it with `submit: true`."""
-    kegiatan = services.kegiatan_in_scope(current_user, code)
+    kegiatan = services.kegiatan_in_scope(current_user, code, year)
     submit = payload.pop("submit")
     report = services.save_report(current_user, kegiatan, year, month, payload, submit=submit)
     db.session.commit()

@@ -63,9 +63,13 @@ def snapshot(report: OpdReport) -> dict:
 
 # --- reading -----------------------------------------------------------------------------------
 
-def kegiatan_in_scope(user, code: str) -> Kegiatan:
-    """A kegiatan the user may see, by code; outside the scope it does not exist (404)."""
-    kegiatan = db.session.scalar(scopes.kegiatan_query(user).where(Kegiatan.code == code))
+def kegiatan_in_scope(user, code: str, year: int | None = None) -> Kegiatan:
+    """A kegiatan the user may see, by code (and fiscal year: codes repeat every year); outside
+    the scope it does not exist (404)."""
+    stmt = scopes.kegiatan_query(user).where(Kegiatan.code == code)
+    if year is not None:
+        stmt = stmt.where(Kegiatan.fiscal_year == year)
+    kegiatan = db.session.scalars(stmt.order_by(Kegiatan.fiscal_year.desc(), Kegiatan.opd_id).limit(1)).first()
     if kegiatan is None:
         raise ApiError(404, _l("Kegiatan tidak ditemukan."))
     return kegiatan
@@ -77,7 +81,7 @@ def find_report(user, kegiatan: Kegiatan, year: int, month: int) -> OpdReport | 
 
 
 def get_report(user, code: str, year: int, month: int) -> OpdReport:
-    kegiatan = kegiatan_in_scope(user, code)
+    kegiatan = kegiatan_in_scope(user, code, year)
     report = find_report(user, kegiatan, year, month)
     if report is None:
         raise ApiError(404, _l("Laporan bulan ini belum ada."))

@@ -26,9 +26,9 @@ def _report_helpers():
     return {"report_action_label": lambda action: str(ACTION_LABELS.get(action, action))}
 
 
-def _kegiatan(code: str):
+def _kegiatan(code: str, year: int):
     try:
-        return services.kegiatan_in_scope(current_user, code)
+        return services.kegiatan_in_scope(current_user, code, year)
     except ApiError:
         abort(404)
 
@@ -59,7 +59,7 @@ def _render(kegiatan, year, month, form, return_form, status=200):
 @bp.route("/opd/laporan/<string:code>/<int:year>/<int:month>", methods=["GET", "POST"])
 @login_required
 def report_page(code: str, year: int, month: int):
-    kegiatan = _kegiatan(code)
+    kegiatan = _kegiatan(code, year)
     if not _may_read(kegiatan) or not 1 <= month <= 12:
         abort(404)
     form = ReportForm()
@@ -99,7 +99,7 @@ def report_page(code: str, year: int, month: int):
 @bp.route("/opd/laporan/<string:code>/<int:year>/<int:month>/kembalikan", methods=["POST"])
 @login_required
 def return_page(code: str, year: int, month: int):
-    kegiatan = _kegiatan(code)
+    kegiatan = _kegiatan(code, year)
     if not scopes.can_return_report(current_user):
         abort(403)
     report = services.find_report(current_user, kegiatan, year, month)
