@@ -89,3 +89,19 @@ def legend(series: list[Series]) -> Markup:
     items = "".join(f'<li><span class="swatch {escape(s.css)}" aria-hidden="true"></span>{escape(s.label)}</li>'
                     for s in series)
     return Markup(f'<ul class="chart-legend">{items}</ul>')
+
+
+def sparkline(values: list[float | None], label: str, top: float = 100.0, width: int = 120, height: int = 28) -> Markup:
+    """A small trend line for a table row; the row's cells hold the numbers."""
+    n = len(values)
+    known = [(i, v) for i, v in enumerate(values) if v is not None]
+    if not known:
+        return Markup("")
+    step = (width - 4) / (n - 1 if n > 1 else 1)
+    pts = " ".join(f"{2 + i * step:.1f},{2 + (height - 4) * (1 - max(0.0, min(v, top)) / top):.1f}" for i, v in known)
+    last_i, last_v = known[-1]
+    return Markup(
+        f'<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'aria-label="{escape(label)}"><polyline fill="none" points="{pts}"/>'
+        f'<circle cx="{2 + last_i * step:.1f}" cy="{2 + (height - 4) * (1 - max(0.0, min(last_v, top)) / top):.1f}" r="2.5"/></svg>'
+    )

@@ -30,7 +30,7 @@ from webapp.types import showable
 def init_app(app: Flask) -> None:
     """Register the template filters and helpers of the pages."""
     filters = {
-        "wib_datetime": wib_datetime, "wib_date": wib_date, "rupiah": rupiah, "pct": pct,
+        "wib_datetime": wib_datetime, "wib_date": wib_date, "wib_date_short": wib_date_short, "rupiah": rupiah, "pct": pct,
         "score_text": score_text, "signed": signed, "site_band": maps.score_band,
         "datetimeformat": datetimeformat,
     }
@@ -62,6 +62,11 @@ def datetimeformat(value, format=None) -> str:  # noqa: A002 — the name of Fla
 
 def wib_date(value) -> str:
     return format_date(value, "d MMM yyyy") if value else "–"
+
+
+def wib_date_short(value) -> str:
+    """A day and month, e.g. "3 Nov", for column heads."""
+    return format_date(value, "d MMM") if value else "–"
 
 
 def rupiah(value) -> str:

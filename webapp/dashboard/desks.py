@@ -10,7 +10,7 @@ from sqlalchemy import select
 from webapp import charts as svg_charts
 from webapp import scopes
 from webapp.accounts.models import Opd
-from webapp.dashboard import bp, figures
+from webapp.dashboard import bp, figures, trends
 from webapp.extensions import db
 from webapp.followups import services as followups
 from webapp.monev import desk as monev_desk
@@ -39,7 +39,8 @@ def camat_desk():
         abort(404)
     desk = figures.camat_desk(current_user, kecamatan)
     choices = [] if current_user.role == "camat" else list(db.session.scalars(scopes.kecamatan_query(current_user)))
-    return render_template("dashboard/desks/camat.html", desk=desk, choices=choices)
+    return render_template("dashboard/desks/camat.html", desk=desk, choices=choices,
+                           trend=trends.geber_trend(current_user, kecamatan), svg=svg_charts)
 
 
 @bp.route("/bappeda")
