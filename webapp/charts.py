@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 40, 12, 12, 28
+WIDTH, HEIGHT = 480, 240
+LEFT, RIGHT, TOP, BOTTOM = 44, 18, 14, 28
 
 
 @dataclass

@@ -24,13 +24,22 @@ def test_the_desk_shows_the_months_flags_ranking_lateness_and_kegiatan_to_visit(
     assert 'data-kegiatan="K2"' not in flagged
     assert re.search(r'data-flag-count="verification"><span class="stat-value">1<', html)
     ranking = _section(html, 'id="table-ranking"')
-    assert ranking.index('data-opd="DLH"') < ranking.index('data-opd="PUPR"') < ranking.index('data-opd="DINKES"')
+    assert ranking.index('data-opd="DLH"') < ranking.index('data-opd="PUPR"')
+    assert 'data-opd="DINKES"' not in ranking and "Dinas Kesehatan" in html.split('id="opd-without-kegiatan"', 1)[1][:2000]
     assert "Belum ada laporan" not in ranking.split('data-opd="PUPR"', 1)[1].split("</tr>", 1)[0]
     status = _section(html, 'id="table-report-status"')
     assert "2/2" in status.split('data-opd="DLH"', 1)[1].split("</tr>", 1)[0]
     needs = html.split('id="list-needs-visit"', 1)[1].split("</ul>", 1)[0]
     assert 'data-kegiatan="K3"' in needs and 'data-kegiatan="K1"' not in needs
     assert 'id="trend-regency"' in html and 'id="table-trend-regency"' in html
+
+
+def test_an_opd_with_kegiatan_but_no_report_is_ranked_last_as_such(login_as, dataset, make_kegiatan):  # noqa: F811
+    make_kegiatan("DINKES", pagu=300_000_000, code="K4")
+    ranking = _section(login_as("bappeda").get("/bappeda?bulan=2026-11").text, 'id="table-ranking"')
+    dinkes = ranking.split('data-opd="DINKES"', 1)[1].split("</tr>", 1)[0]
+    assert "Belum ada laporan" in dinkes and "0/1" in dinkes
+    assert ranking.index('data-opd="PUPR"') < ranking.index('data-opd="DINKES"')
 
 
 def test_the_desk_is_bappedas(login_as):

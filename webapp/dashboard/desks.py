@@ -18,6 +18,10 @@ from webapp.opd_reports import services as opd_report_services
 from webapp.review import services as review
 
 
+#: Rows of a desk list; a regency has thousands of kegiatan, each with its own page.
+DESK_LIST_LIMIT = 50
+
+
 def _require_desk(desk: str) -> None:
     if not scopes.can_open_desk(current_user, desk):
         abort(403)
@@ -51,6 +55,7 @@ def bappeda_desk():
     year, month = opd_report_services.parse_month(request.args.get("bulan"), opd_report_services.reporting_month())
     return render_template("dashboard/desks/bappeda.html", desk=desk, charts=figures.bappeda_charts(desk),
                            evaluation=monev_desk.monthly_evaluation(current_user, year, month), svg=svg_charts,
+                           desk_list_limit=DESK_LIST_LIMIT,
                            status_labels=figures.option_labels(figures.MONEV_VISIT, "status"))
 
 

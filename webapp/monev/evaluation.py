@@ -100,10 +100,24 @@ class KegiatanYear:
     kegiatan: Kegiatan
     opd: Opd
     plan: MonthlyPlan
-    cells: list[MonthCell]
+    #: Per month (index 0 = January): the submitted report's physical % and cumulative Rp, the
+    #: report's state (any state), and the number of visits that were not rejected.
+    physical: list
+    cash: list
+    states: list
+    visit_counts: list
+    #: The evaluated months' cells, by month number.
+    cells_by_month: dict
 
     def cell(self, month: int) -> MonthCell:
-        return self.cells[month - 1]
+        return self.cells_by_month[month]
+
+    @property
+    def cells(self) -> list[MonthCell]:
+        return [self.cells_by_month[m] for m in sorted(self.cells_by_month)]
+
+    def submitted(self, month: int) -> bool:
+        return self.states[month - 1] == ReportState.SUBMITTED
 
     @property
     def plan_source(self) -> PlanSource:
@@ -137,13 +151,15 @@ def _flags(cell: MonthCell, month: int, upto: int, starts: int, deviation: float
 
 
 def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | None = None,
-             today: date | None = None) -> list[KegiatanYear]:
+             today: date | None = None, months=None) -> list[KegiatanYear]:
     """Plan, reports, observations and flags of every kegiatan selected by `kegiatan_stmt`
-    (a select of Kegiatan inside the user's scope; all of the year's by default), January to
-    December. Flags are raised for the months up to `upto` (the current month by default)."""
+    (a select of Kegiatan inside the user's scope; all of the year's by default). Cells (with
+    their flags) are built for `months` (all twelve by default); flags are raised for the months
+    up to `upto` (the current month by default)."""
     today = today or today_wib()
     if upto is None:
         upto = 12 if year < today.year else (today.month if year == today.year else 0)
+    months = list(months) if months is not None else list(range(1, MONTHS + 1))
     deviation, verification = thresholds()
     stmt = kegiatan_stmt if kegiatan_stmt is not None else scopes.kegiatan_query(user)
     stmt = stmt.where(Kegiatan.fiscal_year == year)
@@ -154,16 +170,26 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
     opds = {o.id: o for o in db.session.scalars(select(Opd).where(Opd.id.in_({k.opd_id for k in kegiatan})))}
     plans = monthly_plans(kegiatan, year, ids)
 
-    reports: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for row in db.session.execute(
+    empty = [None] * MONTHS
+    physical: dict[int, list] = {}
+    cash: dict[int, list] = {}
+    states: dict[int, list] = {}
+    for kegiatan_id, month, state, pct, rp in db.session.execute(
         scopes.opd_reports_query(user).where(OpdReport.year == year, OpdReport.kegiatan_id.in_(ids))
         .with_only_columns(OpdReport.kegiatan_id, OpdReport.month, OpdReport.state, OpdReport.physical_pct,
                            OpdReport.realisation_rp)
     ):
-        reports[row.kegiatan_id][row.month] = row
+        if not 1 <= month <= MONTHS:
+            continue
+        if kegiatan_id not in states:
+            physical[kegiatan_id], cash[kegiatan_id], states[kegiatan_id] = list(empty), list(empty), list(empty)
+        states[kegiatan_id][month - 1] = state
+        if state == ReportState.SUBMITTED:
+            physical[kegiatan_id][month - 1], cash[kegiatan_id][month - 1] = pct, rp
 
     start, end = month_bounds_utc(year)
-    observed: dict[int, dict[int, list]] = defaultdict(dict)
+    counts: dict[int, list] = {}
+    latest: dict[tuple[int, int], tuple] = {}
     for kegiatan_id, recorded_at, progress in db.session.execute(
         scopes.submissions_query(user).where(
             Submission.form_code == MONEV_VISIT, Submission.review_state != "rejected",
@@ -172,32 +198,36 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
                             Submission.answers["progres_fisik"].as_float())
     ):
         month = recorded_at.astimezone(WIB).month
-        slot = observed[kegiatan_id].setdefault(month, [0, None, None])
-        slot[0] += 1
-        if progress is not None and (slot[1] is None or recorded_at > slot[1]):
-            slot[1], slot[2] = recorded_at, progress
+        row = counts.get(kegiatan_id)
+        if row is None:
+            row = counts[kegiatan_id] = [0] * MONTHS
+        row[month - 1] += 1
+        key = (kegiatan_id, month)
+        if progress is not None and (key not in latest or recorded_at > latest[key][0]):
+            latest[key] = (recorded_at, progress)
 
     result = []
+    no_visits = [0] * MONTHS
     for k in kegiatan:
         plan = plans[k.id]
         starts = k.start_date.month if k.start_date and k.start_date.year == year else 1
-        cells = []
-        for month in range(1, MONTHS + 1):
-            cell = MonthCell(month=month, plan_physical=plan.physical[month - 1], plan_cash=plan.cash[month - 1],
-                             plan_cash_pct=plan.cash_pct(month))
-            report = reports[k.id].get(month)
-            if report is not None:
-                cell.report_state = report.state
-                if report.state == ReportState.SUBMITTED:
-                    cell.reported_physical = report.physical_pct
-                    cell.reported_cash = report.realisation_rp
-                    cell.reported_cash_pct = round(report.realisation_rp / k.pagu * 100, 1) if k.pagu else None
-            visits = observed[k.id].get(month)
-            if visits is not None:
-                cell.visits, cell.observed_at, cell.observed_physical = visits[0], visits[1], visits[2]
+        k_physical, k_cash, k_states = physical.get(k.id, empty), cash.get(k.id, empty), states.get(k.id, empty)
+        k_counts = counts.get(k.id, no_visits)
+        cells = {}
+        for month in months:
+            i = month - 1
+            rp = k_cash[i]
+            seen = latest.get((k.id, month))
+            cell = MonthCell(month=month, plan_physical=plan.physical[i], plan_cash=plan.cash[i],
+                             plan_cash_pct=plan.cash_pct(month), report_state=k_states[i],
+                             reported_physical=k_physical[i], reported_cash=rp,
+                             reported_cash_pct=round(rp / k.pagu * 100, 1) if rp is not None and k.pagu else None,
+                             observed_physical=seen[1] if seen else None, observed_at=seen[0] if seen else None,
+                             visits=k_counts[i])
             cell.flags = _flags(cell, month, upto, starts, deviation, verification)
-            cells.append(cell)
-        result.append(KegiatanYear(kegiatan=k, opd=opds[k.opd_id], plan=plan, cells=cells))
+            cells[month] = cell
+        result.append(KegiatanYear(kegiatan=k, opd=opds[k.opd_id], plan=plan, physical=k_physical, cash=k_cash,
+                                   states=k_states, visit_counts=k_counts, cells_by_month=cells))
     return result
 
 
@@ -212,41 +242,43 @@ class TrendPoint:
     actual_cash_pct: float | None
 
 
-def _carried(values: list[float | None], upto: int) -> list[float | None]:
-    """A cumulative series with each month without a report carrying the last reported value
-    (0 before the first), up to `upto`; None after."""
-    out, last = [], 0.0
-    for month, value in enumerate(values, start=1):
-        if month > upto:
-            out.append(None)
-            continue
-        last = value if value is not None else last
-        out.append(last)
-    return out
-
-
 def trend(rows: list[KegiatanYear], upto: int) -> list[TrendPoint]:
     """Pagu-weighted realisation against plan, month by month, for a set of kegiatan (a regency
-    or one OPD). A month without a report counts the kegiatan's last reported figure."""
-    total = sum(r.kegiatan.pagu for r in rows)
-    points = []
-    physical = [_carried([c.reported_physical for c in r.cells], upto) for r in rows]
-    cash = [_carried([c.reported_cash for c in r.cells], upto) for r in rows]
-    for m in range(MONTHS):
-        planned = [(r.plan.physical[m], r.kegiatan.pagu) for r in rows if r.plan.physical[m] is not None]
-        plan_w = sum(p for _v, p in planned)
-        plan_cash = [r.plan.cash[m] for r in rows if r.plan.cash[m] is not None]
-        plan_cash_pagu = sum(r.kegiatan.pagu for r in rows if r.plan.cash[m] is not None)
-        actual = m + 1 <= upto and total
-        points.append(TrendPoint(
+    or one OPD). A month without a report counts the kegiatan's last reported figure (0 before
+    its first); months after `upto` have no actual figures."""
+    total = 0
+    plan_phys, plan_phys_w = [0.0] * MONTHS, [0] * MONTHS
+    plan_cash, plan_cash_w = [0] * MONTHS, [0] * MONTHS
+    act_phys, act_cash = [0.0] * MONTHS, [0] * MONTHS
+    for r in rows:
+        pagu = r.kegiatan.pagu
+        total += pagu
+        last_phys, last_cash = 0.0, 0
+        planned_phys, planned_cash = r.plan.physical, r.plan.cash
+        for m in range(MONTHS):
+            value = planned_phys[m]
+            if value is not None:
+                plan_phys[m] += value * pagu
+                plan_phys_w[m] += pagu
+            value = planned_cash[m]
+            if value is not None:
+                plan_cash[m] += value
+                plan_cash_w[m] += pagu
+            if m < upto:
+                if r.physical[m] is not None:
+                    last_phys, last_cash = r.physical[m], r.cash[m]
+                act_phys[m] += last_phys * pagu
+                act_cash[m] += last_cash
+    return [
+        TrendPoint(
             month=m + 1,
-            plan_physical=round(sum(v * p for v, p in planned) / plan_w, 1) if plan_w else None,
-            actual_physical=round(sum(physical[i][m] * r.kegiatan.pagu for i, r in enumerate(rows)) / total, 1)
-            if actual else None,
-            plan_cash_pct=round(sum(plan_cash) / plan_cash_pagu * 100, 1) if plan_cash_pagu else None,
-            actual_cash_pct=round(sum(cash[i][m] for i in range(len(rows))) / total * 100, 1) if actual else None,
-        ))
-    return points
+            plan_physical=round(plan_phys[m] / plan_phys_w[m], 1) if plan_phys_w[m] else None,
+            actual_physical=round(act_phys[m] / total, 1) if m < upto and total else None,
+            plan_cash_pct=round(plan_cash[m] / plan_cash_w[m] * 100, 1) if plan_cash_w[m] else None,
+            actual_cash_pct=round(act_cash[m] / total * 100, 1) if m < upto and total else None,
+        )
+        for m in range(MONTHS)
+    ]
 
 
 @dataclass
@@ -276,17 +308,19 @@ class OpdRank:
         return round(p.actual_cash_pct - p.plan_cash_pct, 1)
 
 
-def opd_ranking(rows: list[KegiatanYear], all_opds: list[Opd], month: int) -> list[OpdRank]:
+def opd_ranking(rows: list[KegiatanYear], all_opds: list[Opd], month: int,
+                trends: dict[int, list[TrendPoint]] | None = None) -> list[OpdRank]:
     """OPDs ranked by physical progress against plan in `month`; OPDs with no submitted report
-    that month (or no kegiatan) come last, shown as such."""
+    that month (or no kegiatan) come last, shown as such. `trends` (per OPD id) saves recomputing."""
     by_opd: dict[int, list[KegiatanYear]] = defaultdict(list)
     for row in rows:
         by_opd[row.opd.id].append(row)
     ranks = []
     for opd in all_opds:
         mine = by_opd.get(opd.id, [])
-        reported = sum(1 for r in mine if r.cell(month).report_state == ReportState.SUBMITTED)
-        point = trend(mine, month)[month - 1] if mine else None
+        reported = sum(1 for r in mine if r.submitted(month))
+        points = (trends or {}).get(opd.id) or (trend(mine, month) if mine else None)
+        point = points[month - 1] if points else None
         flagged = sum(1 for r in mine if r.cell(month).flags)
         ranks.append(OpdRank(opd=opd, kegiatan=len(mine), reported=reported, point=point, flagged=flagged))
     ranks.sort(key=lambda r: (r.physical_deviation is None, -(r.physical_deviation or 0), r.opd.name))
@@ -298,5 +332,4 @@ def needs_visit(rows: list[KegiatanYear], month: int) -> list[KegiatanYear]:
     first = (month - 1) // 3 * 3 + 1
     quarter = range(first, month + 1)
     return [r for r in rows
-            if any(r.cell(m).report_state == ReportState.SUBMITTED for m in quarter)
-            and not any(r.cell(m).visits for m in quarter)]
+            if any(r.submitted(m) for m in quarter) and not any(r.visit_counts[m - 1] for m in quarter)]

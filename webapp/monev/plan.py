@@ -5,6 +5,7 @@ The plan comes from the budget documents; a kegiatan without one falls back to t
 from its start date (0 %) to its end date (100 %), labelled as such wherever it is shown.
 """
 import calendar
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -65,8 +66,13 @@ def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+@lru_cache(maxsize=4096)
+def _linear_physical(start: date | None, end: date | None, year: int) -> tuple:
+    return tuple(linear_progress(start, end, month_end(year, m)) for m in range(1, 13))
+
+
 def linear_plan(kegiatan: Kegiatan, year: int) -> MonthlyPlan:
-    physical = [linear_progress(kegiatan.start_date, kegiatan.end_date, month_end(year, m)) for m in range(1, 13)]
+    physical = list(_linear_physical(kegiatan.start_date, kegiatan.end_date, year))
     if all(p is None for p in physical):
         return MonthlyPlan(PlanSource.NONE, [None] * MONTHS, [None] * MONTHS, kegiatan.pagu)
     cash = [round(kegiatan.pagu * p / 100) if p is not None else None for p in physical]
@@ -86,8 +92,8 @@ def dpa_plans(kegiatan_ids) -> dict[int, MonthlyPlan]:
     )
     plans = {}
     for kegiatan_id, physical, cash, pagu in rows:
-        physical = [_number(v, float) for v in (physical or [])][:MONTHS]
-        cash = [_number(v, int) for v in (cash or [])][:MONTHS]
+        physical = [v if v is None or type(v) is float else _number(v, float) for v in (physical or ())][:MONTHS]
+        cash = [v if v is None or type(v) is int else _number(v, int) for v in (cash or ())][:MONTHS]
         if len(physical) != MONTHS or len(cash) != MONTHS:
             continue
         plans[kegiatan_id] = MonthlyPlan(PlanSource.DPA, physical, cash, pagu)
