@@ -337,8 +337,13 @@ def test_the_service_worker_sends_the_outbox_with_no_page_open(
     registrations = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
     cdp.send("ServiceWorker.enable")
-    other.wait_for_timeout(300)
-    registration = next(r for r in registrations if r["scopeURL"].startswith(live_server.url) and not r["isDeleted"])
+    ours = [r for r in registrations if r["scopeURL"].startswith(live_server.url) and not r["isDeleted"]]
+    deadline = time.monotonic() + 10
+    while not ours:
+        assert time.monotonic() < deadline, "the service worker's registration was never reported"
+        other.wait_for_timeout(50)  # lets the driver deliver the CDP events
+        ours = [r for r in registrations if r["scopeURL"].startswith(live_server.url) and not r["isDeleted"]]
+    registration = ours[0]
     cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": live_server.url, "registrationId": registration["registrationId"],
                                                  "tag": "pantau-sync", "lastChance": False})
     deadline = time.monotonic() + 60
