@@ -3,6 +3,8 @@ at the end of each month, January to December.
 
 The plan comes from the budget documents; a kegiatan without one falls back to the straight line
 from its start date (0 %) to its end date (100 %), labelled as such wherever it is shown.
+webapp/monev/planning.py answers the same question for one kegiatan on one day; this module
+reads the month ends of many kegiatan at once, for the evaluation.
 """
 import calendar
 from functools import lru_cache
@@ -16,6 +18,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.monev.models import Kegiatan, KegiatanPlan
+from webapp.monev.planning import _linear as linear_progress
 
 MONTHS = 12
 
@@ -49,17 +52,6 @@ class MonthlyPlan:
     def cash_pct(self, month: int) -> float | None:
         value = self.cash[month - 1]
         return round(value / self.pagu * 100, 1) if value is not None and self.pagu else None
-
-
-def linear_progress(start: date | None, end: date | None, on: date) -> float | None:
-    """Planned physical progress (%) on a day: linear from start (0) to end (100)."""
-    if start is None or end is None or end <= start:
-        return None
-    if on <= start:
-        return 0.0
-    if on >= end:
-        return 100.0
-    return round((on - start).days / (end - start).days * 100, 1)
 
 
 def month_end(year: int, month: int) -> date:
