@@ -144,8 +144,8 @@ function renderBanners() {
 
 /* ---- sync ---- */
 
-/** While a run goes on the bar is redrawn every second (time left), and on every step. */
-const TICK_MS = 1000;
+/** While a run goes on the bar is redrawn twice a second (the time left counts down), and on every step. */
+const TICK_MS = 500;
 let ticker = null;
 
 function followSync(sync) {

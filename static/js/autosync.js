@@ -14,10 +14,10 @@ import * as outbox from './outbox.js';
 import * as sync from './sync.js';
 import { DOWN, OFFLINE, ONLINE, PORTAL, probe } from './connectivity.js';
 
-/** How often an unreachable server is asked again while the app is in view. */
+/** How often an unreachable server is asked again while the app is in view with work waiting. */
 export const PROBE_EVERY_MS = 4000;
-/** ... and while it is in the background (the foreground probes at once). */
-export const PROBE_EVERY_HIDDEN_MS = 60000;
+/** ... and in the background or with nothing to send (the foreground and a new item probe at once). */
+export const PROBE_EVERY_IDLE_MS = 60000;
 /** A probe waits this long for an answer: a dead link should not delay the next one. */
 export const PROBE_TIMEOUT_MS = 5000;
 
@@ -58,7 +58,12 @@ function schedule(delayMs, reason) {
 }
 
 function probeLater() {
-  schedule(hooks.isHidden() ? PROBE_EVERY_HIDDEN_MS : PROBE_EVERY_MS, 'probe');
+  // Scheduled at once (a later trigger may replace it), then shortened when work waits.
+  schedule(PROBE_EVERY_IDLE_MS, 'probe');
+  if (hooks.isHidden()) return;
+  outbox.summary(null).then((counts) => {
+    if (counts.pending + counts.uploading > 0) schedule(PROBE_EVERY_MS, 'probe');
+  }, () => undefined);
 }
 
 /** The server could not be reached: probe again soon, count nothing. */
@@ -123,7 +128,10 @@ export async function trigger(reason) {
       const again = await probe(PROBE_TIMEOUT_MS);
       if (again === OFFLINE || again === PORTAL) report = { ...report, ...unreachable(again) };
       else report = await counted(report);
-    } else if (report.status !== 'auth' && report.status !== 'busy') {
+    } else if (report.status === 'busy') {
+      // Another tab or the service worker is sending: look again later.
+      probeLater();
+    } else if (report.status !== 'auth') {
       report = await counted(report);
     }
     return report;

@@ -36,7 +36,7 @@ export function reasonText(reason, detail) {
  * @property {'online'|'portal'|'down'|'offline'|null} reachable  null: not asked yet
  * @property {boolean} running
  * @property {{items: number, itemsDone: number, photos: number, photosDone: number, bytes: number,
- *   bytesDone: number, startedAt: number}|null} progress  the run going on
+ *   bytesDone: number, startedAt: number, at: number}|null} progress  the run going on
  * @property {{pending: number, uploading: number, rejected: number, failed: number, otherUser: number,
  *   total: number, oldestAt: number|null, stale: boolean}} counts
  * @property {number|null} lastSuccessAt
@@ -66,14 +66,17 @@ export function formatDuration(ms) {
 }
 
 /**
- * Time left at the speed so far, or null before anything was sent.
- * @param {{bytes: number, bytesDone: number, startedAt: number}} progress
+ * Time left at the average speed so far, estimated when the figures were taken and counted
+ * down since (so it moves while the server answers a photo); null before anything was sent.
+ * @param {{bytes: number, bytesDone: number, startedAt: number, at: number}} progress
  * @param {number} now
  */
 export function timeLeft(progress, now) {
-  const elapsed = now - progress.startedAt;
+  const at = progress.at || now;
+  const elapsed = at - progress.startedAt;
   if (!progress.bytesDone || elapsed <= 0) return null;
-  return ((progress.bytes - progress.bytesDone) * elapsed) / progress.bytesDone;
+  const estimate = ((progress.bytes - progress.bytesDone) * elapsed) / progress.bytesDone;
+  return Math.max(1000, estimate - (now - at));
 }
 
 function progressLines(progress) {

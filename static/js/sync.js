@@ -173,7 +173,7 @@ class Progress {
     const { items, itemsDone, photos, photosDone, bytes, startedAt } = this;
     const bytesDone = Math.min(this.bytesDone + (this.partial || 0), bytes);
     try {
-      this.listener({ items, itemsDone, photos, photosDone, bytes, bytesDone, startedAt });
+      this.listener({ items, itemsDone, photos, photosDone, bytes, bytesDone, startedAt, at: this.emittedAt });
     } catch (error) {
       console.error(error);
     }
@@ -283,7 +283,8 @@ async function uploadPhotosOf(item, token, report, progress) {
  * tab or the service worker). Failures are reported, not counted: the caller knows whether the
  * network was there and decides about the backoff.
  * @param {{onProgress?: (progress: {items: number, itemsDone: number, photos: number, photosDone: number,
- *   bytes: number, bytesDone: number, startedAt: number}) => void}} [options]
+ *   bytes: number, bytesDone: number, startedAt: number, at: number}) => void}} [options]
+ *   `at`: when these figures were taken
  * @returns {Promise<{status: 'ok'|'offline'|'auth'|'busy'|'storage'|'error', created: number, duplicate: number,
  *   rejected: number, photos: number, completed: number, reason: string|null, detail: string|null,
  *   user: Object|null}>}

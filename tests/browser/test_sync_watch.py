@@ -355,3 +355,37 @@ def test_the_service_worker_sends_the_outbox_with_no_page_open(
         time.sleep(0.3)
     assert set_check({i["uuid"] for i in items}, server_state(app, user.id)) == {"lost": [], "duplicated": [], "unexpected": []}
     assert all(len(photos) == 1 for _, (_, photos) in server_state(app, user.id).values()), "each photo arrived"
+
+
+def test_coming_back_to_the_foreground_forgets_a_backoff_at_its_cap_and_syncs_at_once(
+        app, field_app, context, make_user, make_site, make_kegiatan):
+    user, school, market, kegiatan = monitor_with_sites(make_user, make_site, make_kegiatan)
+    page = field_app.page
+    field_app.login(user.username)
+    field_app.wait_worker()
+    # The server failed for a long while (503s): the next automatic try is 5 minutes away.
+    context.route("**/api/v1/submissions/batch", lambda route: route.fulfill(
+        status=503, content_type="application/json", body='{"code": "unavailable", "status": 503, "message": "Sibuk"}'))
+    field_app.fill_monev_visit(market.name, kegiatan.code)
+    field_app.submit()
+    field_app.wait_until("async () => { const { backoff } = await import('/static/js/outbox.js'); "
+                         "return (await backoff()) !== null; }")
+    assert "Server menjawab dengan galat (HTTP 503)" in field_app.bar_text()
+    assert page.evaluate(BACKOFF)["failures"] >= 1, "a failure of a reachable server is counted"
+    assert page.evaluate(SET_BACKOFF_AT_CAP) == 12
+    context.unroute("**/api/v1/submissions/batch")
+    sent = queued_uuids(field_app)
+
+    # The monitor switches back to the app (the page becomes visible again).
+    requests = watch_requests(page)
+    shown = time.monotonic()
+    page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+    while first_after(requests, shown, "POST", "/api/v1/submissions/batch") is None:
+        assert time.monotonic() - shown < 30, "no sync on coming back to the foreground"
+        page.wait_for_timeout(50)
+    waited = first_after(requests, shown, "POST", "/api/v1/submissions/batch") - shown
+    print(f"\nforeground -> first batch POST: {waited:.1f} s")
+    assert waited <= RESUME_LIMIT_S
+    field_app.wait_until("async () => { const { listOutbox } = await import('/static/js/store.js'); "
+                         "return (await listOutbox()).length === 0; }")
+    assert set_check(sent, server_state(app, user.id)) == {"lost": [], "duplicated": [], "unexpected": []}

@@ -297,6 +297,9 @@ CASES: list[Case] = [
     # --- sync API ---
     Case("session_api.ping", "GET", everyone(200)),
     Case("session_api.session_info", "GET", api()),
+    Case("session_api.session_token", "GET", everyone(200)),
+    # Wrong credentials: a 401 for everyone, and nobody's session changes.
+    Case("session_api.log_in", "POST", everyone(401), body=lambda w: ("json", {"username": "x", "password": "y"})),
     Case("sync_api.get_bootstrap", "GET", api(), check=check_sites),
     Case("forms_api.list_forms", "GET", api()),
     Case("forms_api.publish_form", "POST", api(403, admin=422), body=lambda w: ("json", {"form": "geber_cek"})),
