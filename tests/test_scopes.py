@@ -109,6 +109,6 @@ def test_home_page_fits_each_role(role, login_as):
     api = login_as(role)
     page = api.get("/beranda")
     assert page.status_code == 200
-    from webapp.navigation import ROLE_LABELS
+    from webapp.vocabulary import Role
 
-    assert str(ROLE_LABELS[role]) in page.text
+    assert Role(role).label in page.text

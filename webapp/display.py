@@ -22,9 +22,9 @@ from webapp.maps import services as maps
 from webapp.monev.models import Kegiatan
 from webapp.reports import services as reports
 from webapp.reports.models import ReportJob
-from webapp.review import services as review
 from webapp.submissions.models import Attachment, Submission
 from webapp.types import showable
+from webapp.vocabulary import JobState, label
 
 
 def init_app(app: Flask) -> None:
@@ -36,8 +36,6 @@ def init_app(app: Flask) -> None:
     }
     app.jinja_env.filters.update(filters)
     app.context_processor(lambda: {
-        "review_state_label": review.state_label,
-        "followup_state_label": followups.state_label,
         "is_overdue": followups.is_overdue,
         "flag_short": flag_short,
         "score_band": figures.score_band,
@@ -258,13 +256,13 @@ def flag_short(flags: dict | None) -> list[str]:
 
 def job_view(report: ReportJob) -> dict:
     """A report job as the page and the API show it."""
-    ready = report.state == "ready"
+    ready = report.state == JobState.READY
     return {
         "uuid": report.uuid,
         "kind": report.kind,
         "title": reports.job_title(report),
         "state": report.state,
-        "state_label": reports.state_label(report.state),
+        "state_label": label(report.state),
         "progress": 100 if ready else report.progress or 0,
         "message": report.message,
         "created_at": report.created_at,

@@ -20,6 +20,7 @@ from webapp.sites.models import SiteStatus
 from webapp.sites.services import refresh_site_status_job
 from webapp.submissions.models import Attachment, Submission
 from webapp.submissions.photos import process_photo
+from webapp.vocabulary import AttachmentState
 
 #: Sites per refresh job: one job per site would flood the queue after a long outage.
 SITE_CHUNK = 500
@@ -36,7 +37,7 @@ class SweepResult:
 
 def unprocessed_photo_ids() -> list[int]:
     """Photos whose bytes arrived but whose display copy and thumbnail were never made."""
-    return list(db.session.scalars(select(Attachment.id).where(Attachment.state == "received").order_by(Attachment.id)))
+    return list(db.session.scalars(select(Attachment.id).where(Attachment.state == AttachmentState.RECEIVED).order_by(Attachment.id)))
 
 
 def stale_site_ids() -> list[int]:

@@ -13,11 +13,12 @@ from webapp.audit import AuditEvent
 from webapp.errors import ApiError
 from webapp.extensions import db
 from webapp.followups import services
-from webapp.followups.models import FOLLOWUP_STATES, FollowUp
+from webapp.followups.models import FollowUp
+from webapp.vocabulary import FollowUpState
 
 LEGAL = {("open", "start"): "in_progress", ("in_progress", "complete"): "done",
          ("open", "cancel"): "cancelled", ("in_progress", "cancel"): "cancelled"}
-ILLEGAL = [(state, action) for state in FOLLOWUP_STATES for action in services.ACTIONS if (state, action) not in LEGAL]
+ILLEGAL = [(state, action) for state in FollowUpState for action in services.ACTIONS if (state, action) not in LEGAL]
 
 
 def _user(user) -> User:

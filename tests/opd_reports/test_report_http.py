@@ -93,7 +93,7 @@ def test_the_return_for_correction_loop_through_the_pages(login_as, kegiatan):
                                                           "note": "Lampirkan SP2D Oktober."})
     assert back.status_code == 302
     opd_page = dlh.client.get(url)
-    assert "Lampirkan SP2D Oktober." in opd_page.text and "Dikembalikan untuk perbaikan" in opd_page.text
+    assert "Lampirkan SP2D Oktober." in opd_page.text and "Perlu perbaikan" in opd_page.text
     fixed = dlh.client.post(url, data={**form, "csrf_token": csrf(opd_page.text), "realisation_rp": "140.000.000",
                                        "action": "kirim"})
     assert fixed.status_code == 302

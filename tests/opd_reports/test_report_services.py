@@ -9,7 +9,8 @@ from webapp.audit import AuditEvent
 from webapp.errors import ApiError
 from webapp.extensions import db
 from webapp.opd_reports import services
-from webapp.opd_reports.models import OpdReport, ReportState
+from webapp.opd_reports.models import OpdReport
+from webapp.vocabulary import OpdReportState
 
 TODAY = date(2026, 12, 5)
 GOOD = {"realisation_rp": 150_000_000, "physical_pct": 40.0, "output_value": 30.0,
@@ -32,10 +33,10 @@ def _save(user, kegiatan, month, submit=False, **changes):
 def test_a_draft_is_saved_then_submitted_and_every_step_is_audited(world):
     opd_user, _other, _bappeda, kegiatan = world
     report = _save(opd_user, kegiatan, 11)
-    assert report.state == ReportState.DRAFT and report.submitted_at is None
+    assert report.state == OpdReportState.DRAFT and report.submitted_at is None
     _save(opd_user, kegiatan, 11, physical_pct=42.0)
     report = _save(opd_user, kegiatan, 11, submit=True, physical_pct=45.0)
-    assert report.state == ReportState.SUBMITTED and report.physical_pct == 45.0
+    assert report.state == OpdReportState.SUBMITTED and report.physical_pct == 45.0
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "opd_report")
                                  .order_by(AuditEvent.id)).all()
     assert actions == ["opd_report.create", "opd_report.update", "opd_report.submit"]
@@ -105,7 +106,7 @@ def test_progress_lower_than_last_month_needs_an_explanation(world):
     assert error.value.status == 422 and "decrease_reason" in error.value.errors
     report = _save(opd_user, kegiatan, 11, submit=True, physical_pct=45.0,
                    decrease_reason="Sebagian pasangan dibongkar karena tidak sesuai spesifikasi.")
-    assert report.state == ReportState.SUBMITTED and report.physical_pct == 45.0
+    assert report.state == OpdReportState.SUBMITTED and report.physical_pct == 45.0
 
 
 def test_bappeda_returns_a_report_with_a_note_and_the_opd_corrects_and_resubmits(world):
@@ -118,12 +119,12 @@ def test_bappeda_returns_a_report_with_a_note_and_the_opd_corrects_and_resubmits
         services.return_report(other_opd, report, "Perbaiki")
     assert error.value.status == 403
     services.return_report(bappeda, report, "Realisasi keuangan tidak sesuai SP2D bulan November.")
-    assert report.state == ReportState.RETURNED and report.return_note.startswith("Realisasi")
+    assert report.state == OpdReportState.RETURNED and report.return_note.startswith("Realisasi")
     with pytest.raises(ApiError) as error:
         services.return_report(bappeda, report, "lagi")
     assert error.value.status == 409
     report = _save(opd_user, kegiatan, 11, submit=True, realisation_rp=120_000_000)
-    assert report.state == ReportState.SUBMITTED and report.realisation_rp == 120_000_000
+    assert report.state == OpdReportState.SUBMITTED and report.realisation_rp == 120_000_000
     actions = [e.action for e in services.history(report)]
     assert actions == ["opd_report.submit", "opd_report.return", "opd_report.submit"]
 

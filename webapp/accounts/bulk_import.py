@@ -13,12 +13,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp import audit
-from webapp.accounts.models import ROLES, Opd, User
+from webapp.accounts.models import Opd, User
 from webapp.accounts.password_change import temporary_password
 from webapp.extensions import db
 from webapp.monev import cells
 from webapp.regions.models import Kecamatan
 from webapp.tabular import MAX_ROWS, TableError, read_table
+from webapp.vocabulary import Role
 
 REQUIRED_COLUMNS = ("username", "nama", "peran", "kode_kecamatan", "kode_opd")
 OPTIONAL_COLUMNS = ("telepon", "email")
@@ -102,8 +103,8 @@ def preview_users(data: bytes, filename: str = "") -> UserPreview:
             seen[username] = line
         if not full_name or len(full_name) > 120:
             reasons.append(_("nama: wajib diisi (paling panjang 120 karakter)"))
-        if role not in ROLES:
-            reasons.append(_("peran: '%(value)s' tidak dikenal; pilih %(roles)s", value=role, roles=", ".join(ROLES)))
+        if role not in Role.values():
+            reasons.append(_("peran: '%(value)s' tidak dikenal; pilih %(roles)s", value=role, roles=", ".join(Role.values())))
         kecamatan_id = opd_id = None
         if kec_code:
             kecamatan_id = kecamatan.get(kec_code)

@@ -10,8 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
 from webapp.types import UTCDateTime, utcnow
-
-ROLES = ("admin", "bappeda", "camat", "opd", "monitor")
+from webapp.vocabulary import Role, state_type
 
 
 class Opd(db.Model):
@@ -28,7 +27,7 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(16), index=True)
+    role: Mapped[Role] = mapped_column(state_type(Role, "role"), index=True)
     #: The kecamatan a camat (or a monitor posted there) is scoped to.
     kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"), index=True)
     #: The OPD an opd user belongs to.

@@ -9,12 +9,13 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.accounts.lockout import record_failure, record_success
-from webapp.accounts.models import ROLES, Opd, User
+from webapp.accounts.models import Opd, User
 from webapp.accounts.passwords import validate_new_password
 from webapp.errors import ApiError, error_response
 from webapp.extensions import db, login_manager
 from webapp.i18n import set_language
 from webapp.regions.models import Kecamatan
+from webapp.vocabulary import Role
 
 
 def init_login(app) -> None:
@@ -83,8 +84,8 @@ def create_user(
     """Create a user; a camat needs a kecamatan and an opd user needs an OPD."""
     username = username.strip().lower()
     errors: dict[str, list[str]] = {}
-    if role not in ROLES:
-        errors["role"] = [str(_l("Peran tidak dikenal. Pilih salah satu: %(roles)s.", roles=", ".join(ROLES)))]
+    if role not in Role.values():
+        errors["role"] = [str(_l("Peran tidak dikenal. Pilih salah satu: %(roles)s.", roles=", ".join(Role)))]
     if problems := validate_new_password(password, username):
         errors["password"] = problems
     if not username or len(username) > 64:

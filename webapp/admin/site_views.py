@@ -11,7 +11,8 @@ from webapp.regions.imports import ImportError_, import_sites
 from webapp.regions.models import Desa, Kecamatan
 from webapp.regions.services import region_bbox
 from webapp.sites import admin as site_admin
-from webapp.sites.models import SITE_KINDS, Site
+from webapp.sites.models import Site
+from webapp.vocabulary import SiteKind
 
 PAGE = 200
 
@@ -27,7 +28,7 @@ def sites_list():
         stmt = stmt.where(or_(func.lower(Site.name).like(f"%{q.lower()}%"), func.cast(Site.uuid, db.String).like(f"{q}%")))
     if kecamatan_id.isdigit() and len(kecamatan_id) < 10:
         stmt = stmt.where(Site.kecamatan_id == int(kecamatan_id))
-    if kind in SITE_KINDS:
+    if kind in SiteKind.values():
         stmt = stmt.where(Site.kind == kind)
     if status == "aktif":
         stmt = stmt.where(Site.active.is_(True))
@@ -37,7 +38,7 @@ def sites_list():
     sites = list(db.session.scalars(stmt.order_by(Site.name, Site.id).limit(PAGE)))
     counts = site_admin.site_counts([s.id for s in sites])
     return render_template("admin/sites.html", sites=sites, total=total, counts=counts, q=q, kind=kind, status=status,
-                           kecamatan_id=kecamatan_id, kinds=SITE_KINDS,
+                           kecamatan_id=kecamatan_id, kinds=SiteKind.values(),
                            kecamatan=list(db.session.scalars(select(Kecamatan).order_by(Kecamatan.name))))
 
 
@@ -71,7 +72,7 @@ def site_edit(site_id: int):
         .order_by(Site.name).limit(300)))
     count = site_admin.site_counts([site.id]).get(site.id, 0)
     merged_into = db.session.get(Site, site.merged_into_id) if site.merged_into_id else None
-    return render_template("admin/site_form.html", site=site, errors=errors, values=values, kinds=SITE_KINDS,
+    return render_template("admin/site_form.html", site=site, errors=errors, values=values, kinds=SiteKind.values(),
                            desa=desa, candidates=candidates, count=count, merged_into=merged_into)
 
 

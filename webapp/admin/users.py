@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from webapp import audit
-from webapp.accounts.models import ROLES, Opd, User
+from webapp.accounts.models import Opd, User
 from webapp.accounts.password_change import UserInvalid, temporary_password
 from webapp.accounts.services import set_active
 from webapp.extensions import db
 from webapp.regions.models import Kecamatan
 from webapp.submissions.models import Submission
+from webapp.vocabulary import Role
 
 def snapshot(user: User) -> dict:
     return {"username": user.username, "full_name": user.full_name, "role": user.role,
@@ -34,7 +35,7 @@ def list_users(q: str = "", role: str = "", kecamatan_id: int | None = None, opd
     if q:
         pattern = f"%{q.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(User.username).like(pattern), func.lower(User.full_name).like(pattern)))
-    if role in ROLES:
+    if role in Role.values():
         stmt = stmt.where(User.role == role)
     if kecamatan_id:
         stmt = stmt.where(User.kecamatan_id == kecamatan_id)
@@ -50,8 +51,8 @@ def list_users(q: str = "", role: str = "", kecamatan_id: int | None = None, opd
 def resolve_scope(role: str, kecamatan_code: str | None, opd_code: str | None) -> tuple[int | None, int | None, dict]:
     """(kecamatan id, opd id, errors) for a role and the codes given."""
     errors: dict[str, list[str]] = {}
-    if role not in ROLES:
-        errors["role"] = [_("Peran tidak dikenal. Pilih salah satu: %(roles)s.", roles=", ".join(ROLES))]
+    if role not in Role.values():
+        errors["role"] = [_("Peran tidak dikenal. Pilih salah satu: %(roles)s.", roles=", ".join(Role.values()))]
     kecamatan_id = opd_id = None
     if kecamatan_code:
         kecamatan_id = db.session.scalar(select(Kecamatan.id).where(Kecamatan.code == kecamatan_code))

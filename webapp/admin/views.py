@@ -4,18 +4,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from webapp.accounts.models import ROLES, Opd, User
+from webapp.accounts.models import Opd, User
 from webapp.accounts.password_change import UserInvalid
 from webapp.admin import bp, users
 from webapp.extensions import db
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Kecamatan
 from webapp.sites.models import Site
+from webapp.vocabulary import Role
 
 
 def _choices():
     return {
-        "roles": ROLES,
+        "roles": Role.values(),
         "kecamatan": list(db.session.scalars(select(Kecamatan).order_by(Kecamatan.name))),
         "opds": list(db.session.scalars(select(Opd).order_by(Opd.name))),
     }

@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.followups import services as followups
 from webapp.monev import desk as monev_desk
 from webapp.opd_reports import services as opd_report_services
-from webapp.review import services as review
+from webapp.vocabulary import FormCode, ReviewState
 
 
 #: Rows of a desk list; a regency has thousands of kegiatan, each with its own page.
@@ -56,7 +56,7 @@ def bappeda_desk():
     return render_template("dashboard/desks/bappeda.html", desk=desk, charts=figures.bappeda_charts(desk),
                            evaluation=monev_desk.monthly_evaluation(current_user, year, month), svg=svg_charts,
                            desk_list_limit=DESK_LIST_LIMIT,
-                           status_labels=figures.option_labels(figures.MONEV_VISIT, "status"))
+                           status_labels=figures.option_labels(FormCode.MONEV_VISIT, "status"))
 
 
 @bp.route("/opd")
@@ -79,13 +79,13 @@ def opd_desk():
                            report_rows=opd_report_services.month_rows(current_user, opd.id, year, month),
                            report_deadline=opd_report_services.deadline_for(year, month),
                            allowed=lambda f: followups.allowed_actions(current_user, f),
-                           status_labels=figures.option_labels(figures.MONEV_VISIT, "status"))
+                           status_labels=figures.option_labels(FormCode.MONEV_VISIT, "status"))
 
 
 @bp.route("/kiriman-saya")
 @login_required
 def my_submissions():
     # What needs the monitor's hand (returned for correction) comes first; otherwise newest first.
-    items = sorted(figures.my_submissions(current_user), key=lambda s: s.review_state != "returned")
-    counts = {state: sum(1 for s in items if s.review_state == state) for state in review.STATE_LABELS}
+    items = sorted(figures.my_submissions(current_user), key=lambda s: s.review_state != ReviewState.RETURNED)
+    counts = {state: sum(1 for s in items if s.review_state == state) for state in ReviewState}
     return render_template("dashboard/desks/monitor.html", items=items, counts=counts)

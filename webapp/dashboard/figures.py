@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 from webapp import scopes
 from webapp.accounts.models import Opd, User
 from webapp.extensions import db
-from webapp.followups.models import FOLLOWUP_STATES, FollowUp
-from webapp.followups.services import OPEN_STATES, WIB, counts_by_status, overdue_clause, today_wib
+from webapp.followups.models import FollowUp
+from webapp.followups.services import WIB, counts_by_status, overdue_clause, today_wib
 from webapp.forms.services import current_versions
 from webapp.monev import planning
 from webapp.monev.models import Kegiatan
@@ -23,9 +23,8 @@ from webapp.sites.models import Site, SiteStatus
 from webapp.sites.services import not_in_the_future
 from webapp.submissions.models import Submission
 from webapp.types import to_zone, utcnow
+from webapp.vocabulary import OPEN_FOLLOWUP_STATES, FollowUpState, FormCode, ReviewState
 
-GEBER_CHECK = "geber_cek"
-MONEV_VISIT = "monev_kunjungan"
 #: Points by which realisation may run ahead of progress, or progress lag the plan, before a flag.
 DEVIATION_POINTS = 10.0
 STALE_DAYS = 30
@@ -101,7 +100,7 @@ def _approved_scores(user: User, kecamatan_id: int, before: datetime) -> dict[in
     """site id → (score, recorded_at) of its latest approved GEBER check recorded before `before`."""
     rows = _latest(
         user, Submission.site_id,
-        Submission.form_code == GEBER_CHECK, Submission.review_state == "approved", Submission.score.is_not(None),
+        Submission.form_code == FormCode.GEBER_CHECK, Submission.review_state == ReviewState.APPROVED, Submission.score.is_not(None),
         Submission.kecamatan_id == kecamatan_id, Submission.recorded_at <= before,
         columns=(Submission.score, Submission.recorded_at),
     )
@@ -199,7 +198,7 @@ def camat_desk(user: User, kecamatan: Kecamatan, now: datetime | None = None) ->
     stale.sort(key=lambda row: (row["last"] is not None, row["last"] or now, row["site"].name))
 
     followup_scope = scopes.followups_query(user).where(
-        FollowUp.status.in_(OPEN_STATES),
+        FollowUp.status.in_(OPEN_FOLLOWUP_STATES),
         or_(FollowUp.assignee_kecamatan_id == kecamatan.id,
             FollowUp.site_id.in_(select(Site.id).where(Site.kecamatan_id == kecamatan.id))),
     )
@@ -208,8 +207,8 @@ def camat_desk(user: User, kecamatan: Kecamatan, now: datetime | None = None) ->
     overdue_count = _count(followup_scope.where(overdue_clause(today)))
 
     waiting_scope = scopes.reviewable_submissions_query(user).where(
-        Submission.kecamatan_id == kecamatan.id, Submission.form_code == GEBER_CHECK,
-        Submission.review_state == "received",
+        Submission.kecamatan_id == kecamatan.id, Submission.form_code == FormCode.GEBER_CHECK,
+        Submission.review_state == ReviewState.RECEIVED,
     )
     waiting = list(db.session.scalars(
         waiting_scope.order_by(Submission.flagged.desc(), Submission.recorded_at).limit(LIST_LIMIT)
@@ -267,18 +266,18 @@ def kegiatan_progress(user: User, opd_id: int | None = None, now: datetime | Non
         return []
     ids = [k.id for k in kegiatan]
     opds = {o.id: o for o in db.session.scalars(select(Opd).where(Opd.id.in_({k.opd_id for k in kegiatan})))}
-    latest = _latest(user, Submission.kegiatan_id, Submission.form_code == MONEV_VISIT,
-                     Submission.review_state == "approved", Submission.kegiatan_id.in_(ids))
+    latest = _latest(user, Submission.kegiatan_id, Submission.form_code == FormCode.MONEV_VISIT,
+                     Submission.review_state == ReviewState.APPROVED, Submission.kegiatan_id.in_(ids))
     visits = {v.id: v for v in db.session.scalars(select(Submission).where(Submission.id.in_([r.id for r in latest])))}
     latest_by_kegiatan = {row.group_key: visits[row.id] for row in latest}
     waiting = dict(db.session.execute(
         scopes.submissions_query(user)
-        .where(Submission.form_code == MONEV_VISIT, Submission.review_state == "received", Submission.kegiatan_id.in_(ids))
+        .where(Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state == ReviewState.RECEIVED, Submission.kegiatan_id.in_(ids))
         .with_only_columns(Submission.kegiatan_id, func.count()).group_by(Submission.kegiatan_id)
     ).all())
     this_month = dict(db.session.execute(
         scopes.submissions_query(user)
-        .where(Submission.form_code == MONEV_VISIT, Submission.review_state != "rejected",
+        .where(Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state != ReviewState.REJECTED,
                Submission.kegiatan_id.in_(ids), Submission.recorded_at >= month_start_utc(now))
         .with_only_columns(Submission.kegiatan_id, func.count()).group_by(Submission.kegiatan_id)
     ).all())
@@ -352,7 +351,7 @@ def risks_by_category(rows: list[KegiatanRow]) -> list[dict]:
             if isinstance(risk, dict) and isinstance(risk.get("kategori"), str):
                 counts[risk["kategori"]] += 1
                 high[risk["kategori"]] += risk.get("tingkat") == "tinggi"
-    labels = option_labels(MONEV_VISIT, "risiko", "kategori")
+    labels = option_labels(FormCode.MONEV_VISIT, "risiko", "kategori")
     return [
         {"category": cat, "label": labels.get(cat, cat), "count": n, "high": high[cat]}
         for cat, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -415,15 +414,15 @@ def geber_by_kecamatan(user: User, now: datetime | None = None) -> list[Kecamata
     ):
         rows[kec_id].sites, rows[kec_id].scored, rows[kec_id].visited_this_month = sites, scored, visited_n
         rows[kec_id].average = round(float(average), 1) if average is not None else None
-    geber = scopes.submissions_query(user).where(Submission.form_code == GEBER_CHECK)
+    geber = scopes.submissions_query(user).where(Submission.form_code == FormCode.GEBER_CHECK)
     for kec_id, n in db.session.execute(
-        geber.where(Submission.review_state == "approved", Submission.recorded_at >= month)
+        geber.where(Submission.review_state == ReviewState.APPROVED, Submission.recorded_at >= month)
         .with_only_columns(Submission.kecamatan_id, func.count()).group_by(Submission.kecamatan_id)
     ):
         if kec_id in rows:
             rows[kec_id].checks_this_month = n
     for kec_id, n in db.session.execute(
-        geber.where(Submission.review_state == "received")
+        geber.where(Submission.review_state == ReviewState.RECEIVED)
         .with_only_columns(Submission.kecamatan_id, func.count()).group_by(Submission.kecamatan_id)
     ):
         if kec_id in rows:
@@ -485,14 +484,14 @@ def opd_desk(user: User, opd: Opd, now: datetime | None = None) -> OpdDesk:
     summaries = opd_summaries(rows)
     visits = list(db.session.scalars(
         scopes.submissions_query(user)
-        .where(Submission.form_code == MONEV_VISIT,
+        .where(Submission.form_code == FormCode.MONEV_VISIT,
                Submission.kegiatan_id.in_(scopes.kegiatan_query(user).where(Kegiatan.opd_id == opd.id)
                                           .with_only_columns(Kegiatan.id)))
         .order_by(Submission.recorded_at.desc()).limit(LIST_LIMIT)
     ))
     assigned = scopes.followups_query(user).where(FollowUp.assignee_opd_id == opd.id)
     followups = list(db.session.scalars(
-        assigned.order_by(FollowUp.status.in_(OPEN_STATES).desc(), FollowUp.due_date, FollowUp.id).limit(LIST_LIMIT)
+        assigned.order_by(FollowUp.status.in_(OPEN_FOLLOWUP_STATES).desc(), FollowUp.due_date, FollowUp.id).limit(LIST_LIMIT)
     ))
     return OpdDesk(opd=opd, kegiatan=rows, summary=summaries[0] if summaries else None, visits=visits,
                    followups=followups, followup_counts=counts_by_status(user, today_wib(now), assignee_opd_id=opd.id))
@@ -512,8 +511,6 @@ def bappeda_charts(desk: BappedaDesk) -> dict:
     """The data blocks of the Bappeda desk's bar charts."""
     from flask_babel import gettext as _
 
-    from webapp.followups.services import state_label
-
     progress = {
         "max": 100, "unit": "%", "marker_label": None,
         "series": [{"key": "progress", "label": _("Progres fisik"), "class": "s-progress"},
@@ -526,8 +523,8 @@ def bappeda_charts(desk: BappedaDesk) -> dict:
         "rows": [{"label": r["label"], "values": {"n": r["count"]}} for r in desk.risks],
     }
     counts = desk.followups["by_status"]
-    followup_rows = [{"label": state_label(state), "values": {"n": counts[state]}, "class": f"s-{state}"}
-                     for state in FOLLOWUP_STATES]
+    followup_rows = [{"label": state.label, "values": {"n": counts[state]}, "class": f"s-{state}"}
+                     for state in FollowUpState]
     followup_rows.insert(2, {"label": _("Terlambat"), "values": {"n": desk.followups["overdue"]}, "class": "s-overdue"})
     followups_chart = {"unit": "", "series": [{"key": "n", "label": _("Tindak lanjut")}], "rows": followup_rows}
     geber = {

@@ -14,8 +14,8 @@ from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site
 from webapp.submissions.models import Submission
 from webapp.types import utcnow
+from webapp.vocabulary import FormCode, ReviewState
 
-GEBER_CHECK = "geber_cek"
 WEEKS = 12
 
 
@@ -65,7 +65,7 @@ def geber_trend(user, kecamatan: Kecamatan, now: datetime | None = None) -> Week
         scopes.sites_query(user).where(Site.kecamatan_id == kecamatan.id).with_only_columns(Site.id, Site.desa_id)
     ).all())
     approved = scopes.submissions_query(user).where(
-        Submission.form_code == GEBER_CHECK, Submission.review_state == "approved", Submission.score.is_not(None),
+        Submission.form_code == FormCode.GEBER_CHECK, Submission.review_state == ReviewState.APPROVED, Submission.score.is_not(None),
         Submission.kecamatan_id == kecamatan.id, Submission.recorded_at <= now,
     )
     # Each site's latest score before the window carries into it; the window's own checks follow.

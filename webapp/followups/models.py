@@ -5,8 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.types import UTCDateTime, utcnow
-
-FOLLOWUP_STATES = ("open", "in_progress", "done", "cancelled")
+from webapp.vocabulary import FollowUpState, state_type
 
 
 class FollowUp(db.Model):
@@ -20,7 +19,8 @@ class FollowUp(db.Model):
     assignee_opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"), index=True)
     assignee_kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"), index=True)
     due_date: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[FollowUpState] = mapped_column(state_type(FollowUpState, "status"), default=FollowUpState.OPEN,
+                                                  index=True)
     resolution: Mapped[str | None] = mapped_column(Text)
     #: Storage key of the evidence photo given when the follow-up was closed.
     evidence_key: Mapped[str | None] = mapped_column(String(200))

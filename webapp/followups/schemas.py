@@ -1,12 +1,12 @@
 """Load and dump schemas of the follow-up API."""
 from marshmallow import Schema, fields, validate
 
-from webapp.followups.models import FOLLOWUP_STATES
 from webapp.followups.services import ACTIONS, TEXT_MAX, TITLE_MAX, is_overdue
+from webapp.vocabulary import FollowUpState
 
 
 class FollowupQuerySchema(Schema):
-    status = fields.String(validate=validate.OneOf(FOLLOWUP_STATES))
+    status = fields.String(validate=validate.OneOf(FollowUpState.values()))
     overdue = fields.Boolean()
 
 

@@ -19,18 +19,18 @@ from webapp import audit, scopes, storage
 from webapp.accounts.models import Opd
 from webapp.errors import ApiError
 from webapp.extensions import db
-from webapp.followups.models import FOLLOWUP_STATES, FollowUp
+from webapp.followups.models import FollowUp
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Kecamatan
 from webapp.submissions.models import Submission
+from webapp.vocabulary import OPEN_FOLLOWUP_STATES, FollowUpState, FormCode
 
 WIB = ZoneInfo("Asia/Jakarta")
-OPEN_STATES = ("open", "in_progress")
 #: action → (states it may start from, state it leads to)
 ACTIONS = {
-    "start": (("open",), "in_progress"),
-    "complete": (("in_progress",), "done"),
-    "cancel": (("open", "in_progress"), "cancelled"),
+    "start": ((FollowUpState.OPEN,), FollowUpState.IN_PROGRESS),
+    "complete": ((FollowUpState.IN_PROGRESS,), FollowUpState.DONE),
+    "cancel": (OPEN_FOLLOWUP_STATES, FollowUpState.CANCELLED),
 }
 #: A visit's recommendation without a due date gets this many days from its approval.
 DEFAULT_DUE_DAYS = 30
@@ -38,18 +38,6 @@ TEXT_MAX = 2000
 TITLE_MAX = 300
 #: Evidence photos are re-encoded to at most this size on the longest side.
 EVIDENCE_MAX_SIDE = 1600
-
-STATE_LABELS = {
-    "open": _l("Terbuka"),
-    "in_progress": _l("Sedang dikerjakan"),
-    "done": _l("Selesai"),
-    "cancelled": _l("Dibatalkan"),
-}
-
-
-def state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state))
-
 
 def today_wib(now: datetime | None = None) -> date:
     """Today's date in Asia/Jakarta: a due date is a local calendar day."""
@@ -60,13 +48,13 @@ def today_wib(now: datetime | None = None) -> date:
 def is_overdue(followup: FollowUp, today: date | None = None) -> bool:
     """Still open or in progress after its due date."""
     today = today or today_wib()
-    return followup.status in OPEN_STATES and followup.due_date < today
+    return followup.status in OPEN_FOLLOWUP_STATES and followup.due_date < today
 
 
 def overdue_clause(today: date | None = None):
     """`is_overdue` as an SQL condition."""
     today = today or today_wib()
-    return and_(FollowUp.status.in_(OPEN_STATES), FollowUp.due_date < today)
+    return and_(FollowUp.status.in_(OPEN_FOLLOWUP_STATES), FollowUp.due_date < today)
 
 
 def counts_by_status(user, today: date | None = None, **filters) -> dict:
@@ -76,7 +64,7 @@ def counts_by_status(user, today: date | None = None, **filters) -> dict:
         stmt.with_only_columns(FollowUp.status, func.count()).group_by(FollowUp.status)
     ).all())
     return {
-        "by_status": {state: counts.get(state, 0) for state in FOLLOWUP_STATES},
+        "by_status": {state: counts.get(state, 0) for state in FollowUpState},
         "overdue": db.session.scalar(select(func.count()).select_from(
             stmt.where(overdue_clause(today or today_wib())).order_by(None).subquery())) or 0,
     }
@@ -137,7 +125,7 @@ def create_followup(user, data: dict, source: Submission | None = None) -> Follo
         assignee_opd_id=opd_id or None,
         assignee_kecamatan_id=kecamatan_id or None,
         due_date=due,
-        status="open",
+        status=FollowUpState.OPEN,
         created_by_id=user.id,
     )
     db.session.add(followup)
@@ -158,7 +146,7 @@ def _opd_from_answer(value) -> Opd | None:
 
 def recommendation_of(submission: Submission) -> dict | None:
     """What a monitoring visit recommends: text, owner (OPD) and due date, or None."""
-    if submission.form_code != "monev_kunjungan":
+    if submission.form_code != FormCode.MONEV_VISIT:
         return None
     answers = submission.answers or {}
     text = answers.get("rekomendasi")
@@ -193,7 +181,7 @@ def create_from_visit(user, submission: Submission) -> FollowUp | None:
         kegiatan_id=submission.kegiatan_id,
         assignee_opd_id=rec["opd"].id,
         due_date=rec["due_date"] or today_wib() + timedelta(days=DEFAULT_DUE_DAYS),
-        status="open",
+        status=FollowUpState.OPEN,
         created_by_id=user.id,
     )
     db.session.add(followup)
@@ -249,7 +237,7 @@ def transition(user, followup: FollowUp, action: str, note: str | None = None, p
         raise ApiError(
             409,
             str(_l("Tindak lanjut berstatus \u201c%(state)s\u201d tidak dapat diubah dengan cara ini.",
-                   state=state_label(followup.status))),
+                   state=FollowUpState.label_of(followup.status))),
             code="illegal_transition",
         )
     errors: dict = {}

@@ -16,8 +16,9 @@ from webapp.errors import ApiError
 from webapp.extensions import db
 from webapp.followups import services as followups
 from webapp.followups.forms import FollowupActionForm, FollowupCreateForm
-from webapp.followups.models import FOLLOWUP_STATES, FollowUp
+from webapp.followups.models import FollowUp
 from webapp.submissions.models import Submission
+from webapp.vocabulary import OPEN_FOLLOWUP_STATES, FollowUpState, label
 
 bp = Blueprint("followups", __name__)
 
@@ -57,10 +58,10 @@ def index():
     status = request.args.get("status") or "aktif"
     stmt = scopes.followups_query(current_user)
     if status == "aktif":
-        stmt = stmt.where(FollowUp.status.in_(followups.OPEN_STATES))
+        stmt = stmt.where(FollowUp.status.in_(OPEN_FOLLOWUP_STATES))
     elif status == "terlambat":
         stmt = stmt.where(followups.overdue_clause())
-    elif status in FOLLOWUP_STATES:
+    elif status in FollowUpState.values():
         stmt = stmt.where(FollowUp.status == status)
     items = list(db.session.scalars(stmt.order_by(FollowUp.due_date, FollowUp.id).limit(200)))
     create_form = followup_create_form() if may_create_from(None) else None
@@ -156,7 +157,7 @@ def action(followup_id: int):
                 target.errors = list(target.errors) + list(messages)
         return _render_followup(followup, form, 422)
     db.session.commit()
-    flash(_("Status tindak lanjut: %(state)s.", state=followups.state_label(followup.status)), "success")
+    flash(_("Status tindak lanjut: %(state)s.", state=label(followup.status)), "success")
     back = request.form.get("back")
     if back == "opd":
         return redirect(url_for("dashboard.opd_desk") + f"#fu-{followup_id}")

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 
 from webapp.maps import geojson, services
 from webapp.maps.schemas import MapQuerySchema
-from webapp.navigation import site_kind_label
+from webapp.vocabulary import SiteKind
 
 #: What the GeoJSON answers are, so the OpenAPI document (and schemathesis) can check them.
 GEOJSON_CONTENT = {"application/geo+json": {"schema": {
@@ -33,7 +33,7 @@ class SiteDetailSchema(Schema):
     id = fields.UUID(attribute="site.uuid")
     name = fields.String(attribute="site.name")
     kind = fields.String(attribute="site.kind")
-    kind_label = fields.Function(lambda d: site_kind_label(d["site"].kind))
+    kind_label = fields.Function(lambda d: SiteKind.label_of(d["site"].kind))
     desa = fields.String(attribute="site.desa.name")
     kecamatan = fields.String(attribute="site.kecamatan.name")
     lat = fields.Float(attribute="site.lat")

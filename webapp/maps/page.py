@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-from webapp.navigation import SITE_KIND_LABELS
+from webapp.vocabulary import SiteKind
 from webapp.regions.services import region_bbox
 
 STRINGS = {
@@ -93,7 +93,7 @@ def page_config(mode: str, sites_url: str, detail_url: str, summary_url: str, **
         "vendor": vendor_config(),
         "tiles": {"url": current_app.config["TILE_URL"], "attribution": current_app.config["TILE_ATTRIBUTION"]},
         "bbox": [south, west, north, east],
-        "kinds": {kind: str(label) for kind, label in SITE_KIND_LABELS.items()},
+        "kinds": {kind.value: kind.label for kind in SiteKind},
         "strings": {key: str(text) for key, text in STRINGS.items()},
         **extra,
     }

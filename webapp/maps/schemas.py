@@ -4,7 +4,7 @@ from datetime import date
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from webapp.maps.services import BANDS, LAYERS, MONEV_STATES, MapFilters
-from webapp.sites.models import SITE_KINDS
+from webapp.vocabulary import SiteKind
 
 KECAMATAN_CODE = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$"
 DESA_CODE = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
@@ -24,7 +24,7 @@ class MapFiltersSchema(Schema):
     layer = fields.String(load_default="geber", validate=validate.OneOf(LAYERS))
     kecamatan = fields.String(validate=validate.Regexp(KECAMATAN_CODE), metadata={"description": "Kode kecamatan"})
     desa = fields.String(validate=validate.Regexp(DESA_CODE), metadata={"description": "Kode desa/kelurahan"})
-    kind = fields.String(validate=validate.OneOf(SITE_KINDS))
+    kind = fields.String(validate=validate.OneOf(SiteKind.values()))
     opd = fields.String(validate=validate.Length(max=20), metadata={"description": "Kode OPD"})
     date_from = fields.Date(data_key="from", validate=DAY_RANGE,
                             metadata={"description": "Hari pertama (WIB), inklusif", "pattern": DAY_PATTERN})

@@ -23,10 +23,11 @@ from webapp.maps.geojson import CHUNK_IDS
 from webapp.monev.models import Kegiatan, kegiatan_site
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site, SiteStatus
-from webapp.sites.services import GEBER_CHECK, not_in_the_future
+from webapp.sites.services import not_in_the_future
 from webapp.submissions.models import Attachment, Submission
 from webapp.submissions.photos import thumb_key
 from webapp.types import utcnow
+from webapp.vocabulary import AttachmentState, FormCode, ReviewState
 
 WIB = ZoneInfo("Asia/Jakarta")
 LAYERS = ("geber", "monev")
@@ -366,7 +367,7 @@ def kecamatan_summary(user, filters: MapFilters) -> dict:
             func.avg(case((current, Submission.score))),
             func.avg(case((Submission.recorded_at < period_start, Submission.score))),
         )
-        .where(Submission.form_code == GEBER_CHECK, Submission.review_state != "rejected",
+        .where(Submission.form_code == FormCode.GEBER_CHECK, Submission.review_state != ReviewState.REJECTED,
                Submission.score.is_not(None), Submission.recorded_at >= previous_start,
                Submission.recorded_at < period_end)
         .group_by(Submission.kecamatan_id)
@@ -440,7 +441,7 @@ def _first_thumbnail(submission_ids) -> dict[int, Attachment]:
         return {}
     found: dict[int, Attachment] = {}
     for att in db.session.scalars(
-        select(Attachment).where(Attachment.submission_id.in_(ids), Attachment.state == "processed")
+        select(Attachment).where(Attachment.submission_id.in_(ids), Attachment.state == AttachmentState.PROCESSED)
         .order_by(Attachment.submission_id, Attachment.id)
     ):
         found.setdefault(att.submission_id, att)
@@ -501,7 +502,7 @@ def site_history(user, site: Site, page: int = 1) -> tuple[list[tuple[Submission
 
 
 def _thumbnail_path(att: Attachment | None) -> Path | None:
-    if att is None or att.state != "processed":
+    if att is None or att.state != AttachmentState.PROCESSED:
         return None
     key = thumb_key(att)
     return storage.path_for(key) if storage.exists(key) else None
@@ -531,8 +532,8 @@ def public_site_detail(site_uuid) -> dict | None:
     if public_photos_enabled():
         check_id = db.session.scalar(
             select(Submission.id).where(
-                Submission.site_id == site.id, Submission.form_code == GEBER_CHECK,
-                Submission.review_state == "approved", not_in_the_future(),
+                Submission.site_id == site.id, Submission.form_code == FormCode.GEBER_CHECK,
+                Submission.review_state == ReviewState.APPROVED, not_in_the_future(),
             ).order_by(Submission.recorded_at.desc(), Submission.id.desc()).limit(1)
         )
         photo = _first_thumbnail([check_id]).get(check_id)
@@ -546,8 +547,8 @@ def public_thumbnail_file(attachment_uuid) -> Path | None:
         return None
     att = db.session.scalar(
         select(Attachment).join(Submission, Submission.id == Attachment.submission_id)
-        .where(Attachment.uuid == attachment_uuid, Submission.form_code == GEBER_CHECK,
-               Submission.review_state == "approved",
+        .where(Attachment.uuid == attachment_uuid, Submission.form_code == FormCode.GEBER_CHECK,
+               Submission.review_state == ReviewState.APPROVED,
                Submission.site_id.in_(scopes.public_sites_query().with_only_columns(Site.id)))
     )
     return _thumbnail_path(att)

@@ -20,10 +20,10 @@ from webapp.extensions import db
 from webapp.followups.services import WIB, today_wib
 from webapp.monev.models import Kegiatan
 from webapp.monev.plan import MONTHS, MonthlyPlan, PlanSource, monthly_plans
-from webapp.opd_reports.models import OpdReport, ReportState
+from webapp.opd_reports.models import OpdReport
 from webapp.submissions.models import Submission
+from webapp.vocabulary import FormCode, OpdReportState, ReviewState
 
-MONEV_VISIT = "monev_kunjungan"
 
 
 class MonthFlag(StrEnum):
@@ -117,7 +117,7 @@ class KegiatanYear:
         return [self.cells_by_month[m] for m in sorted(self.cells_by_month)]
 
     def submitted(self, month: int) -> bool:
-        return self.states[month - 1] == ReportState.SUBMITTED
+        return self.states[month - 1] == OpdReportState.SUBMITTED
 
     @property
     def plan_source(self) -> PlanSource:
@@ -142,7 +142,7 @@ def _flags(cell: MonthCell, month: int, upto: int, starts: int, deviation: float
     if (cell.reported_cash_pct is not None and cell.reported_physical is not None
             and cell.reported_cash_pct - cell.reported_physical > deviation):
         flags.append(MonthFlag.BUDGET_AHEAD)
-    if cell.report_state != ReportState.SUBMITTED and month >= starts:
+    if cell.report_state != OpdReportState.SUBMITTED and month >= starts:
         flags.append(MonthFlag.NO_REPORT)
     gap = cell.verification_gap
     if gap is not None and abs(gap) > verification:
@@ -184,7 +184,7 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
         if kegiatan_id not in states:
             physical[kegiatan_id], cash[kegiatan_id], states[kegiatan_id] = list(empty), list(empty), list(empty)
         states[kegiatan_id][month - 1] = state
-        if state == ReportState.SUBMITTED:
+        if state == OpdReportState.SUBMITTED:
             physical[kegiatan_id][month - 1], cash[kegiatan_id][month - 1] = pct, rp
 
     start, end = month_bounds_utc(year)
@@ -192,7 +192,7 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
     latest: dict[tuple[int, int], tuple] = {}
     for kegiatan_id, recorded_at, progress in db.session.execute(
         scopes.submissions_query(user).where(
-            Submission.form_code == MONEV_VISIT, Submission.review_state != "rejected",
+            Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state != ReviewState.REJECTED,
             Submission.kegiatan_id.in_(ids), Submission.recorded_at >= start, Submission.recorded_at < end,
         ).with_only_columns(Submission.kegiatan_id, Submission.recorded_at,
                             Submission.answers["progres_fisik"].as_float())

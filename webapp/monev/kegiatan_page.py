@@ -17,8 +17,9 @@ from webapp.followups.models import FollowUp
 from webapp.followups.services import today_wib
 from webapp.monev import evaluation
 from webapp.monev.models import Kegiatan
-from webapp.opd_reports.models import OpdReport, ReportState
+from webapp.opd_reports.models import OpdReport
 from webapp.submissions.models import Submission
+from webapp.vocabulary import FormCode, OpdReportState
 
 MONTH_LABELS = (_l("Jan"), _l("Feb"), _l("Mar"), _l("Apr"), _l("Mei"), _l("Jun"),
                 _l("Jul"), _l("Agu"), _l("Sep"), _l("Okt"), _l("Nov"), _l("Des"))
@@ -90,12 +91,12 @@ def kegiatan_page(user, kegiatan: Kegiatan, today: date | None = None) -> Kegiat
 
     reports = list(db.session.scalars(
         scopes.opd_reports_query(user).where(OpdReport.kegiatan_id == kegiatan.id, OpdReport.year == year)
-        .where(OpdReport.state != ReportState.DRAFT)
+        .where(OpdReport.state != OpdReportState.DRAFT)
         .options(selectinload(OpdReport.submitted_by), selectinload(OpdReport.returned_by))
     ))
     visits = list(db.session.scalars(
         scopes.submissions_query(user).where(Submission.kegiatan_id == kegiatan.id,
-                                             Submission.form_code == evaluation.MONEV_VISIT)
+                                             Submission.form_code == FormCode.MONEV_VISIT)
         .options(selectinload(Submission.attachments), selectinload(Submission.user), selectinload(Submission.site),
                  selectinload(Submission.form_version))
         .order_by(Submission.recorded_at.desc()).limit(TIMELINE_LIMIT)

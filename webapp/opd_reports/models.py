@@ -1,32 +1,12 @@
 """The OPD's monthly realisation report (laporan realisasi fisik dan keuangan) per kegiatan."""
 from datetime import datetime
-from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.types import UTCDateTime, utcnow
-
-
-class ReportState(StrEnum):
-    """draft → submitted; Bappeda may return a submitted report (returned → submitted again)."""
-
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    RETURNED = "returned"
-
-    @property
-    def label(self) -> str:
-        return str(STATE_LABELS[self])
-
-
-STATE_LABELS = {
-    ReportState.DRAFT: _l("Draf"),
-    ReportState.SUBMITTED: _l("Terkirim"),
-    ReportState.RETURNED: _l("Dikembalikan untuk perbaikan"),
-}
+from webapp.vocabulary import OpdReportState, state_type
 
 
 class OpdReport(db.Model):
@@ -37,7 +17,7 @@ class OpdReport(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     #: 1..12, the month the figures close.
     month: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(16), default=ReportState.DRAFT)
+    state: Mapped[OpdReportState] = mapped_column(state_type(OpdReportState, "state"), default=OpdReportState.DRAFT)
     #: Cumulative disbursement (SP2D) to the end of the month, whole rupiah.
     realisation_rp: Mapped[int] = mapped_column(BigInteger)
     #: Cumulative physical progress at the end of the month, 0..100.
@@ -71,4 +51,4 @@ class OpdReport(db.Model):
 
     @property
     def state_label(self) -> str:
-        return ReportState(self.state).label
+        return OpdReportState.label_of(self.state)

@@ -1,7 +1,7 @@
 """Load and dump schemas of the OPD report API."""
 from marshmallow import Schema, fields, validate
 
-from webapp.opd_reports.models import ReportState
+from webapp.vocabulary import OpdReportState
 
 
 class ReportQuerySchema(Schema):
@@ -32,7 +32,7 @@ class ReportSchema(Schema):
     opd = fields.Function(lambda r: r.opd.code)
     year = fields.Integer()
     month = fields.Integer()
-    state = fields.String(validate=validate.OneOf([s.value for s in ReportState]))
+    state = fields.String(validate=validate.OneOf([s.value for s in OpdReportState]))
     realisation_rp = fields.Integer()
     physical_pct = fields.Float()
     output_value = fields.Float(allow_none=True)

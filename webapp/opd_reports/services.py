@@ -17,14 +17,15 @@ from webapp.errors import ApiError
 from webapp.extensions import db
 from webapp.followups.services import WIB, today_wib
 from webapp.monev.models import Kegiatan
-from webapp.opd_reports.models import OpdReport, ReportState
+from webapp.opd_reports.models import OpdReport
+from webapp.vocabulary import OpdReportState
 from webapp.types import utcnow
 
 TEXT_MAX = 2000
 #: The fields an OPD fills in; everything else is set by the workflow.
 FIELDS = ("realisation_rp", "physical_pct", "output_value", "driving_factors", "problems", "planned_action",
           "decrease_reason")
-EDITABLE_STATES = (ReportState.DRAFT, ReportState.RETURNED)
+EDITABLE_STATES = (OpdReportState.DRAFT, OpdReportState.RETURNED)
 
 
 def deadline_day() -> int:
@@ -51,7 +52,7 @@ def reporting_month(today: date | None = None) -> tuple[int, int]:
 def is_late(report: OpdReport | None, year: int, month: int, today: date | None = None) -> bool:
     """Not submitted by the deadline (or submitted after it)."""
     due = deadline_for(year, month)
-    if report is not None and report.submitted_at is not None and report.state == ReportState.SUBMITTED:
+    if report is not None and report.submitted_at is not None and report.state == OpdReportState.SUBMITTED:
         return report.submitted_at.astimezone(WIB).date() > due
     return (today or today_wib()) > due
 
@@ -92,7 +93,7 @@ def last_submitted_before(kegiatan_id: int, year: int, month: int) -> OpdReport 
     """The kegiatan's latest submitted report of an earlier month of the same year."""
     return db.session.scalar(
         select(OpdReport).where(OpdReport.kegiatan_id == kegiatan_id, OpdReport.year == year,
-                                OpdReport.month < month, OpdReport.state == ReportState.SUBMITTED)
+                                OpdReport.month < month, OpdReport.state == OpdReportState.SUBMITTED)
         .order_by(OpdReport.month.desc()).limit(1)
     )
 
@@ -159,7 +160,7 @@ def save_report(user, kegiatan: Kegiatan, year: int, month: int, data: dict, sub
     report = db.session.scalar(select(OpdReport).where(
         OpdReport.kegiatan_id == kegiatan.id, OpdReport.year == year, OpdReport.month == month
     ).with_for_update())
-    if report is not None and report.state == ReportState.SUBMITTED:
+    if report is not None and report.state == OpdReportState.SUBMITTED:
         raise ApiError(409, _l("Laporan %(kegiatan)s bulan %(month)s/%(year)s sudah dikirim. Bappeda harus "
                                "mengembalikannya sebelum dapat diubah.", kegiatan=kegiatan.code, month=month, year=year),
                        code="already_submitted")
@@ -167,12 +168,12 @@ def save_report(user, kegiatan: Kegiatan, year: int, month: int, data: dict, sub
     before = snapshot(report) if report is not None else None
     if report is None:
         report = OpdReport(kegiatan_id=kegiatan.id, opd_id=kegiatan.opd_id, year=year, month=month,
-                           state=ReportState.DRAFT, created_by_id=user.id)
+                           state=OpdReportState.DRAFT, created_by_id=user.id)
         db.session.add(report)
     for name, value in values.items():
         setattr(report, name, value)
     if submit:
-        report.state = ReportState.SUBMITTED
+        report.state = OpdReportState.SUBMITTED
         report.submitted_at = utcnow()
         report.submitted_by_id = user.id
     db.session.flush()
@@ -190,10 +191,10 @@ def return_report(user, report: OpdReport, note: str | None) -> OpdReport:
         raise ApiError(422, _l("Tulis catatan apa yang harus diperbaiki."), {"note": [_l("Wajib diisi.")]})
     if len(note) > TEXT_MAX:
         raise ApiError(422, _l("Catatan terlalu panjang."), {"note": [_l("Paling banyak %(n)s karakter.", n=TEXT_MAX)]})
-    if report.state != ReportState.SUBMITTED:
+    if report.state != OpdReportState.SUBMITTED:
         raise ApiError(409, _l("Hanya laporan yang sudah dikirim yang dapat dikembalikan."), code="not_submitted")
     before = snapshot(report)
-    report.state = ReportState.RETURNED
+    report.state = OpdReportState.RETURNED
     report.return_note = note
     report.returned_at = utcnow()
     report.returned_by_id = user.id
@@ -265,7 +266,7 @@ def opd_month_status(user, year: int, month: int, today: date | None = None) -> 
     ):
         counts = states.setdefault(opd_id, {"submitted": 0, "draft": 0, "returned": 0, "late": 0})
         counts[state] += 1
-        if state == ReportState.SUBMITTED and submitted_at and submitted_at.astimezone(WIB).date() > due:
+        if state == OpdReportState.SUBMITTED and submitted_at and submitted_at.astimezone(WIB).date() > due:
             counts["late"] += 1
     opd_stmt = select(Opd).order_by(Opd.name)
     if not scopes.is_regency_wide(user):

@@ -10,7 +10,7 @@ from webapp.errors import ApiError
 from webapp.extensions import db
 from webapp.opd_reports import bp, services
 from webapp.opd_reports.forms import ReportForm, ReturnForm
-from webapp.opd_reports.models import ReportState
+from webapp.vocabulary import OpdReportState
 
 
 ACTION_LABELS = {
@@ -50,7 +50,7 @@ def _render(kegiatan, year, month, form, return_form, status=200):
     return render_template(
         "opd_reports/report.html", kegiatan=kegiatan, year=year, month=month, report=report, form=form,
         return_form=return_form, previous=previous, editable=editable,
-        can_return=scopes.can_return_report(current_user) and report is not None and report.state == ReportState.SUBMITTED,
+        can_return=scopes.can_return_report(current_user) and report is not None and report.state == OpdReportState.SUBMITTED,
         deadline=services.deadline_for(year, month), late=services.is_late(report, year, month),
         history=services.history(report) if report is not None else [],
     ), status

@@ -7,7 +7,7 @@ from webapp.extensions import limiter
 from webapp.maps import geojson, services
 from webapp.maps.api import GEOJSON_CONTENT, small_json_response
 from webapp.maps.schemas import PublicQuerySchema
-from webapp.navigation import site_kind_label
+from webapp.vocabulary import SiteKind
 from webapp.public import require_enabled
 from webapp.public.views import PUBLIC_LIMIT
 
@@ -26,7 +26,7 @@ class PublicSiteSchema(Schema):
     id = fields.UUID(attribute="site.uuid")
     name = fields.String(attribute="site.name")
     kind = fields.String(attribute="site.kind")
-    kind_label = fields.Function(lambda d: site_kind_label(d["site"].kind))
+    kind_label = fields.Function(lambda d: SiteKind.label_of(d["site"].kind))
     desa = fields.String(attribute="site.desa.name")
     kecamatan = fields.String(attribute="site.kecamatan.name")
     score = fields.Float()

@@ -20,6 +20,7 @@ from webapp.accounts.models import User
 from webapp.errors import ApiError
 from webapp.extensions import db
 from webapp.pwa import bp
+from webapp.vocabulary import ItemOutcome
 
 #: The format marker rescue.js writes.
 FORMAT = "pantau-outbox"
@@ -98,10 +99,10 @@ def import_outbox(user: User, document: dict) -> ImportReport:
         chunk = [item["submission"] for item in items[start:start + BATCH_SIZE]]
         outcome = accept_batch(user, chunk)
         for result in outcome.results:
-            if result.status == "rejected":
+            if result.status == ItemOutcome.REJECTED:
                 report.rejected[str(result.uuid)] = result.errors
                 continue
-            (report.created if result.status == "created" else report.duplicate).append(str(result.uuid))
+            (report.created if result.status == ItemOutcome.CREATED else report.duplicate).append(str(result.uuid))
             for photo_uuid in result.missing_attachments:
                 encoded = photos.get(photo_uuid.lower())
                 if encoded is None:

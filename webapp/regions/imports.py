@@ -13,7 +13,8 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.regions.models import Desa, Kecamatan
 from webapp.regions.services import in_bbox
-from webapp.sites.models import SITE_KINDS, Site
+from webapp.sites.models import Site
+from webapp.vocabulary import SiteKind
 
 
 class ImportError_(ValueError):
@@ -114,7 +115,7 @@ def import_sites(data: bytes, bbox, created_by=None) -> ImportResult:
         if not name or len(name) > 200:
             errors.append("nama wajib diisi (paling panjang 200 karakter)")
         kind = (row.get("kind") or "").strip()
-        if kind not in SITE_KINDS:
+        if kind not in SiteKind.values():
             errors.append(f"jenis '{kind}' tidak dikenal")
         desa = desa_by_code.get((row.get("desa_code") or "").strip())
         if desa is None:

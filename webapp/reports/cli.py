@@ -6,6 +6,7 @@ import click
 
 from webapp import schedule
 from webapp.reports import bp, periods
+from webapp.vocabulary import JobState
 
 
 def _fail(message: str) -> None:
@@ -30,7 +31,7 @@ def monthly_command(period):
     db.session.refresh(report)
     click.echo(f"{chosen.label()}: {report.state}" + (f" — {report.message}" if report.message else "")
                + (f" ({report.result_key})" if report.result_key else ""))
-    if report.state == "failed":
+    if report.state == JobState.FAILED:
         raise SystemExit(1)
 
 
@@ -52,7 +53,7 @@ def weekly_command(week):
     for report in reports:
         run_report(report.id)
         db.session.refresh(report)
-        failed += report.state == "failed"
+        failed += report.state == JobState.FAILED
     click.echo(f"{chosen.label()}: {len(reports)} ringkasan, {failed} gagal.")
     if failed:
         raise SystemExit(1)

@@ -26,20 +26,17 @@ from webapp.extensions import db
 from webapp.forms.models import Form, FormVersion
 from webapp.forms.validator import form_fields
 from webapp.monev.models import Kegiatan
-from webapp.navigation import site_kind_label
 from webapp.regions.models import Desa, Kecamatan
 from webapp.reports.periods import Period, to_wib, wib_naive
 from webapp.reports.xlsx import neutralise
 from webapp.sites.models import Site, SiteStatus
 from webapp.submissions.models import Attachment, Submission
 from webapp.submissions.photos import display_key
+from webapp.vocabulary import AttachmentState, ReviewState, SiteKind, SyncState
 
 #: Rows fetched from the database per round trip.
 BATCH = 2000
 Progress = Callable[[int], None]
-
-SYNC_LABELS = {"incomplete": "Belum lengkap (foto belum semua terkirim)", "complete": "Lengkap"}
-REVIEW_LABELS = {"received": "Diterima", "approved": "Disetujui", "returned": "Dikembalikan", "rejected": "Ditolak"}
 
 META_COLUMNS = [
     "UUID kiriman", "Formulir", "Versi formulir", "Waktu rekam (WIB)", "Waktu diterima (WIB)", "Petugas",
@@ -78,7 +75,7 @@ class SubmissionFilter:
         if self.kecamatan_id is not None:
             stmt = stmt.where(Submission.kecamatan_id == self.kecamatan_id)
         if self.approved_only:
-            stmt = stmt.where(Submission.review_state == "approved")
+            stmt = stmt.where(Submission.review_state == ReviewState.APPROVED)
         return stmt
 
 
@@ -220,7 +217,7 @@ def submission_records(user: User, flt: SubmissionFilter, progress: Progress | N
         yield [
             str(row[0]), form.code, version.version, wib_naive(row[1]), wib_naive(row[2]), row[3], row[4], row[5],
             row[6], str(row[7]) if row[7] else None, row[8], row[9], row[10], row[11],
-            SYNC_LABELS.get(row[12], row[12]), REVIEW_LABELS.get(row[13], row[13]), row[14],
+            SyncState.label_of(row[12]), ReviewState.label_of(row[13]), row[14],
             "Ya" if row[15] else "Tidak",
             *columns.values(row[16]),
         ]
@@ -307,7 +304,7 @@ def write_sites_geojson(path, user: User, params: dict, progress: Progress | Non
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [row[4], row[3]]},
                 "properties": {
-                    "uuid": str(row[0]), "nama": row[1], "jenis": row[2], "jenis_label": site_kind_label(row[2]),
+                    "uuid": str(row[0]), "nama": row[1], "jenis": row[2], "jenis_label": SiteKind.label_of(row[2]),
                     "desa_kode": row[5], "desa": row[6], "kecamatan_kode": row[7], "kecamatan": row[8],
                     "skor_terakhir": row[9], "cek_terakhir": _iso(row[10]),
                     "skor_disetujui": row[11], "cek_disetujui": _iso(row[12]),
@@ -355,7 +352,7 @@ def _photo_stmt(user: User, params: dict):
     if params.get("kecamatan_id") is not None:
         stmt = stmt.where(Submission.kecamatan_id == params["kecamatan_id"])
     if params.get("approved_only"):
-        stmt = stmt.where(Submission.review_state == "approved")
+        stmt = stmt.where(Submission.review_state == ReviewState.APPROVED)
     return stmt
 
 
@@ -398,7 +395,7 @@ def write_photos_zip(path, user: User, params: dict, progress: Progress | None =
                 local = wib_naive(recorded_at)
                 name, note, sha, size = "", "", "", ""
                 key = display_key_for(att_uuid)
-                if state != "processed":
+                if state != AttachmentState.PROCESSED:
                     note = "Foto belum diproses server; tidak disertakan."
                 elif not storage.exists(key):
                     note = "Berkas foto tidak ditemukan di penyimpanan."
@@ -409,7 +406,7 @@ def write_photos_zip(path, user: User, params: dict, progress: Progress | None =
                 writer.writerow([_csv_value(v) for v in (
                     name, note, str(att_uuid), str(sub_uuid), form_code, version,
                     questions[version_id].get(field, field), local, monitor, kec, desa, site, lat, lon, score,
-                    REVIEW_LABELS.get(review_state, review_state), sha, size,
+                    ReviewState.label_of(review_state), sha, size,
                 )])
                 ticker.tick()
             manifest.flush()

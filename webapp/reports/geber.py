@@ -13,10 +13,7 @@ from webapp.regions.models import Desa, Kecamatan
 from webapp.reports.periods import Period
 from webapp.sites.models import Site
 from webapp.submissions.models import Submission
-
-GEBER_CHECK = "geber_cek"
-GEBER_ACTION = "geber_aksi"
-APPROVED = "approved"
+from webapp.vocabulary import FormCode, ReviewState
 
 
 @dataclass
@@ -83,7 +80,7 @@ def _check_rows(period: Period, kecamatan_ids):
                func.count(func.distinct(Submission.site_id)))
         .select_from(Submission)
         .outerjoin(Site, Site.id == Submission.site_id)
-        .where(Submission.form_code == GEBER_CHECK, Submission.review_state == APPROVED,
+        .where(Submission.form_code == FormCode.GEBER_CHECK, Submission.review_state == ReviewState.APPROVED,
                Submission.score.is_not(None),
                Submission.recorded_at >= period.start_utc, Submission.recorded_at < period.end_utc)
         .group_by(Submission.kecamatan_id, Site.desa_id)
@@ -98,7 +95,7 @@ def _action_rows(period: Period, kecamatan_ids):
         select(Submission.kecamatan_id, Site.desa_id, Submission.answers)
         .select_from(Submission)
         .outerjoin(Site, Site.id == Submission.site_id)
-        .where(Submission.form_code == GEBER_ACTION, Submission.review_state == APPROVED,
+        .where(Submission.form_code == FormCode.GEBER_ACTION, Submission.review_state == ReviewState.APPROVED,
                Submission.recorded_at >= period.start_utc, Submission.recorded_at < period.end_utc)
     )
     if kecamatan_ids is not None:

@@ -6,8 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.types import JSONType, UTCDateTime, utcnow
-
-JOB_STATES = ("queued", "running", "ready", "failed")
+from webapp.vocabulary import JobState, state_type
 
 
 class ReportJob(db.Model):
@@ -19,7 +18,7 @@ class ReportJob(db.Model):
     params: Mapped[dict] = mapped_column(JSONType, default=dict)
     #: None for scheduled runs.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
-    state: Mapped[str] = mapped_column(String(16), default="queued")
+    state: Mapped[JobState] = mapped_column(state_type(JobState, "state"), default=JobState.QUEUED)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
     #: Path under the storage root of the finished file.

@@ -18,7 +18,6 @@ from webapp.accounts.models import Opd
 from webapp.dashboard.figures import DEVIATION_POINTS, deviation_flags
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
-from webapp.followups.services import OPEN_STATES, state_label
 from webapp.forms.models import FormVersion
 from webapp.monev import planning
 from webapp.monev.models import Kegiatan
@@ -29,10 +28,8 @@ from webapp.reports.periods import Period, format_wib, wib_date, wib_naive
 from webapp.sites.models import Site
 from webapp.submissions.models import Submission
 from webapp.types import utcnow
+from webapp.vocabulary import OPEN_FOLLOWUP_STATES, FormCode, MonevStatus, ReviewState, label
 
-MONEV_VISIT = "monev_kunjungan"
-APPROVED = "approved"
-STATUS_LABELS = {"on_track": "Sesuai jadwal", "at_risk": "Berisiko", "late": "Terlambat"}
 NOT_VISITED = "Belum dikunjungi"
 FLAG_TEXT = {
     "budget_ahead": "Realisasi anggaran mendahului progres fisik {points} poin",
@@ -125,7 +122,7 @@ class KegiatanLine:
     def status_label(self) -> str:
         if not self.visited:
             return NOT_VISITED
-        return STATUS_LABELS.get(self.status, self.status or "")
+        return MonevStatus.label_of(self.status)
 
     @property
     def deviation_text(self) -> str:
@@ -175,7 +172,7 @@ class OpdLine:
         self.kegiatan += 1
         self.pagu += line.kegiatan.pagu
         self.risks += len(line.risks)
-        self.followups_open += sum(f.status in OPEN_STATES for f in line.followups)
+        self.followups_open += sum(f.status in OPEN_FOLLOWUP_STATES for f in line.followups)
         self.followups_overdue += sum(f.overdue for f in line.followups)
         if not line.visited:
             return
@@ -213,7 +210,7 @@ def _latest_visits(period: Period, ids: list[int]):
                                   order_by=(Submission.recorded_at.desc(), Submission.id.desc()))
     inner = (
         select(Submission.id, rank.label("rank"))
-        .where(Submission.form_code == MONEV_VISIT, Submission.review_state == APPROVED,
+        .where(Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state == ReviewState.APPROVED,
                Submission.kegiatan_id.in_(ids), Submission.recorded_at < period.end_utc)
         .subquery()
     )
@@ -226,7 +223,7 @@ def _latest_visits(period: Period, ids: list[int]):
 def _visits_in_month(period: Period, ids: list[int]):
     return db.session.execute(
         select(Submission.kegiatan_id, Submission.form_version_id, Submission.answers)
-        .where(Submission.form_code == MONEV_VISIT, Submission.review_state == APPROVED,
+        .where(Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state == ReviewState.APPROVED,
                Submission.kegiatan_id.in_(ids), Submission.recorded_at >= period.start_utc,
                Submission.recorded_at < period.end_utc)
         .order_by(Submission.recorded_at, Submission.id)
@@ -254,7 +251,7 @@ def collect_followups(period: Period, cutoff: datetime, kegiatan_names: dict[int
         .outerjoin(Kecamatan, Kecamatan.id == FollowUp.assignee_kecamatan_id)
         .outerjoin(Site, Site.id == FollowUp.site_id)
         .where(FollowUp.created_at < cutoff,
-               or_(FollowUp.status.in_(OPEN_STATES), FollowUp.updated_at >= period.start_utc))
+               or_(FollowUp.status.in_(OPEN_FOLLOWUP_STATES), FollowUp.updated_at >= period.start_utc))
         .order_by(FollowUp.due_date, FollowUp.id)
     ).all()
     lines = []
@@ -262,8 +259,8 @@ def collect_followups(period: Period, cutoff: datetime, kegiatan_names: dict[int
         owner = opd_name or (f"Kecamatan {kec_name}" if kec_name else "")
         lines.append(FollowUpLine(
             title=followup.title, kegiatan=kegiatan_names.get(followup.kegiatan_id), site=site_name, owner=owner,
-            due_date=followup.due_date, status=followup.status, status_label=state_label(followup.status),
-            overdue=followup.status in OPEN_STATES and followup.due_date < today, created=followup.created_at,
+            due_date=followup.due_date, status=followup.status, status_label=label(followup.status),
+            overdue=followup.status in OPEN_FOLLOWUP_STATES and followup.due_date < today, created=followup.created_at,
             resolution=followup.resolution, kegiatan_id=followup.kegiatan_id,
         ))
     return lines

@@ -8,7 +8,6 @@ always finds the row.
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from webapp import scopes, storage
@@ -21,26 +20,15 @@ from webapp.regions.models import Kecamatan
 from webapp.reports import periods
 from webapp.reports.models import ReportJob
 from webapp.types import utcnow
+from webapp.vocabulary import JobState
 
 KINDS = ("monthly", "geber_weekly", "submissions", "sites", "photos")
-FINAL_STATES = ("ready", "failed")
+FINAL_STATES = (JobState.READY, JobState.FAILED)
 #: A queued or running job untouched for this long was lost (a worker killed mid-job): it may be run again.
 STALE_AFTER = timedelta(hours=1)
 #: How long a report job may run in a worker.
 JOB_TIMEOUT = 60 * 60
 LIST_LIMIT = 50
-
-STATE_LABELS = {
-    "queued": _l("Menunggu giliran"),
-    "running": _l("Sedang dibuat"),
-    "ready": _l("Siap diunduh"),
-    "failed": _l("Gagal"),
-}
-
-
-def state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state))
-
 
 def _forbidden():
     return ApiError(403, _("Anda tidak berhak membuat laporan ini."))
@@ -91,7 +79,7 @@ def request_report(user: User, data: dict) -> ReportJob:
         params = {"start": _iso(data["start"]), "end": _iso(data["end"]), "form": data.get("form"),
                   "kecamatan_id": _scope_kecamatan(user, data.get("kecamatan_id")),
                   "approved_only": bool(data.get("approved_only"))}
-    report = ReportJob(kind=kind, params=params, user_id=user.id, state="queued", progress=0)
+    report = ReportJob(kind=kind, params=params, user_id=user.id, state=JobState.QUEUED, progress=0)
     db.session.add(report)
     db.session.flush()
     return report
@@ -126,7 +114,7 @@ def is_stale(report: ReportJob, now: datetime | None = None) -> bool:
 
 
 def can_retry(report: ReportJob) -> bool:
-    return report.state == "failed" or is_stale(report)
+    return report.state == JobState.FAILED or is_stale(report)
 
 
 def retry(user: User, report: ReportJob) -> ReportJob:
@@ -135,7 +123,7 @@ def retry(user: User, report: ReportJob) -> ReportJob:
         raise ApiError(403)
     if not can_retry(report):
         raise ApiError(409, _("Laporan ini tidak bisa diulang sekarang."))
-    report.state, report.progress, report.message, report.finished_at = "queued", 0, None, None
+    report.state, report.progress, report.message, report.finished_at = JobState.QUEUED, 0, None, None
     report.created_at = utcnow()
     db.session.flush()
     return report
@@ -143,7 +131,7 @@ def retry(user: User, report: ReportJob) -> ReportJob:
 
 def download_path(report: ReportJob):
     """The finished file, or 404 when the job is not ready or its file is gone."""
-    if report.state != "ready" or not storage.exists(report.result_key):
+    if report.state != JobState.READY or not storage.exists(report.result_key):
         raise ApiError(404, _("Berkas laporan tidak tersedia."))
     return storage.path_for(report.result_key)
 
@@ -207,7 +195,7 @@ def scheduled_monthly(period: periods.Period) -> ReportJob:
     """The scheduled monthly report of `period`: the existing row, or a new queued one."""
     report = _existing("monthly", None, "period", period.key)
     if report is None:
-        report = ReportJob(kind="monthly", params={"period": period.key}, user_id=None, state="queued")
+        report = ReportJob(kind="monthly", params={"period": period.key}, user_id=None, state=JobState.QUEUED)
         db.session.add(report)
         db.session.flush()
     return report
@@ -223,7 +211,7 @@ def scheduled_weekly(week: periods.Period) -> list[ReportJob]:
     for camat in camats:
         report = _existing("geber_weekly", camat.id, "week", week.first.isoformat())
         if report is None or (report.params or {}).get("kecamatan_id") != camat.kecamatan_id:
-            report = ReportJob(kind="geber_weekly", user_id=camat.id, state="queued",
+            report = ReportJob(kind="geber_weekly", user_id=camat.id, state=JobState.QUEUED,
                                params={"kecamatan_id": camat.kecamatan_id, "week": week.first.isoformat()})
             db.session.add(report)
             db.session.flush()

@@ -9,6 +9,7 @@ import time
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import force_locale
 from rq.timeouts import JobTimeoutException
 from sqlalchemy import update
 
@@ -21,6 +22,7 @@ from webapp.regions.models import Kecamatan
 from webapp.reports import exports, monthly, periods, weekly
 from webapp.reports.models import ReportJob
 from webapp.types import utcnow
+from webapp.vocabulary import JobState
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,12 @@ def _filename(report: ReportJob) -> str:
 
 
 def _build(report: ReportJob, path: str, progress) -> None:
+    # Report files are written in Indonesian, whatever the language of a request that ran the job inline.
+    with force_locale("id"):
+        _build_file(report, path, progress)
+
+
+def _build_file(report: ReportJob, path: str, progress) -> None:
     params = report.params or {}
     if report.kind == "monthly":
         monthly.build(path, periods.parse_month(params["period"]), progress)
@@ -97,14 +105,14 @@ class _ProgressWriter:
             return
         self.last, self.at = pct, now
         with db.engine.begin() as conn:
-            conn.execute(update(ReportJob).where(ReportJob.id == self.report_id, ReportJob.state == "running")
+            conn.execute(update(ReportJob).where(ReportJob.id == self.report_id, ReportJob.state == JobState.RUNNING)
                          .values(progress=pct))
 
 
 def _fail(report_id: int, reason: str) -> None:
     db.session.rollback()
     report = db.session.get(ReportJob, report_id)
-    report.state, report.message, report.finished_at = "failed", reason[:MESSAGE_MAX], utcnow()
+    report.state, report.message, report.finished_at = JobState.FAILED, reason[:MESSAGE_MAX], utcnow()
     db.session.commit()
 
 
@@ -115,9 +123,9 @@ def run_report(report_id: int) -> None:
     if report is None:
         log.warning("report job %s no longer exists", report_id)
         return
-    if report.state == "ready" and storage.exists(report.result_key):
+    if report.state == JobState.READY and storage.exists(report.result_key):
         return
-    report.state, report.progress, report.message = "running", 0, None
+    report.state, report.progress, report.message = JobState.RUNNING, 0, None
     db.session.commit()
     tmp = None
     try:
@@ -147,7 +155,7 @@ def run_report(report_id: int) -> None:
             os.unlink(tmp)
     db.session.rollback()
     report = db.session.get(ReportJob, report_id)
-    report.state, report.progress, report.message = "ready", 100, None
+    report.state, report.progress, report.message = JobState.READY, 100, None
     report.result_key, report.result_name, report.finished_at = key, name, utcnow()
     db.session.commit()
 
@@ -177,7 +185,7 @@ def scheduled_monthly_report(occurrence: str) -> None:
     _schedule_next("laporan-bulanan", when)
     report = scheduled_monthly(periods.previous_month(when))
     db.session.commit()
-    if report.state != "ready":
+    if report.state != JobState.READY:
         _run_all([report.id])
 
 
@@ -190,4 +198,4 @@ def scheduled_weekly_geber(occurrence: str) -> None:
     _schedule_next("ringkasan-geber-mingguan", when)
     reports = scheduled_weekly(periods.previous_week(when))
     db.session.commit()
-    _run_all([r.id for r in reports if r.state != "ready"])
+    _run_all([r.id for r in reports if r.state != JobState.READY])

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.navigation import site_kind_label
+from webapp.vocabulary import FormCode, ReviewState, SiteKind
 from webapp.regions.models import Desa, Kecamatan
 from webapp.reports import geber, xlsx
 from webapp.reports.monthly import write_geber_sheet
@@ -44,7 +44,7 @@ def _latest_checks(kecamatan_id: int, before: datetime, since: datetime | None =
     """site id → (score, recorded_at) of its latest approved check in [since, before)."""
     rank = func.row_number().over(partition_by=Submission.site_id,
                                   order_by=(Submission.recorded_at.desc(), Submission.id.desc()))
-    conditions = [Submission.form_code == geber.GEBER_CHECK, Submission.review_state == geber.APPROVED,
+    conditions = [Submission.form_code == FormCode.GEBER_CHECK, Submission.review_state == ReviewState.APPROVED,
                   Submission.kecamatan_id == kecamatan_id, Submission.site_id.is_not(None),
                   Submission.score.is_not(None), Submission.recorded_at < before]
     if since is not None:
@@ -61,7 +61,7 @@ def collect(kecamatan_id: int, period: Period, cutoff: datetime | None = None) -
     figures = geber.geber_figures(period, [kecamatan_id])
     waiting = db.session.scalar(
         select(func.count()).select_from(Submission)
-        .where(Submission.form_code == geber.GEBER_CHECK, Submission.review_state == "received",
+        .where(Submission.form_code == FormCode.GEBER_CHECK, Submission.review_state == ReviewState.RECEIVED,
                Submission.kecamatan_id == kecamatan_id, Submission.recorded_at >= period.start_utc,
                Submission.recorded_at < period.end_utc)
     ) or 0
@@ -71,7 +71,7 @@ def collect(kecamatan_id: int, period: Period, cutoff: datetime | None = None) -
     ).all()
     in_week = _latest_checks(kecamatan_id, period.end_utc, period.start_utc)
     worst = sorted(
-        (SiteLine(name, site_kind_label(kind), desa, *in_week[site_id])
+        (SiteLine(name, SiteKind.label_of(kind), desa, *in_week[site_id])
          for site_id, name, kind, desa in sites if site_id in in_week),
         key=lambda line: (line.score, line.name),
     )[:WORST_SITES]
@@ -81,7 +81,7 @@ def collect(kecamatan_id: int, period: Period, cutoff: datetime | None = None) -
     for site_id, name, kind, desa in sites:
         score, at = recent.get(site_id, (None, None))
         if at is None or at < stale_since:
-            stale.append(SiteLine(name, site_kind_label(kind), desa, score, at))
+            stale.append(SiteLine(name, SiteKind.label_of(kind), desa, score, at))
     return WeeklySummary(period, cutoff, kecamatan, figures, waiting, worst, stale)
 
 

@@ -12,28 +12,17 @@ from webapp.errors import ApiError
 from webapp.extensions import db
 from webapp.submissions.models import Submission
 from webapp.types import utcnow
+from webapp.vocabulary import ReviewState
 
 #: action → (states it may start from, state it leads to, whether a reason is required)
 ACTIONS = {
-    "approve": (("received",), "approved", False),
-    "return": (("received",), "returned", True),
-    "reject": (("received",), "rejected", True),
+    "approve": ((ReviewState.RECEIVED,), ReviewState.APPROVED, False),
+    "return": ((ReviewState.RECEIVED,), ReviewState.RETURNED, True),
+    "reject": ((ReviewState.RECEIVED,), ReviewState.REJECTED, True),
 }
 #: The monitor's resend is not a reviewer action, but it is a transition of the same machine.
-RESUBMIT_FROM = ("returned",)
+RESUBMIT_FROM = (ReviewState.RETURNED,)
 NOTE_MAX = 2000
-
-STATE_LABELS = {
-    "received": _l("Menunggu tinjauan"),
-    "approved": _l("Disetujui"),
-    "returned": _l("Perlu perbaikan"),
-    "rejected": _l("Ditolak"),
-}
-
-
-def state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state))
-
 
 def _snapshot(submission: Submission) -> dict:
     return {
@@ -73,7 +62,7 @@ def review(user, submission: Submission, action: str, note: str | None = None) -
         raise ApiError(
             409,
             str(_l("Kiriman ini sudah berstatus \u201c%(state)s\u201d dan tidak dapat diubah lagi.",
-                   state=state_label(submission.review_state))),
+                   state=ReviewState.label_of(submission.review_state))),
             code="illegal_transition",
         )
     before = _snapshot(submission)
@@ -84,7 +73,7 @@ def review(user, submission: Submission, action: str, note: str | None = None) -
     db.session.flush()
     audit.record(user, "submission.review", "submission", submission.uuid, before, {**_snapshot(submission), "action": action})
     _refresh_site(submission)
-    if target == "approved":
+    if target == ReviewState.APPROVED:
         # An approved visit's recommendation becomes a follow-up with an owner and a due date.
         from webapp.followups.services import create_from_visit
 
@@ -104,7 +93,7 @@ def resubmitted(submission: Submission, actor=None) -> Submission:
             code="illegal_transition",
         )
     before = _snapshot(submission)
-    submission.review_state = "received"
+    submission.review_state = ReviewState.RECEIVED
     submission.review_note = None
     submission.reviewed_by_id = None
     submission.reviewed_at = None
@@ -132,7 +121,7 @@ def get_for_review(user, uuid) -> Submission:
     return submission
 
 
-def queue(user, state: str = "received", form_code: str | None = None,
+def queue(user, state: ReviewState = ReviewState.RECEIVED, form_code: str | None = None,
           kecamatan_id: int | None = None, flagged_only: bool = False, limit: int = 100):
     """Submissions the user may review in a review state, flagged ones first; with the total."""
     stmt = scopes.reviewable_submissions_query(user).where(Submission.review_state == state)

@@ -20,6 +20,7 @@ from webapp.review import services as review
 from webapp.review.forms import ReviewForm
 from webapp.submissions.models import Attachment, Submission
 from webapp.submissions.photos import display_key
+from webapp.vocabulary import AttachmentState, ReviewState, label
 
 bp = Blueprint("review", __name__)
 
@@ -29,9 +30,9 @@ bp = Blueprint("review", __name__)
 def index():
     if not scopes.can_open_desk(current_user, "review"):
         abort(403)
-    state = request.args.get("status", "received")
-    if state not in review.STATE_LABELS:
-        state = "received"
+    state = request.args.get("status", ReviewState.RECEIVED)
+    if state not in ReviewState.values():
+        state = ReviewState.RECEIVED
     form_code = request.args.get("form") or None
     flagged_only = request.args.get("ditandai") == "1"
     items, total = review.queue(current_user, state=state, form_code=form_code, flagged_only=flagged_only)
@@ -68,7 +69,7 @@ def detail(uuid):
                 submission = submission_in_scope(uuid)
             else:
                 db.session.commit()
-                flash(_("Keputusan tersimpan: %(state)s.", state=review.state_label(submission.review_state)), "success")
+                flash(_("Keputusan tersimpan: %(state)s.", state=label(submission.review_state)), "success")
                 return redirect(_next_in_queue(submission) or url_for("review.detail", uuid=uuid))
     create_form = followup_create_form(source=submission) if may_create_from(submission) else None
     return render_template(
@@ -100,7 +101,7 @@ def photo(uuid, photo):
     """
     submission = submission_in_scope(uuid)
     att = db.session.scalar(select(Attachment).where(Attachment.uuid == photo, Attachment.submission_id == submission.id))
-    if att is None or att.state != "processed":
+    if att is None or att.state != AttachmentState.PROCESSED:
         abort(404)
     key = display_key(att)
     if not storage.exists(key):

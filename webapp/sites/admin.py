@@ -9,9 +9,10 @@ from webapp.followups.models import FollowUp
 from webapp.monev.models import kegiatan_site
 from webapp.regions.models import Desa
 from webapp.regions.services import in_bbox
-from webapp.sites.models import SITE_KINDS, Site
+from webapp.sites.models import Site
 from webapp.sites.services import refresh_site_status
 from webapp.submissions.models import Submission
+from webapp.vocabulary import SiteKind
 
 
 def snapshot(site: Site) -> dict:
@@ -24,7 +25,7 @@ def update_site(actor, site: Site, name: str, kind: str, desa_code: str, lat, lo
     name = (name or "").strip()
     if not name or len(name) > 200:
         errors["name"] = [_("Nama wajib diisi (paling panjang 200 karakter).")]
-    if kind not in SITE_KINDS:
+    if kind not in SiteKind.values():
         errors["kind"] = [_("Jenis lokasi tidak dikenal.")]
     desa = db.session.scalar(select(Desa).where(Desa.code == (desa_code or "").strip()))
     if desa is None:

@@ -8,20 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.extensions import db
 from webapp.types import UTCDateTime, utcnow
 
-SITE_KINDS = (
-    "sekolah",
-    "kantor",
-    "pasar",
-    "fasilitas_kesehatan",
-    "tempat_ibadah",
-    "ruang_publik",
-    "permukiman",
-    "tps",
-    "sungai_drainase",
-    "lokasi_kegiatan",
-)
-
-
 class Site(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Generated on the phone, so a site made offline keeps its identity through sync.

@@ -1,6 +1,4 @@
 """Site rules: creating a site sent from the phone, keeping its latest status current."""
-from collections.abc import Iterable
-
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 
@@ -9,17 +7,18 @@ from webapp.jobs import job
 from webapp.sites.models import Site, SiteStatus
 from webapp.submissions.models import Submission
 from webapp.types import recorded_window, utcnow
+from webapp.vocabulary import FormCode, ReviewState
 
 
 def not_in_the_future():
     """The clause that keeps out submissions whose device time is beyond what intake accepts today."""
     return Submission.recorded_at <= recorded_window(current_app.config)[1]
 
-GEBER_CHECK = "geber_cek"
-MONEV_VISIT = "monev_kunjungan"
+#: Every review state but rejected: what the map shows as a site's current figures.
+NOT_REJECTED = (ReviewState.RECEIVED, ReviewState.APPROVED, ReviewState.RETURNED)
 
 
-def _latest(site_ids, form_code: str, *states: str, with_answers: bool = False):
+def _latest(site_ids, form_code: FormCode, *states: ReviewState, with_answers: bool = False):
     """Latest submission per site of a form among the given review states (newest recorded_at wins,
     never one recorded in the future)."""
     rank = func.row_number().over(
@@ -47,9 +46,9 @@ def refresh_site_status(*site_ids: int) -> None:
     # Lock the rows first (PostgreSQL), so two refreshes of one site cannot cross.
     db.session.execute(select(SiteStatus.site_id).where(SiteStatus.site_id.in_(ids))
                        .order_by(SiteStatus.site_id).with_for_update())
-    current = _latest(ids, GEBER_CHECK, "received", "approved", "returned")
-    approved = _latest(ids, GEBER_CHECK, "approved")
-    monev = _latest(ids, MONEV_VISIT, "received", "approved", "returned", with_answers=True)
+    current = _latest(ids, FormCode.GEBER_CHECK, *NOT_REJECTED)
+    approved = _latest(ids, FormCode.GEBER_CHECK, ReviewState.APPROVED)
+    monev = _latest(ids, FormCode.MONEV_VISIT, *NOT_REJECTED, with_answers=True)
     now = utcnow()
     rows = []
     for site_id in ids:
@@ -88,9 +87,3 @@ def refresh_site_status_job(site_ids: list[int]) -> None:
     refresh_site_status(*site_ids)
     db.session.commit()
 
-
-def sites_by_uuid(uuids: Iterable) -> dict:
-    uuids = list(uuids)
-    if not uuids:
-        return {}
-    return {s.uuid: s for s in db.session.scalars(select(Site).where(Site.uuid.in_(uuids)))}

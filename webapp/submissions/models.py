@@ -6,11 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.types import JSONType, UTCDateTime, utcnow
+from webapp.vocabulary import AttachmentState, ReviewState, SyncState, state_type
 
-#: Sync state: a submission is complete once every declared photo has arrived.
-SYNC_STATES = ("incomplete", "complete")
-#: Review state, set by camat (GEBER in their kecamatan) or Bappeda.
-REVIEW_STATES = ("received", "approved", "returned", "rejected")
 
 
 class Submission(db.Model):
@@ -35,11 +32,12 @@ class Submission(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     #: GEBER weighted score 0..100; None for unscored forms.
     score: Mapped[float | None] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(16), default="incomplete")
+    status: Mapped[SyncState] = mapped_column(state_type(SyncState, "status"), default=SyncState.INCOMPLETE)
     #: Evidence flags, e.g. {"distance_m": 412.0, "accuracy_m": 80.0, "recorded_in_future": true}.
     flags: Mapped[dict] = mapped_column(JSONType, default=dict)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    review_state: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    review_state: Mapped[ReviewState] = mapped_column(state_type(ReviewState, "review_state"),
+                                                      default=ReviewState.RECEIVED, index=True)
     review_note: Mapped[str | None] = mapped_column(Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -70,8 +68,7 @@ class Attachment(db.Model):
     content_type: Mapped[str] = mapped_column(String(40))
     #: Server-generated path under the storage root; None until the bytes arrive.
     storage_key: Mapped[str | None] = mapped_column(String(200))
-    #: pending (declared) → received (bytes stored) → processed (display + thumbnail made) | failed
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[AttachmentState] = mapped_column(state_type(AttachmentState, "state"), default=AttachmentState.PENDING)
     width: Mapped[int | None]
     height: Mapped[int | None]
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

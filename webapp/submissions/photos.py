@@ -18,6 +18,7 @@ from webapp.extensions import db
 from webapp.jobs import job
 from webapp.submissions.models import Attachment, Submission
 from webapp.types import utcnow
+from webapp.vocabulary import AttachmentState
 
 #: Pillow's own decompression-bomb limit, a backstop: our limits below are tighter per format.
 Image.MAX_IMAGE_PIXELS = 40_000_000
@@ -110,7 +111,7 @@ def store_attachment(user, attachment_uuid, data: bytes) -> Attachment:
         raise ApiError(422, msg, {"body": [msg]}, code="size_mismatch")
     if hashlib.sha256(data).hexdigest() != att.sha256:
         raise ApiError(422, MSG_SHA, {"body": [MSG_SHA]}, code="sha256_mismatch")
-    if att.state != "pending" and storage.exists(att.storage_key):
+    if att.state != AttachmentState.PENDING and storage.exists(att.storage_key):
         return att
     kind = check_image(data)
     if kind != att.content_type:
@@ -119,7 +120,7 @@ def store_attachment(user, attachment_uuid, data: bytes) -> Attachment:
     key = original_key(att)
     storage.write_bytes(key, data)
     att.storage_key = key
-    att.state = "received"
+    att.state = AttachmentState.RECEIVED
     att.received_at = utcnow()
     db.session.flush()
     return att
@@ -161,18 +162,18 @@ def process_photo(attachment_id: int) -> None:
     att = db.session.get(Attachment, attachment_id)
     if att is None or att.storage_key is None:
         return
-    if att.state == "processed" and storage.exists(display_key(att)) and storage.exists(thumb_key(att)):
+    if att.state == AttachmentState.PROCESSED and storage.exists(display_key(att)) and storage.exists(thumb_key(att)):
         return
     try:
         display, thumb, width, height = render_copies(storage.path_for(att.storage_key))
         storage.write_bytes(display_key(att), display)
         storage.write_bytes(thumb_key(att), thumb)
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
-        att.state = "failed"
+        att.state = AttachmentState.FAILED
         att.error = str(exc)[:300]
         db.session.commit()
         return
     att.width, att.height = width, height
-    att.state = "processed"
+    att.state = AttachmentState.PROCESSED
     att.error = None
     db.session.commit()

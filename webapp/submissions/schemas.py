@@ -1,7 +1,7 @@
 """Load and dump schemas of the sync API. Structure only: rules live in the services."""
 from marshmallow import RAISE, Schema, fields, validate
 
-from webapp.sites.models import SITE_KINDS
+from webapp.vocabulary import AttachmentState, ItemOutcome, SiteKind
 
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 MAX_ATTACHMENTS = 30
@@ -29,7 +29,7 @@ class NewSiteSchema(Schema):
         unknown = RAISE
 
     name = fields.String(required=True, validate=[validate.Length(1, 200, error="Nama 1–200 karakter."), _STORABLE])
-    kind = fields.String(required=True, validate=validate.OneOf(SITE_KINDS, error="Jenis lokasi tidak dikenal."))
+    kind = fields.String(required=True, validate=validate.OneOf(SiteKind.values(), error="Jenis lokasi tidak dikenal."))
     desa_code = fields.String(required=True, validate=validate.Length(1, 20))
     lat = fields.Float(required=True, allow_nan=False, validate=_range(-90, 90))
     lon = fields.Float(required=True, allow_nan=False, validate=_range(-180, 180))
@@ -87,7 +87,7 @@ class BatchSchema(Schema):
 class ItemResultSchema(Schema):
     #: None when the item was not an object with a readable uuid.
     uuid = fields.String(allow_none=True)
-    status = fields.String(metadata={"enum": ["created", "duplicate", "rejected"]})
+    status = fields.String(metadata={"enum": list(ItemOutcome.values())})
     errors = fields.Dict()
     missing_attachments = fields.List(fields.String())
 
@@ -115,7 +115,7 @@ class SubmissionDumpSchema(Schema):
     received_at = fields.DateTime()
     site_uuid = fields.Function(lambda s: str(s.site.uuid) if s.site else None)
     site_name = fields.Function(lambda s: s.site.name if s.site else None)
-    missing_attachments = fields.Function(lambda s: [str(a.uuid) for a in s.attachments if a.state == "pending"])
+    missing_attachments = fields.Function(lambda s: [str(a.uuid) for a in s.attachments if a.state == AttachmentState.PENDING])
 
 
 class SubmissionListSchema(Schema):

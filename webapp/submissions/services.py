@@ -32,6 +32,7 @@ from webapp.submissions.flags import evidence_flags
 from webapp.submissions.models import Attachment, Submission
 from webapp.submissions.schemas import SubmissionItemSchema
 from webapp.types import recorded_window, utcnow
+from webapp.vocabulary import AttachmentState, ItemOutcome, ReviewState, SyncState
 
 MSG_CONFLICT = "UUID ini sudah dipakai untuk kiriman dengan isi berbeda; versi pertama disimpan."
 MSG_UNKNOWN_FORM = "Formulir atau versinya tidak dikenal."
@@ -54,7 +55,7 @@ ITEM_MAX_DEPTH = 16
 @dataclass
 class ItemResult:
     uuid: str | None
-    status: str
+    status: ItemOutcome
     errors: dict = field(default_factory=dict)
     missing_attachments: list[str] = field(default_factory=list)
 
@@ -249,8 +250,8 @@ def _submission_row(user, item: Prepared, site_id: int | None, kecamatan_id: int
         "recorded_at": data["recorded_at"], "received_at": utcnow(), "lat": location.get("lat"),
         "lon": location.get("lon"), "accuracy_m": location.get("accuracy_m"), "answers": data["answers"],
         "content_hash": item.content_hash, "score": item.score,
-        "status": "incomplete" if data["attachments"] else "complete", "flags": item.flags,
-        "flagged": bool(item.flags), "review_state": "received",
+        "status": SyncState.INCOMPLETE if data["attachments"] else SyncState.COMPLETE, "flags": item.flags,
+        "flagged": bool(item.flags), "review_state": ReviewState.RECEIVED,
     }
 
 
@@ -277,7 +278,7 @@ def _insert(user, items: list[Prepared]) -> set[int]:
     ids = db.session.execute(insert(Submission).returning(Submission.id, sort_by_parameter_order=True), sub_rows).scalars().all()
     att_rows = [
         {"uuid": att["uuid"], "submission_id": sub_id, "field": att["field"], "sha256": att["sha256"],
-         "bytes": att["bytes"], "content_type": att["content_type"], "state": "pending"}
+         "bytes": att["bytes"], "content_type": att["content_type"], "state": AttachmentState.PENDING}
         for item, sub_id in zip(items, ids, strict=True) for att in item.data["attachments"]
     ]
     if att_rows:
@@ -286,13 +287,13 @@ def _insert(user, items: list[Prepared]) -> set[int]:
 
 
 def _missing(submission: Submission) -> list[str]:
-    return [str(a.uuid) for a in submission.attachments if a.state == "pending"]
+    return [str(a.uuid) for a in submission.attachments if a.state == AttachmentState.PENDING]
 
 
 def _replay_result(existing: Submission, digest: str, user) -> ItemResult:
     if existing.content_hash == digest and existing.user_id == user.id:
-        return ItemResult(str(existing.uuid), "duplicate", missing_attachments=_missing(existing))
-    return ItemResult(str(existing.uuid), "rejected", errors={"uuid": [MSG_CONFLICT]})
+        return ItemResult(str(existing.uuid), ItemOutcome.DUPLICATE, missing_attachments=_missing(existing))
+    return ItemResult(str(existing.uuid), ItemOutcome.REJECTED, errors={"uuid": [MSG_CONFLICT]})
 
 
 @dataclass
@@ -308,17 +309,17 @@ def ingest_batch(user, raw_items: list) -> BatchOutcome:
     schema = SubmissionItemSchema()
     for index, raw in enumerate(raw_items):
         if not isinstance(raw, dict):
-            results[index] = ItemResult(None, "rejected", errors={"_item": [MSG_ITEM_NOT_OBJECT]})
+            results[index] = ItemResult(None, ItemOutcome.REJECTED, errors={"_item": [MSG_ITEM_NOT_OBJECT]})
             continue
         raw_uuid = raw.get("uuid") if isinstance(raw.get("uuid"), str) and not has_bad_chars(raw["uuid"]) else None
         # Checked before anything walks the item (hashing, validation): each would pay for the depth.
         if json_depth(raw, ITEM_MAX_DEPTH) > ITEM_MAX_DEPTH:
-            results[index] = ItemResult(raw_uuid, "rejected", errors={"_item": [MSG_TOO_DEEP]})
+            results[index] = ItemResult(raw_uuid, ItemOutcome.REJECTED, errors={"_item": [MSG_TOO_DEEP]})
             continue
         try:
             data = schema.load(raw)
         except ValidationError as err:
-            results[index] = ItemResult(raw_uuid, "rejected", errors=_flatten(err.messages))
+            results[index] = ItemResult(raw_uuid, ItemOutcome.REJECTED, errors=_flatten(err.messages))
             continue
         loaded.append((index, data, content_hash(raw)))
 
@@ -341,7 +342,7 @@ def ingest_batch(user, raw_items: list) -> BatchOutcome:
                 mismatch = _correction_mismatch(ctx, found, data)
                 errors, item = (mismatch, None) if mismatch else _prepare(ctx, index, data, digest)
                 if item is None:
-                    results[index] = ItemResult(str(data["uuid"]), "rejected", errors=errors)
+                    results[index] = ItemResult(str(data["uuid"]), ItemOutcome.REJECTED, errors=errors)
                 else:
                     results[index] = _apply_correction(user, found, item)
                     resubmitted_sites.add(found.site_id)
@@ -350,12 +351,12 @@ def ingest_batch(user, raw_items: list) -> BatchOutcome:
             continue
         if data["uuid"] in seen:
             same = seen[data["uuid"]].content_hash == digest
-            results[index] = (ItemResult(str(data["uuid"]), "duplicate", missing_attachments=[str(a["uuid"]) for a in data["attachments"]])
-                              if same else ItemResult(str(data["uuid"]), "rejected", errors={"uuid": [MSG_CONFLICT]}))
+            results[index] = (ItemResult(str(data["uuid"]), ItemOutcome.DUPLICATE, missing_attachments=[str(a["uuid"]) for a in data["attachments"]])
+                              if same else ItemResult(str(data["uuid"]), ItemOutcome.REJECTED, errors={"uuid": [MSG_CONFLICT]}))
             continue
         errors, item = _prepare(ctx, index, data, digest)
         if item is None:
-            results[index] = ItemResult(str(data["uuid"]), "rejected", errors=errors)
+            results[index] = ItemResult(str(data["uuid"]), ItemOutcome.REJECTED, errors=errors)
             continue
         seen[data["uuid"]] = item
         prepared.append(item)
@@ -366,7 +367,7 @@ def ingest_batch(user, raw_items: list) -> BatchOutcome:
 
 def _is_correction(existing: Submission, digest: str, user) -> bool:
     """A submission returned for correction ("perlu perbaikan") may come back, changed, under its UUID."""
-    return existing.review_state == "returned" and existing.user_id == user.id and existing.content_hash != digest
+    return existing.review_state == ReviewState.RETURNED and existing.user_id == user.id and existing.content_hash != digest
 
 
 def _correction_mismatch(ctx: BatchContext, existing: Submission, data: dict) -> dict:
@@ -387,7 +388,7 @@ def _apply_correction(user, existing: Submission, item: Prepared) -> ItemResult:
     from webapp.review.services import resubmitted
 
     if item.site is None and item.new_site is not None:
-        return ItemResult(str(existing.uuid), "rejected", errors={"site": [MSG_SITE_UNKNOWN]})
+        return ItemResult(str(existing.uuid), ItemOutcome.REJECTED, errors={"site": [MSG_SITE_UNKNOWN]})
     row = _submission_row(user, item, item.site.id if item.site else None, item.site.kecamatan_id if item.site else None)
     for key in ("uuid", "user_id", "received_at", "review_state"):
         row.pop(key)
@@ -397,15 +398,15 @@ def _apply_correction(user, existing: Submission, item: Prepared) -> ItemResult:
     for att in item.data["attachments"]:
         if att["uuid"] not in known:
             existing.attachments.append(Attachment(uuid=att["uuid"], field=att["field"], sha256=att["sha256"],
-                                                   bytes=att["bytes"], content_type=att["content_type"], state="pending"))
-    if any(a.state == "pending" for a in existing.attachments):
-        existing.status = "incomplete"
+                                                   bytes=att["bytes"], content_type=att["content_type"], state=AttachmentState.PENDING))
+    if any(a.state == AttachmentState.PENDING for a in existing.attachments):
+        existing.status = SyncState.INCOMPLETE
     resubmitted(existing, user)
-    return ItemResult(str(existing.uuid), "created", missing_attachments=_missing(existing))
+    return ItemResult(str(existing.uuid), ItemOutcome.CREATED, missing_attachments=_missing(existing))
 
 
 def _created(item: Prepared) -> ItemResult:
-    return ItemResult(str(item.data["uuid"]), "created", missing_attachments=[str(a["uuid"]) for a in item.data["attachments"]])
+    return ItemResult(str(item.data["uuid"]), ItemOutcome.CREATED, missing_attachments=[str(a["uuid"]) for a in item.data["attachments"]])
 
 
 def _write(user, prepared: list[Prepared], results: list) -> set[int]:
@@ -480,7 +481,7 @@ def parse_uuid(value: str) -> uuidlib.UUID:
 
 def mark_complete_if_all_arrived(submission_id: int) -> None:
     """Run after the upload's commit, so two last photos arriving at once both see each other."""
-    pending = select(Attachment.id).where(Attachment.submission_id == submission_id, Attachment.state == "pending")
+    pending = select(Attachment.id).where(Attachment.submission_id == submission_id, Attachment.state == AttachmentState.PENDING)
     db.session.execute(
-        update(Submission).where(Submission.id == submission_id, ~pending.exists()).values(status="complete")
+        update(Submission).where(Submission.id == submission_id, ~pending.exists()).values(status=SyncState.COMPLETE)
     )

@@ -11,9 +11,9 @@ from webapp.accounts.models import Opd
 from webapp.extensions import db
 from webapp.forms.services import current_versions
 from webapp.monev.models import Kegiatan
-from webapp.navigation import site_kind_label
 from webapp.regions.services import region_bbox, regency_name
-from webapp.sites.models import SITE_KINDS, Site
+from webapp.sites.models import Site
+from webapp.vocabulary import SiteKind
 
 
 def bootstrap(user) -> dict:
@@ -51,7 +51,7 @@ def bootstrap(user) -> dict:
             for k in kegiatan
         ],
         "opd": [{"id": o.id, "code": o.code, "name": o.name} for o in db.session.scalars(select(Opd).order_by(Opd.name))],
-        "site_kinds": [{"value": kind, "label": site_kind_label(kind)} for kind in SITE_KINDS],
+        "site_kinds": [{"value": kind.value, "label": kind.label} for kind in SiteKind],
     }
 
 
