@@ -44,8 +44,6 @@ FIELD_TYPES = (
     "text", "integer", "decimal", "date", "select_one", "select_many",
     "yes_no", "photo", "geopoint", "note", "repeat",
 )
-#: Types a repeat row may not contain.
-NOT_IN_REPEAT = ("photo", "repeat")
 PROGRAMMES = ("geber", "monev")
 #: Matches Number.MAX_SAFE_INTEGER, as in the validator.
 MAX_SAFE_INTEGER = 2**53 - 1
