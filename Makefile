@@ -47,6 +47,7 @@ bench: install-dev
 	$(BIN)/python bench/map_api.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/desk.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -187,7 +187,14 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
         if state == OpdReportState.SUBMITTED:
             physical[kegiatan_id][month - 1], cash[kegiatan_id][month - 1] = pct, rp
 
+    # Visits are read for the evaluated months and the quarter before them ("perlu dikunjungi"
+    # looks back to the quarter's start), not the whole year, unless every month is asked for.
     start, end = month_bounds_utc(year)
+    first, last = min(months), max(months)
+    if (first, last) != (1, MONTHS):
+        start = datetime.combine(date(year, (first - 1) // 3 * 3 + 1, 1), time(0), tzinfo=WIB).astimezone(timezone.utc)
+        if last < MONTHS:
+            end = datetime.combine(date(year, last + 1, 1), time(0), tzinfo=WIB).astimezone(timezone.utc)
     counts: dict[int, list] = {}
     latest: dict[tuple[int, int], tuple] = {}
     for kegiatan_id, recorded_at, progress in db.session.execute(
