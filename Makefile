@@ -48,6 +48,7 @@ bench: install-dev
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/desk.py
+	$(BIN)/python bench/import.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -20,7 +20,6 @@ from tests import factories
 from tests.browser.conftest import browser, live_server  # noqa: F401
 from webapp.accounts.models import User
 from webapp.extensions import db
-from webapp.monev.dpa import COLUMNS
 from webapp.monev.models import Kegiatan
 from webapp.sites.models import Site
 from webapp.submissions.models import Submission

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from webapp import audit
 from webapp.accounts.models import Opd
 from webapp.extensions import db
 from webapp.monev import cells
-from webapp.monev.models import MONTHS, Kegiatan, KegiatanGroup, KegiatanPlan, Program
+from webapp.monev.models import MONTHS, Kegiatan, KegiatanGroup, KegiatanPlan, Program, kegiatan_site
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site
 from webapp.tabular import MAX_ROWS, Cell, TableError, read_table
@@ -405,6 +405,7 @@ def import_dpa(data: bytes, filename: str = "", user=None) -> DpaPreview:
         sites = {s.id: s for s in db.session.scalars(select(Site).where(Site.id.in_(wanted_sites)))}
     now = utcnow()
     source = (filename or "")[:200] or None
+    fresh: list[tuple[DpaRow, Program, KegiatanGroup]] = []
     for row in preview.rows:
         result = status[row.line]
         if result.status == UNCHANGED:
@@ -423,40 +424,58 @@ def import_dpa(data: bytes, filename: str = "", user=None) -> DpaPreview:
             db.session.add(group)
         group.name = row.group_name
         kegiatan = existing.get(row.key)
-        before = _snapshot(kegiatan) if kegiatan is not None else None
         if kegiatan is None:
-            kegiatan = Kegiatan(code=row.code, opd_id=row.opd_id, fiscal_year=row.fiscal_year)
-            db.session.add(kegiatan)
+            fresh.append((row, program, group))
+            continue
+        before = _snapshot(kegiatan)
         kegiatan.program = program
         kegiatan.group = group
-        kegiatan.name = row.name
-        kegiatan.pagu = row.pagu
-        kegiatan.target_indicator = row.target_indicator
-        kegiatan.target_value = row.target_value
-        kegiatan.target_unit = row.target_unit
-        kegiatan.planned_output = row.planned_output
-        kegiatan.kecamatan_id = row.kecamatan_id
-        kegiatan.desa_id = row.desa_id
-        kegiatan.start_date = row.start_date
-        kegiatan.end_date = row.end_date
-        if row.site_ids and (before is None or "lokasi" in result.changes):
+        for name, value in _columns(row).items():
+            setattr(kegiatan, name, value)
+        if row.site_ids and "lokasi" in result.changes:
             kegiatan.sites = [sites[i] for i in row.site_ids]
-        plan_changed = before is None or {"rencana_fisik", "rencana_kas", "pagu"} & set(result.changes)
-        if plan_changed and row.physical is not None:
-            _new_plan_revision(kegiatan, row, before is None, source, user, now)
-        elif row.physical is None and before is not None and before["rencana_fisik"] is not None:
+        if {"rencana_fisik", "rencana_kas", "pagu"} & set(result.changes) and row.physical is not None:
+            _new_plan_revision(kegiatan, row, False, source, user, now)
+        elif row.physical is None and before["rencana_fisik"] is not None:
             for plan in kegiatan.plan_revisions:
                 if plan.superseded_at is None:
                     plan.superseded_at = now
-        if before is not None:
-            audit.record(user, "kegiatan.update", "kegiatan", kegiatan.code,
-                         {k: before[k] for k in result.changes}, {k: _row_snapshot(row)[k] for k in result.changes})
+        audit.record(user, "kegiatan.update", "kegiatan", kegiatan.code,
+                     {k: before[k] for k in result.changes}, {k: _row_snapshot(row)[k] for k in result.changes})
+    if fresh:
+        _insert_new(fresh, source, user, now)
     if preview.count(NEW) or preview.count(CHANGED):
         db.session.flush()
         audit.record(user, "kegiatan.import", "dpa_file", source or "-", None, {
             "new": preview.count(NEW), "changed": preview.count(CHANGED), "unchanged": preview.count(UNCHANGED),
         })
     return preview
+
+
+def _columns(row: DpaRow) -> dict:
+    return {"name": row.name, "pagu": row.pagu, "target_indicator": row.target_indicator,
+            "target_value": row.target_value, "target_unit": row.target_unit, "planned_output": row.planned_output,
+            "kecamatan_id": row.kecamatan_id, "desa_id": row.desa_id, "start_date": row.start_date,
+            "end_date": row.end_date}
+
+
+def _insert_new(fresh: list, source, user, now) -> None:
+    """New sub kegiatan in batched INSERTs (a whole DPA is thousands of rows), with their first plan."""
+    db.session.flush()  # programmes and kegiatan groups get their ids
+    ids = db.session.scalars(
+        insert(Kegiatan).returning(Kegiatan.id, sort_by_parameter_order=True),
+        [{"code": row.code, "opd_id": row.opd_id, "fiscal_year": row.fiscal_year, "program_id": program.id,
+          "group_id": group.id, **_columns(row)} for row, program, group in fresh],
+    ).all()
+    plans = [{"kegiatan_id": kegiatan_id, "revision": 1, "physical_pct": list(row.physical), "cash": list(row.cash),
+              "pagu": row.pagu, "source": source, "created_at": now, "created_by_id": getattr(user, "id", None)}
+             for kegiatan_id, (row, _p, _g) in zip(ids, fresh) if row.physical is not None]
+    if plans:
+        db.session.execute(insert(KegiatanPlan), plans)
+    links = [{"kegiatan_id": kegiatan_id, "site_id": site_id}
+             for kegiatan_id, (row, _p, _g) in zip(ids, fresh) for site_id in row.site_ids]
+    if links:
+        db.session.execute(insert(kegiatan_site), links)
 
 
 def _new_plan_revision(kegiatan: Kegiatan, row: DpaRow, is_new: bool, source, user, now) -> None:
