@@ -4,7 +4,7 @@ The database is SQLite by default; TEST_DATABASE_URL points the suite at Postgre
 TEST_REDIS_URL runs the job tests through a real rq worker. With PANTAU_REQUIRE_SERVICES=1 a
 missing service fails the run instead of skipping. Tests that draw random data take the `rng`
 fixture: its seed is printed in the report header and under a failure, and PANTAU_TEST_SEED
-replays it.
+replays it (Hypothesis and schemathesis take the same seed).
 """
 import functools
 import os
@@ -31,6 +31,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    # Hypothesis (and schemathesis, built on it) draw from the run's seed too, so PANTAU_TEST_SEED
+    # replays them, unless --hypothesis-seed names another.
+    if getattr(config.option, "hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = SEED
 
 
 def pytest_report_header(config):

@@ -18,6 +18,13 @@ def test_the_run_seed_is_printed_in_the_report_header(pytestconfig):
     assert f"random seed: {SEED} (replay with PANTAU_TEST_SEED={SEED})" in lines
 
 
+def test_hypothesis_draws_from_the_run_seed_unless_given_its_own(pytestconfig):
+    from hypothesis import core
+
+    given = pytestconfig.option.hypothesis_seed  # the run's SEED when --hypothesis-seed is not given
+    assert given is not None and core.global_force_seed == int(given)
+
+
 def test_every_browser_test_is_counted_as_slow():
     class Item:
         def __init__(self, *names):
