@@ -99,3 +99,14 @@ def test_publishing_a_good_definition_makes_it_current(app, admin):
                           page="/admin/formulir", content_type="multipart/form-data")
     assert response.status_code == 302
     assert "versi 7" in admin.get("/admin/formulir").text
+
+
+def test_a_deactivated_site_leaves_the_map_and_comes_back_when_reactivated(app, admin, make_site):
+    from tests.helpers import ids_of
+
+    site = make_site(name="Lapangan Lama")
+    assert str(site.uuid) in ids_of(admin.get("/api/v1/map/sites"))
+    admin.post(f"/admin/lokasi/{site.id}/aktif", {"active": "0"}, page=f"/admin/lokasi/{site.id}")
+    assert str(site.uuid) not in ids_of(admin.get("/api/v1/map/sites"))
+    admin.post(f"/admin/lokasi/{site.id}/aktif", {"active": "1"}, page=f"/admin/lokasi/{site.id}")
+    assert str(site.uuid) in ids_of(admin.get("/api/v1/map/sites"))

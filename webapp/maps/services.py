@@ -126,7 +126,8 @@ def _date_column(filters: MapFilters):
 
 
 def _site_filters(stmt, filters: MapFilters):
-    """Filters on the site itself (where it is, what it is, whose kegiatan)."""
+    """Filters on the site itself (where it is, what it is, whose kegiatan); a deactivated or merged site is off the map."""
+    stmt = stmt.where(Site.active.is_(True))
     if filters.kecamatan:
         stmt = stmt.where(Site.kecamatan_id == select(Kecamatan.id).where(Kecamatan.code == filters.kecamatan)
                           .scalar_subquery())
