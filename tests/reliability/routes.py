@@ -328,6 +328,8 @@ CASES: list[Case] = [
     Case("reports_api.retry_job", "POST", reports_api(409), args={"job_uuid": "job_own"}, label="own, ready"),
     Case("reports_api.retry_job", "POST", reports_api(404), args={"job_uuid": "job_other"}, label="another's"),
     # --- account: a password of one's own ---
+    Case("accounts.settings", "GET", page()),
+    Case("accounts.settings", "POST", page(), body=lambda w: ("form", {"language": "xx"})),
     Case("accounts.change_password", "GET", page()),
     Case("accounts.change_password", "POST", page(), body=lambda w: ("form", {"current": "salah", "new": "x"})),
     # --- the admin console: admins only; bad input is a 422 or the form again, never a write ---
