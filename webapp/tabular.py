@@ -103,7 +103,9 @@ def _read_xlsx(data: bytes) -> Table:
     def rows():
         try:
             for line, cells in enumerate(iterator, start=2):
-                values = [Cell(c.value, "%" in (getattr(c, "number_format", "") or "")) for c in cells[:len(header)]]
+                # A cell's style is looked up only for a fraction (a percent-formatted 0.45 is 45 %).
+                values = [Cell(c.value, isinstance(c.value, float) and c.value <= 1.5
+                               and "%" in (getattr(c, "number_format", "") or "")) for c in cells[:len(header)]]
                 if all(v.value is None or (isinstance(v.value, str) and not v.value.strip()) for v in values):
                     continue
                 yield line, values

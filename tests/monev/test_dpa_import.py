@@ -266,3 +266,20 @@ def test_a_monitor_sees_the_kegiatan_the_dpa_places_in_their_kecamatan(app_ctx):
     monitor = factories.make_user("monitor", kecamatan_code="17.01.05")
     codes = set(db.session.scalars(scopes.kegiatan_query(monitor).with_only_columns(Kegiatan.code)))
     assert codes == {"1.03.03.2.01.0024", "2.11.03.2.01.0003", "2.11.03.2.01.0005"}
+
+
+def test_percent_formatted_xlsx_cells_are_read_as_percentages(app_ctx):
+    rows = example_rows()
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(COLUMNS))
+    for row in rows:
+        sheet.append([row[c] for c in COLUMNS])
+    column = list(COLUMNS).index("fisik_jun") + 1
+    cell = sheet.cell(row=2, column=column, value=0.48)
+    cell.number_format = "0%"
+    out = io.BytesIO()
+    workbook.save(out)
+    preview = preview_dpa(out.getvalue(), "dpa.xlsx")
+    assert preview.count("new") == 6, _reasons(preview)
+    assert preview.rows[0].physical[5] == 48.0
