@@ -21,11 +21,12 @@ def create_app(test_config: dict | type | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     _init_extensions(app)
     _register_blueprints(app)
-    from webapp import cli, display, errors, navigation, security, vocabulary
+    from webapp import cli, display, errors, navigation, security, thresholds, vocabulary
 
     errors.init_app(app)
     navigation.init_app(app)
     vocabulary.init_app(app)
+    thresholds.init_app(app)
     display.init_app(app)
     security.init_app(app)
     cli.init_app(app)

@@ -2,6 +2,8 @@
 import os
 from pathlib import Path
 
+from webapp.thresholds import TIME_ZONE
+
 DEFAULT_SECRET_KEY = "dev-only-insecure-key"
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,7 +31,7 @@ class Config:
     STORAGE_ROOT = os.environ.get("STORAGE_ROOT") or str(BASE_DIR / "instance" / "storage")
 
     BABEL_DEFAULT_LOCALE = "id"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    BABEL_DEFAULT_TIMEZONE = TIME_ZONE
     LANGUAGES = ("id", "en")
 
     SESSION_COOKIE_HTTPONLY = True

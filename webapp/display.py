@@ -25,20 +25,21 @@ from webapp.reports.models import ReportJob
 from webapp.submissions.models import Attachment, Submission
 from webapp.types import showable
 from webapp.vocabulary import JobState, label
+from webapp.thresholds import score_band
 
 
 def init_app(app: Flask) -> None:
     """Register the template filters and helpers of the pages."""
     filters = {
         "wib_datetime": wib_datetime, "wib_date": wib_date, "wib_date_short": wib_date_short, "rupiah": rupiah, "pct": pct,
-        "score_text": score_text, "signed": signed, "site_band": maps.score_band,
+        "score_text": score_text, "signed": signed, "site_band": score_band,
         "datetimeformat": datetimeformat,
     }
     app.jinja_env.filters.update(filters)
     app.context_processor(lambda: {
         "is_overdue": followups.is_overdue,
         "flag_short": flag_short,
-        "score_band": figures.score_band,
+        "score_band": score_band,
         "form_title": form_title,
         "photo_thumb_url": photo_thumb_url,
     })

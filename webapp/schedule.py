@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from croniter import croniter
 
-from webapp.reports.periods import WIB
+from webapp.thresholds import WIB
 
 log = logging.getLogger(__name__)
 

@@ -24,6 +24,11 @@ class Vocabulary(StrEnum):
     def label(self) -> str:
         return str(self._text) if self._text is not None else self.value
 
+    @property
+    def lazy_label(self):
+        """The label still untranslated, for tables built at import time."""
+        return self._text if self._text is not None else self.value
+
     @classmethod
     def label_of(cls, value) -> str:
         """The label of a raw value; an unknown value reads as itself."""
@@ -119,6 +124,15 @@ class MonevStatus(Vocabulary):
     LATE = "late", _l("Terlambat")
 
 
+class ScoreBand(Vocabulary):
+    """The GEBER band of a score (the bounds are in webapp/thresholds.py); "belum" is a site never checked."""
+
+    BERSIH = "bersih", _l("Bersih")
+    CUKUP = "cukup", _l("Cukup")
+    KOTOR = "kotor", _l("Kotor")
+    BELUM = "belum", _l("Belum dicek")
+
+
 class FormCode(Vocabulary):
     """The built-in forms the server's rules know by name."""
 
@@ -161,6 +175,7 @@ def init_app(app) -> None:
         followup_state_label=FollowUpState.label_of,
         attachment_state_label=AttachmentState.label_of,
         monev_status_label=MonevStatus.label_of,
+        band_label=ScoreBand.label_of,
         form_label=FormCode.label_of,
         role_label=Role.label_of,
         site_kind_label=SiteKind.label_of,

@@ -16,6 +16,7 @@ import { exportOutbox } from './rescue.js';
 import { openLoginSheet } from './login-sheet.js';
 import * as session from './session.js';
 import * as worker from './sw-client.js';
+import { applySettings } from './settings.js';
 
 const LOGIN_URL = '/masuk?next=/lapangan';
 const MB = 1024 * 1024;
@@ -53,11 +54,12 @@ const state = {
 
 /* ---- reference data ---- */
 
-const REF_KEYS = ['user', 'region', 'forms', 'kecamatan', 'desa', 'sites', 'kegiatan', 'opd', 'site_kinds'];
+const REF_KEYS = ['user', 'region', 'forms', 'kecamatan', 'desa', 'sites', 'kegiatan', 'opd', 'site_kinds', 'settings'];
 
 async function loadRef() {
   const values = await Promise.all(REF_KEYS.map((key) => store.getRef(key)));
   const raw = Object.fromEntries(REF_KEYS.map((key, i) => [key, values[i]]));
+  applySettings(raw.settings);
   const kinds = new Map((raw.site_kinds || []).map((k) => [k.value, k.label]));
   const desaByCode = new Map((raw.desa || []).map((d) => [d.code, d]));
   const normalise = (site, local) => ({

@@ -136,7 +136,7 @@ export async function openDraft(root, ctx) {
       const accuracy = typeof fix.accuracy_m === 'number' ? t('akurasi ±{m} m', { m: Math.round(fix.accuracy_m) }) : t('akurasi tidak diketahui');
       gpsInfo.textContent = `${fix.lat.toFixed(6)}, ${fix.lon.toFixed(6)} · ${accuracy}`;
       if (geo.isPoor(fix)) {
-        gpsInfo.append(h('span', { class: 'gps-flag', text: t('Akurasi rendah (lebih dari {m} m): ditandai, tetap boleh disimpan. Coba ambil ulang di tempat terbuka.', { m: geo.POOR_ACCURACY_M }) }));
+        gpsInfo.append(h('span', { class: 'gps-flag', text: t('Akurasi rendah (lebih dari {m} m): ditandai, tetap boleh disimpan. Coba ambil ulang di tempat terbuka.', { m: geo.poorAccuracyM() }) }));
         gpsInfo.classList.add('warn');
       }
     }

@@ -8,7 +8,7 @@
 import { h, replace } from './dom.js';
 import { LANG, label, rupiah, t } from './i18n.js';
 import { english, validateAnswers } from './form-rules.js';
-import { POOR_ACCURACY_M, isPoor } from './geo.js';
+import { isPoor, poorAccuracyM } from './geo.js';
 
 /** Fixed choice lists up to this length are drawn as big buttons, longer ones as a select. */
 const BUTTON_CHOICES_MAX = 4;
@@ -368,7 +368,7 @@ export function renderForm(root, definition, opts) {
       const accuracy = typeof point.accuracy_m === 'number' ? t('akurasi ±{m} m', { m: Math.round(point.accuracy_m) }) : '';
       const poor = isPoor(point);
       info.textContent = `${point.lat.toFixed(6)}, ${point.lon.toFixed(6)} · ${accuracy}`
-        + (poor ? ` — ${t('akurasi rendah (lebih dari {m} m), tetap boleh disimpan', { m: POOR_ACCURACY_M })}` : '');
+        + (poor ? ` — ${t('akurasi rendah (lebih dari {m} m), tetap boleh disimpan', { m: poorAccuracyM() })}` : '');
       info.className = `fr-geo${poor ? ' warn' : ''}`;
     };
     take.addEventListener('click', async () => {

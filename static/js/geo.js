@@ -1,11 +1,15 @@
 /**
- * GPS: a fix with its accuracy. A poor fix (worse than 50 m) is flagged, never refused; the
- * monitor can retry. No DOM.
+ * GPS: a fix with its accuracy. A poor fix (less accurate than the server's limit, FLAG_ACCURACY_M)
+ * is flagged, never refused; the monitor can retry. No DOM.
  * @module geo
  */
 
-/** Fixes less accurate than this are flagged. */
-export const POOR_ACCURACY_M = 50;
+import { SETTINGS } from './settings.js';
+
+/** Fixes less accurate than this many metres are flagged: the server's limit. */
+export function poorAccuracyM() {
+  return SETTINGS.poor_accuracy_m;
+}
 const TIMEOUT_MS = 25000;
 
 /**
@@ -54,11 +58,11 @@ export function capture({ timeoutMs = TIMEOUT_MS } = {}) {
 }
 
 /**
- * True when the fix is missing an accuracy or is worse than POOR_ACCURACY_M.
+ * True when the fix is missing an accuracy or is worse than poorAccuracyM().
  * @param {Fix|null} fix
  */
 export function isPoor(fix) {
-  return !fix || fix.accuracy_m === null || fix.accuracy_m === undefined || fix.accuracy_m > POOR_ACCURACY_M;
+  return !fix || fix.accuracy_m === null || fix.accuracy_m === undefined || fix.accuracy_m > poorAccuracyM();
 }
 
 /**

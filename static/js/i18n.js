@@ -4,11 +4,11 @@
  * @module i18n
  */
 import { EN } from './i18n-en.js';
+import { SETTINGS } from './settings.js';
 
 /** "id" or "en", from the page the server rendered. */
 export const LANG = globalThis.document && String(document.documentElement.lang || '').startsWith('en') ? 'en' : 'id';
 const LOCALE = LANG === 'en' ? 'en-GB' : 'id-ID';
-const TIME_ZONE = 'Asia/Jakarta';
 
 /**
  * Translate an Indonesian text and fill `{name}` placeholders.
@@ -31,22 +31,34 @@ export function label(value) {
   return value[LANG] || value.id || value.en || '';
 }
 
-const dateTime = new Intl.DateTimeFormat(LOCALE, {
-  timeZone: TIME_ZONE, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit',
-});
-const timeOnly = new Intl.DateTimeFormat(LOCALE, { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit' });
-const dayKey = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
+const formatters = new Map();
+
+/** Date formats in the server's time zone, made once per zone (a bootstrap may name another). */
+function zoned() {
+  const timeZone = SETTINGS.time_zone;
+  if (!formatters.has(timeZone)) {
+    formatters.set(timeZone, {
+      dateTime: new Intl.DateTimeFormat(LOCALE, {
+        timeZone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit',
+      }),
+      timeOnly: new Intl.DateTimeFormat(LOCALE, { timeZone, hour: '2-digit', minute: '2-digit' }),
+      dayKey: new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }),
+    });
+  }
+  return formatters.get(timeZone);
+}
 
 /**
- * A time in WIB (Asia/Jakarta): "14.05 WIB" today, "3 Mei 2026 14.05 WIB" otherwise.
+ * A time in the server's zone (WIB): "14.05 WIB" today, "3 Mei 2026 14.05 WIB" otherwise.
  * @param {number|string|Date|null} value
  */
 export function formatWib(value) {
   if (value === null || value === undefined || value === '') return '—';
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) return '—';
+  const { dateTime, timeOnly, dayKey } = zoned();
   const today = dayKey.format(new Date()) === dayKey.format(date);
-  return `${(today ? timeOnly : dateTime).format(date)} WIB`;
+  return `${(today ? timeOnly : dateTime).format(date)} ${SETTINGS.time_zone_label}`;
 }
 
 /**

@@ -4,6 +4,8 @@
  * @module map-dom
  */
 
+import { SETTINGS } from './settings.js';
+
 /**
  * Create an element.
  * @param {string} tag
@@ -41,7 +43,7 @@ const dateCache = new Map();
 function formatter(locale, withTime) {
   const key = `${locale}|${withTime}`;
   if (!dateCache.has(key)) {
-    const options = { timeZone: 'Asia/Jakarta', day: 'numeric', month: 'short', year: 'numeric' };
+    const options = { timeZone: SETTINGS.time_zone, day: 'numeric', month: 'short', year: 'numeric' };
     if (withTime) Object.assign(options, { hour: '2-digit', minute: '2-digit', hour12: false });
     dateCache.set(key, new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'id-ID', options));
   }
@@ -49,14 +51,14 @@ function formatter(locale, withTime) {
 }
 
 /**
- * A date in WIB (Asia/Jakarta), from Unix seconds or an ISO string.
+ * A date in the server's time zone (WIB), from Unix seconds or an ISO string.
  * @param {number|string|null} value
  * @param {string} locale  "id" or "en"
  * @param {boolean} [withTime]
  * @param {string} [wib]  the zone's label, appended when the time is shown
  * @returns {string} "" when there is no value
  */
-export function formatDate(value, locale, withTime = false, wib = 'WIB') {
+export function formatDate(value, locale, withTime = false, wib = SETTINGS.time_zone_label) {
   if (value === null || value === undefined || value === '') return '';
   const date = typeof value === 'number' ? new Date(value * 1000) : new Date(value);
   if (Number.isNaN(date.getTime())) return '';

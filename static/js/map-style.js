@@ -4,8 +4,7 @@
  * @module map-style
  */
 
-export const BERSIH_MIN = 80;
-export const CUKUP_MIN = 60;
+import { SETTINGS } from './settings.js';
 
 /** The letter on each marker: the band or status is readable without telling colours apart. */
 export const LETTERS = {
@@ -24,14 +23,15 @@ const GEBER_ORDER = { kotor: 0, cukup: 1, bersih: 2, belum: 3 };
 const MONEV_ORDER = { late: 0, at_risk: 1, belum: 2, on_track: 3 };
 
 /**
- * The GEBER band of a score.
+ * The GEBER band of a score, by the server's bands (webapp/thresholds.py).
  * @param {number|null|undefined} score
  * @returns {'bersih'|'cukup'|'kotor'|'belum'}
  */
 export function band(score) {
   if (score === null || score === undefined) return 'belum';
-  if (score >= BERSIH_MIN) return 'bersih';
-  if (score >= CUKUP_MIN) return 'cukup';
+  const bands = SETTINGS.score_bands;
+  if (score >= bands.bersih) return 'bersih';
+  if (score >= bands.cukup) return 'cukup';
   return 'kotor';
 }
 

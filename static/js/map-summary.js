@@ -100,8 +100,8 @@ export function renderSummaryTable(tbody, periodNote, collection, ctx) {
   tbody.replaceChildren(...rows);
   if (collection.period) {
     periodNote.textContent = fmt(ctx.strings.period, {
-      from: formatDate(`${collection.period.from}T12:00:00+07:00`, ctx.locale),
-      to: formatDate(`${collection.period.to}T12:00:00+07:00`, ctx.locale),
+      from: formatDate(`${collection.period.from}T12:00:00Z`, ctx.locale),
+      to: formatDate(`${collection.period.to}T12:00:00Z`, ctx.locale),
     });
   } else {
     periodNote.textContent = '';

@@ -346,7 +346,7 @@ export async function refreshBootstrap() {
   if (!body || !body.user || typeof body.user.id !== 'number' || !lists.every((key) => Array.isArray(body[key]))) {
     throw new NetworkFailure('not_api_answer');
   }
-  const parts = { user: body.user, region: body.region || null };
+  const parts = { user: body.user, region: body.region || null, settings: body.settings || null };
   lists.forEach((key) => { parts[key] = body[key]; });
   await store.putReference(parts);
   await store.setMeta('bootstrapEtag', response.headers.get('ETag'));

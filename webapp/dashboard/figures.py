@@ -14,7 +14,7 @@ from webapp import scopes
 from webapp.accounts.models import Opd, User
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
-from webapp.followups.services import WIB, counts_by_status, overdue_clause, today_wib
+from webapp.followups.services import counts_by_status, overdue_clause, today_wib
 from webapp.forms.services import current_versions
 from webapp.monev import planning
 from webapp.monev.models import Kegiatan
@@ -24,6 +24,7 @@ from webapp.sites.services import not_in_the_future
 from webapp.submissions.models import Submission
 from webapp.types import to_zone, utcnow
 from webapp.vocabulary import OPEN_FOLLOWUP_STATES, FollowUpState, FormCode, ReviewState
+from webapp.thresholds import WIB, score_band
 
 #: Points by which realisation may run ahead of progress, or progress lag the plan, before a flag.
 DEVIATION_POINTS = 10.0
@@ -57,17 +58,6 @@ def deviation_flags(progress: float | None, realisation_pct: float | None, plann
     if planned_pct is not None and planned_pct - progress > DEVIATION_POINTS:
         flags.append("behind_schedule")
     return flags
-
-
-def score_band(score: float | None) -> str:
-    """The map's bands: ≥80 bersih, 60–79 cukup, <60 kotor, none belum."""
-    if score is None:
-        return "belum"
-    if score >= 80:
-        return "bersih"
-    if score >= 60:
-        return "cukup"
-    return "kotor"
 
 
 def _avg(values) -> float | None:

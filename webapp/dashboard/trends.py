@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from webapp import scopes
 from webapp.extensions import db
-from webapp.followups.services import WIB
+from webapp.thresholds import WIB
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site
 from webapp.submissions.models import Submission

@@ -8,7 +8,6 @@ import io
 import uuid as uuidlib
 import warnings
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -24,8 +23,8 @@ from webapp.monev.models import Kegiatan
 from webapp.regions.models import Kecamatan
 from webapp.submissions.models import Submission
 from webapp.vocabulary import OPEN_FOLLOWUP_STATES, FollowUpState, FormCode
+from webapp.thresholds import WIB
 
-WIB = ZoneInfo("Asia/Jakarta")
 #: action → (states it may start from, state it leads to)
 ACTIONS = {
     "start": ((FollowUpState.OPEN,), FollowUpState.IN_PROGRESS),

@@ -10,17 +10,12 @@ from pathlib import Path
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-from webapp.vocabulary import SiteKind
+from webapp.vocabulary import MonevStatus, ScoreBand, SiteKind
 from webapp.regions.services import region_bbox
 
 STRINGS = {
-    "bersih": _l("Bersih"),
-    "cukup": _l("Cukup"),
-    "kotor": _l("Kotor"),
-    "belum": _l("Belum dicek"),
-    "on_track": _l("Sesuai jadwal"),
-    "at_risk": _l("Berisiko"),
-    "late": _l("Terlambat"),
+    **{band.value: band.lazy_label for band in ScoreBand},
+    **{status.value: status.lazy_label for status in MonevStatus},
     "monev_belum": _l("Belum dikunjungi"),
     "score": _l("Skor"),
     "approved_score": _l("Skor disetujui"),

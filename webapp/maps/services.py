@@ -9,7 +9,6 @@ import sqlite3
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, or_, select
@@ -27,15 +26,14 @@ from webapp.sites.services import not_in_the_future
 from webapp.submissions.models import Attachment, Submission
 from webapp.submissions.photos import thumb_key
 from webapp.types import utcnow
-from webapp.vocabulary import AttachmentState, FormCode, ReviewState
+from webapp.vocabulary import AttachmentState, FormCode, MonevStatus, ReviewState, ScoreBand
+from webapp.thresholds import BERSIH_MIN, CUKUP_MIN, WIB, score_band
 
-WIB = ZoneInfo("Asia/Jakarta")
 LAYERS = ("geber", "monev")
 #: Score bands of the GEBER layer; "belum" is a site never checked.
-BANDS = ("bersih", "cukup", "kotor", "belum")
+BANDS = ScoreBand.values()
 #: Monev statuses as the monitoring-visit form records them; "belum" is a site never visited.
-MONEV_STATES = ("on_track", "at_risk", "late", "belum")
-BERSIH_MIN, CUKUP_MIN = 80, 60
+MONEV_STATES = (*MonevStatus.values(), "belum")
 #: The summary's period when the filters give none: the last 30 days.
 DEFAULT_PERIOD_DAYS = 30
 HISTORY_PAGE = 50
@@ -43,17 +41,6 @@ HISTORY_PAGE = 50
 MAX_HISTORY_PAGES = 100_000
 #: Bump when the shape of the map answer changes, so no client keeps an old body for a new ETag.
 FORMAT_VERSION = "1"
-
-
-def score_band(score: float | None) -> str:
-    """The GEBER band of a score: ≥80 bersih, 60–79 cukup, <60 kotor, none belum."""
-    if score is None:
-        return "belum"
-    if score >= BERSIH_MIN:
-        return "bersih"
-    if score >= CUKUP_MIN:
-        return "cukup"
-    return "kotor"
 
 
 class epoch(FunctionElement):
@@ -392,7 +379,7 @@ def kecamatan_summary(user, filters: MapFilters) -> dict:
             "properties": {
                 "code": kec.code, "name": kec.name, "shape": shape,
                 "sites": int(count or 0), "checked": int(checked or 0), "avg": _round(avg),
-                "band": score_band(avg) if count else "belum",
+                "band": score_band(avg) if count else ScoreBand.BELUM,
                 "bands": {"bersih": int(bersih or 0), "cukup": int(cukup or 0), "kotor": int(kotor or 0),
                           "belum": int((count or 0) - (bersih or 0) - (cukup or 0) - (kotor or 0))},
                 "period_avg": _round(cur), "previous_avg": _round(prev),
@@ -422,7 +409,7 @@ def public_kecamatan_summary() -> dict:
             "geometry": geometry,
             "properties": {
                 "code": kec.code, "name": kec.name, "shape": shape, "sites": int(count or 0),
-                "avg": _round(avg), "band": score_band(avg) if count else "belum",
+                "avg": _round(avg), "band": score_band(avg) if count else ScoreBand.BELUM,
                 "latest": latest.isoformat() if latest else None,
             },
         })

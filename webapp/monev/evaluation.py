@@ -17,7 +17,8 @@ from sqlalchemy import Select, select
 from webapp import scopes
 from webapp.accounts.models import Opd
 from webapp.extensions import db
-from webapp.followups.services import WIB, today_wib
+from webapp.followups.services import today_wib
+from webapp.thresholds import WIB
 from webapp.monev.models import Kegiatan
 from webapp.monev.plan import MONTHS, MonthlyPlan, PlanSource, monthly_plans
 from webapp.opd_reports.models import OpdReport

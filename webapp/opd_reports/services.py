@@ -15,7 +15,8 @@ from webapp import audit, scopes
 from webapp.accounts.models import Opd
 from webapp.errors import ApiError
 from webapp.extensions import db
-from webapp.followups.services import WIB, today_wib
+from webapp.followups.services import today_wib
+from webapp.thresholds import WIB
 from webapp.monev.models import Kegiatan
 from webapp.opd_reports.models import OpdReport
 from webapp.vocabulary import OpdReportState

@@ -6,11 +6,10 @@ after its last; the database keeps UTC, so every query uses `start_utc` / `end_u
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from webapp.types import to_zone
+from webapp.thresholds import WIB
 
-WIB = ZoneInfo("Asia/Jakarta")
 
 MONTHS_ID = (
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",

@@ -21,6 +21,8 @@ class BootstrapSchema(Schema):
     kegiatan = fields.List(fields.Dict())
     opd = fields.List(fields.Dict())
     site_kinds = fields.List(fields.Dict())
+    #: Thresholds, score bands and the time zone (webapp/thresholds.py): the client copies none.
+    settings = fields.Dict()
 
 
 @blp.route("/bootstrap")

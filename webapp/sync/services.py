@@ -14,6 +14,7 @@ from webapp.monev.models import Kegiatan
 from webapp.regions.services import region_bbox, regency_name
 from webapp.sites.models import Site
 from webapp.vocabulary import SiteKind
+from webapp.thresholds import client_settings
 
 
 def bootstrap(user) -> dict:
@@ -52,6 +53,7 @@ def bootstrap(user) -> dict:
         ],
         "opd": [{"id": o.id, "code": o.code, "name": o.name} for o in db.session.scalars(select(Opd).order_by(Opd.name))],
         "site_kinds": [{"value": kind.value, "label": kind.label} for kind in SiteKind],
+        "settings": client_settings(),
     }
 
 
