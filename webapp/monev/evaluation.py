@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, select, type_coerce
 
 from webapp import scopes
 from webapp.accounts.models import Opd
@@ -175,10 +175,12 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
     physical: dict[int, list] = {}
     cash: dict[int, list] = {}
     states: dict[int, list] = {}
-    for kegiatan_id, month, state, pct, rp in db.session.execute(
+    # Plain rows through the connection: tens of thousands of them, no ORM identity work, and the
+    # state as its stored text (equal to the StrEnum member it names).
+    for kegiatan_id, month, state, pct, rp in db.session.connection().execute(
         scopes.opd_reports_query(user).where(OpdReport.year == year, OpdReport.kegiatan_id.in_(ids))
-        .with_only_columns(OpdReport.kegiatan_id, OpdReport.month, OpdReport.state, OpdReport.physical_pct,
-                           OpdReport.realisation_rp)
+        .with_only_columns(OpdReport.kegiatan_id, OpdReport.month, type_coerce(OpdReport.state, String),
+                           OpdReport.physical_pct, OpdReport.realisation_rp)
     ):
         if not 1 <= month <= MONTHS:
             continue
@@ -198,7 +200,7 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
             end = datetime.combine(date(year, last + 1, 1), time(0), tzinfo=WIB).astimezone(timezone.utc)
     counts: dict[int, list] = {}
     latest: dict[tuple[int, int], tuple] = {}
-    for kegiatan_id, recorded_at, progress in db.session.execute(
+    for kegiatan_id, recorded_at, progress in db.session.connection().execute(
         scopes.submissions_query(user).where(
             Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state != ReviewState.REJECTED,
             Submission.kegiatan_id.in_(ids), Submission.recorded_at >= start, Submission.recorded_at < end,
