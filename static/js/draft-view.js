@@ -200,8 +200,10 @@ export async function openDraft(root, ctx) {
       onChange: (answers) => {
         draft.answers = answers;
         scheduleSave();
+        drawRemaining();
       },
     });
+    drawRemaining();
   }
 
   /* ---- rejection from the server ---- */
@@ -225,7 +227,17 @@ export async function openDraft(root, ctx) {
   }
 
   /* ---- submit ---- */
-  const submitButton = h('button', { type: 'button', class: 'button primary block', id: 'submit-draft', text: t('Simpan & kirim') });
+  const submitLeft = h('span', { class: 'submit-left' });
+  const submitButton = h('button', { type: 'button', class: 'button primary block', id: 'submit-draft' },
+    h('span', { text: t('Simpan') }), submitLeft);
+  /** The sticky button says how many answers are still missing (the site counts as one). */
+  function drawRemaining() {
+    if (!form) return;
+    const left = form.remaining() + (definition.site_required !== false && !currentSite() ? 1 : 0);
+    submitLeft.textContent = left ? t('{n} belum diisi', { n: left }) : t('& kirim');
+    submitButton.classList.toggle('incomplete', left > 0);
+    submitButton.dataset.left = String(left);
+  }
   const discardButton = h('button', { type: 'button', class: 'button danger', text: t('Hapus draf') });
   const submitError = h('p', { class: 'error', role: 'alert', hidden: true });
 
@@ -312,15 +324,17 @@ export async function openDraft(root, ctx) {
   });
 
   replace(root,
+    h('a', { class: 'back-link', href: '#/', text: t('‹ Kembali') }),
     h('h1', { text: label(definition.title) }),
-    definition.description ? h('p', { class: 'muted small', text: label(definition.description) }) : null,
+    definition.description ? h('p', { class: 'muted small form-desc', text: label(definition.description) }) : null,
     rejectionBox,
     siteBox,
     h('section', { class: 'card gps-box' },
       h('h2', { class: 'section-title', text: t('Titik GPS isian') }), gpsInfo, gpsError,
       h('div', { class: 'actions' }, gpsRetry, gpsClear)),
     formBox,
-    h('div', { class: 'submit-bar' }, submitError, submitButton, h('div', { class: 'submit-meta' }, savedNote, discardButton)));
+    h('div', { class: 'submit-meta' }, savedNote, discardButton),
+    h('div', { class: 'submit-bar' }, submitError, submitButton));
 
   picker = renderSitePicker(siteBox, {
     sites: ref.sites, desa: ref.desa, kecamatan: ref.kecamatan, siteKinds: ref.siteKinds,
@@ -331,6 +345,7 @@ export async function openDraft(root, ctx) {
       scheduleSave();
       draft.answers = form.answers();
       drawForm();
+      drawRemaining();
       applyRejection();
     },
     onCreate: async (fields) => {

@@ -12,6 +12,8 @@ import { isPoor, poorAccuracyM } from './geo.js';
 
 /** Fixed choice lists up to this length are drawn as big buttons, longer ones as a select. */
 const BUTTON_CHOICES_MAX = 4;
+/** A run of at least this many yes/no items is drawn as one compact checklist. */
+const CHECKLIST_MIN = 3;
 
 /**
  * A number as typed into a number field, or the text itself when it is not a number (the rules
@@ -274,6 +276,48 @@ export function renderForm(root, definition, opts) {
       { values: [true, false] });
   }
 
+  /**
+   * One row of a compact checklist: the question, then "Ya" and "Tidak" side by side (48 px
+   * targets). Nothing is chosen until tapped; tapping the chosen answer of an optional item
+   * again clears it. The hint stays available to screen readers and as the row's tooltip.
+   */
+  function checkItem(spec, path, group) {
+    const id = domId(path);
+    const title = h('span', { class: 'fr-label', id: `${id}-label` }, label(spec.label),
+      spec.required ? null : h('span', { class: 'fr-opt', text: t('boleh kosong') }));
+    const hint = spec.hint ? h('span', { class: 'visually-hidden', id: `${id}-hint`, text: label(spec.hint) }) : null;
+    const error = h('p', { class: 'error fr-error', id: `${id}-err`, hidden: true });
+    const box = h('div', { class: 'fr-choices fr-pair' });
+    const choicesList = [[true, t('Ya')], [false, t('Tidak')]];
+    const draw = () => box.querySelectorAll('.fr-choice').forEach((el, i) => {
+      const on = group[spec.name] === choicesList[i][0];
+      el.classList.toggle('on', on);
+      el.querySelector('input').checked = on;
+    });
+    choicesList.forEach(([value, text], index) => {
+      const input = h('input', { type: 'radio', name: id, id: index === 0 ? `${id}-in` : `${id}-${index}`,
+        'aria-describedby': describedBy(path, spec) });
+      input.addEventListener('click', () => {
+        if (group[spec.name] !== value) {
+          setValue(group, spec.name, value);
+        } else if (!spec.required) {
+          setValue(group, spec.name, undefined);
+        } else {
+          return;
+        }
+        draw();
+        state.touched.add(path);
+        changed(path);
+      });
+      box.append(h('label', { class: `fr-choice fr-${index === 0 ? 'yes' : 'no'}` }, input, h('span', { text })));
+    });
+    draw();
+    const wrap = h('div', { class: 'fr-field fr-yes_no fr-check', id, role: 'radiogroup', 'aria-labelledby': `${id}-label`,
+      title: spec.hint ? label(spec.hint) : null, dataset: { path } }, title, box, hint, error);
+    fields.set(path, { wrap, error });
+    return wrap;
+  }
+
   function photoField(spec, path, group) {
     const id = domId(path);
     const thumbs = h('div', { class: 'fr-thumbs' });
@@ -283,7 +327,7 @@ export function renderForm(root, definition, opts) {
       id: `${id}-in`, 'aria-describedby': describedBy(path, spec) });
     const gallery = h('input', { type: 'file', accept: 'image/*', multiple: true, class: 'visually-hidden',
       id: `${id}-gallery` });
-    const cameraButton = h('label', { class: 'button primary', for: camera.id }, t('Ambil foto'));
+    const cameraButton = h('label', { class: 'button primary fr-camera', for: camera.id }, t('Ambil foto'));
     const galleryButton = h('label', { class: 'button', for: gallery.id }, t('Pilih dari galeri'));
     const max = typeof spec.max_photos === 'number' ? spec.max_photos : Infinity;
 
@@ -453,7 +497,24 @@ export function renderForm(root, definition, opts) {
     }
   }
 
-  replace(root, summary, definition.fields.map((spec) => renderField(spec, 'answers', state.answers)));
+  /** The fields in order, runs of yes/no items gathered into a compact checklist. */
+  function renderFields(specs, prefix, group) {
+    const out = [];
+    for (let i = 0; i < specs.length;) {
+      let end = i;
+      while (end < specs.length && specs[end].type === 'yes_no') end += 1;
+      if (end - i >= CHECKLIST_MIN) {
+        out.push(h('div', { class: 'fr-checklist' }, specs.slice(i, end).map((spec) => checkItem(spec, `${prefix}.${spec.name}`, group))));
+        i = end;
+      } else {
+        out.push(renderField(specs[i], prefix, group));
+        i += 1;
+      }
+    }
+    return out;
+  }
+
+  replace(root, summary, renderFields(definition.fields, 'answers', state.answers));
   refreshErrors();
 
   return {
@@ -461,6 +522,10 @@ export function renderForm(root, definition, opts) {
     answers: () => state.answers,
     /** Validate without showing anything. */
     validate,
+    /** How many fields still need an answer (or have a wrong one) before the form can be sent. */
+    remaining() {
+      return Object.keys(validate().errors).length;
+    },
     /** Show every error (after a submit attempt); returns the validation result. */
     showAllErrors() {
       state.showAll = true;

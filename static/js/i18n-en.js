@@ -198,4 +198,9 @@ export const EN = Object.freeze({
   'Batal': 'Cancel',
   'Memeriksa…': 'Checking…',
   'Server tidak bisa dihubungi. Periksa sinyal, lalu coba lagi.': 'The server cannot be reached. Check the signal, then try again.',
+  'boleh kosong': 'optional',
+  '{n} belum diisi': '{n} still empty',
+  '& kirim': '& send',
+  Simpan: 'Save',
+  '‹ Kembali': '‹ Back',
 });

@@ -310,7 +310,7 @@ def test_a_draft_survives_a_reload_with_its_answers_site_and_photos(
     assert "on" in page.get_attribute("[data-path='answers.sampah_berserakan'] .fr-choice:has-text('Ya')", "class")
     assert school.name in page.inner_text(".site-card")
     field_app.wait_until("() => document.querySelectorAll('.fr-thumb img').length === 1")
-    page.click(".tabbar a[data-tab=home]")
+    page.click(".back-link")
     page.wait_for_selector(".draft-card")
     assert school.name in page.inner_text(".draft-card")
 
@@ -520,6 +520,7 @@ def test_screenshots_of_the_form_the_outbox_and_the_sync_state_at_360_by_740(
     field_app.add_photos("foto", photo_files)
     page.locator("[data-path='answers.foto']").scroll_into_view_if_needed()
     field_app.shoot("form-photos")
+    page.click(".back-link")  # the tabs step aside while a form is open
     page.click(".tabbar a[data-tab=outbox]")
     page.wait_for_selector(".outbox-item")
     field_app.shoot("outbox-offline")

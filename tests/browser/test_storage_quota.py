@@ -96,7 +96,7 @@ def test_a_full_phone_says_so_in_indonesian_and_keeps_what_it_had_stored(
     field_app.shoot("storage-full-form")
 
     # Starting another form cannot store its draft either: said, not thrown.
-    page.click(".tabbar a[data-tab=home]")
+    page.click(".back-link")
     page.click(".form-tile[data-form=geber_aksi]")
     page.wait_for_selector(f".flash:has-text('{FULL_MESSAGE}')")
     assert "#/draf/" not in page.url
@@ -118,6 +118,7 @@ def test_a_full_phone_says_so_in_indonesian_and_keeps_what_it_had_stored(
 
     # Sending the outbox is what frees space: it works on a full phone.
     context.set_offline(False)
+    page.click(".back-link")  # the sync button waits on the home screen while a form is open
     field_app.sync()
     field_app.wait_until("""async () => {
         const { listOutbox } = await import('/static/js/store.js');
@@ -126,6 +127,9 @@ def test_a_full_phone_says_so_in_indonesian_and_keeps_what_it_had_stored(
     assert set_check(sent, server_state(app, user.id)) == {"lost": [], "duplicated": [], "unexpected": []}
     assert all(status == "complete" for _, (status, _) in server_state(app, user.id).values())
     assert field_app.photo_count() == 1, "the queued photo left the phone; the draft's stays"
+    page.goto(draft_url)
+    field_app.wait_ready()
+    page.wait_for_selector("#submit-draft")
 
     # Room again (the monitor deleted old videos): the next write succeeds and the warning goes.
     fill_after(page, None)

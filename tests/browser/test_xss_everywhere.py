@@ -385,14 +385,14 @@ class Visit:
         self.inspect("field app site picker")
         self.shoot("pemilih-lokasi")
 
-        page.click(".tabbar a[data-tab=home]")
+        page.click(".back-link")
         page.click(".form-tile[data-form=monev_kunjungan]")
         page.fill("#site-search", "Lokasi-B")
         page.locator(".site-option", has_text=HOSTILE["Lokasi-B"]).click()
         page.wait_for_selector("[data-path='answers.kegiatan'] select")
         self.inspect("field app activity choice")
 
-        page.click(".tabbar a[data-tab=home]")
+        page.click(".back-link")
         page.click(".form-tile[data-form=geber_aksi]")
         page.wait_for_selector("#submit-draft")
         self.inspect("field app hostile form")
