@@ -6,7 +6,9 @@ FLASK := $(BIN)/flask --app webapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install install-dev translations db demo test test-fast bench clean
+LAN_PORT ?= 5443
+
+.PHONY: run run-lan install install-dev translations db demo test test-fast bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +35,13 @@ demo: db
 run: install demo
 	@echo "Pantau berjalan di http://$(HOST):$(PORT)  (Ctrl+C untuk berhenti)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## On a real phone: HTTPS on the local network with a self-signed certificate. A phone on the
+## same Wi-Fi opens https://<this machine's address>:$(LAN_PORT)/lapangan and accepts the
+## certificate warning once; over plain http:// the browser turns off offline use, GPS and photos.
+run-lan: install demo
+	@echo "Pantau di jaringan lokal: https://$$(hostname -I 2>/dev/null | awk '{print $$1}'):$(LAN_PORT)/lapangan  (sertifikat buatan sendiri: terima peringatannya sekali)"
+	$(FLASK) run --host 0.0.0.0 --port $(LAN_PORT) --cert adhoc
 
 ## Second command: install the test dependencies and run the whole suite
 test: install-dev

@@ -121,8 +121,16 @@ async function refreshBar() {
   return undefined;
 }
 
+/** Over plain http:// (not localhost) the browser withholds the service worker, GPS and crypto. */
+const INSECURE = globalThis.isSecureContext === false;
+
 function renderBanners() {
   const banners = [];
+  if (INSECURE) {
+    banners.push(h('div', { class: 'banner banner-danger', role: 'alert', id: 'insecure-banner' },
+      h('strong', { text: t('Sambungan tidak aman (http://).') }),
+      h('span', { text: t('Browser mematikan tiga hal di sini: aplikasi tidak bisa dibuka tanpa sinyal, GPS tidak bisa diambil, dan foto tidak bisa ditambahkan. Buka aplikasi lewat alamat https:// (tanyakan ke admin).') })));
+  }
   if (state.waitingWorker) {
     banners.push(h('div', { class: 'banner banner-update', role: 'status' },
       h('span', { text: t('Aplikasi sudah diperbarui. Draf dan antrean tetap aman.') }),
@@ -461,6 +469,7 @@ function render() {
 }
 
 async function main() {
+  if (INSECURE) renderBanners();
   store.onBlocking(() => { state.dbBlocked = true; renderBanners(); });
   store.onStorageFull((full) => { state.storageFull = full; renderBanners(); });
   worker.registerWorker({

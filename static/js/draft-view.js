@@ -20,6 +20,9 @@ import { renderSitePicker } from './sites.js';
  */
 export function geoErrorText(error) {
   const code = error && error.code;
+  if (globalThis.isSecureContext === false) {
+    return t('GPS tidak tersedia: sambungan ini tidak aman (http://), dan browser hanya memberi lokasi lewat https://.');
+  }
   if (code === 'denied') return t('Izin lokasi ditolak. Izinkan lokasi untuk aplikasi ini di pengaturan browser, lalu coba lagi.');
   if (code === 'timeout') return t('GPS belum mendapat sinyal. Coba di tempat terbuka, lalu ambil ulang.');
   if (code === 'unsupported') return t('Ponsel ini tidak menyediakan GPS untuk browser.');
@@ -185,9 +188,16 @@ export async function openDraft(root, ctx) {
           return photo;
         },
         remove: (uuid) => store.deletePhoto(uuid),
-        errorText: (error) => (error instanceof store.StorageFull
-          ? t('Memori ponsel penuh: foto tidak tersimpan. Kosongkan memori ponsel, lalu ambil ulang.')
-          : t('Foto tidak bisa dibaca. Coba ambil ulang.')),
+        errorText: (error) => {
+          if (error instanceof store.StorageFull) {
+            return t('Memori ponsel penuh: foto tidak tersimpan. Kosongkan memori ponsel, lalu ambil ulang.');
+          }
+          if (!globalThis.crypto || !globalThis.crypto.subtle) {
+            // Outside a secure context the browser withholds the hashing every photo needs.
+            return t('Foto tidak bisa disimpan: sambungan ini tidak aman (http://), dan browser hanya mengolah foto lewat https://. Buka aplikasi lewat alamat https://.');
+          }
+          return t('Foto tidak bisa dibaca. Coba ambil ulang.');
+        },
         thumbUrl: async (uuid) => {
           const photo = await store.getPhoto(uuid);
           if (!photo) return null;
