@@ -64,6 +64,10 @@ self.addEventListener('message', (event) => {
     self.skipWaiting();
   } else if (data.type === 'GET_VERSION' && event.ports[0]) {
     event.ports[0].postMessage({ version: VERSION });
+  } else if (data.type === 'REFRESH_SHELL' && event.ports[0]) {
+    // The user changed their language: the cached page must follow before the next open.
+    const port = event.ports[0];
+    event.waitUntil(refreshShell().then((r) => port.postMessage({ ok: r.ok }), () => port.postMessage({ ok: false })));
   }
 });
 
@@ -77,7 +81,9 @@ self.addEventListener('fetch', (event) => {
     }
     return;
   }
-  if (request.mode === 'navigate') {
+  if (request.mode === 'navigate' && (url.pathname === '/lapangan' || url.pathname === SHELL_URL)) {
+    event.respondWith(fieldShell(event));
+  } else if (request.mode === 'navigate') {
     event.respondWith(navigation(event));
   } else if (url.pathname === BOOTSTRAP_PATH) {
     event.respondWith(bootstrap(request));
@@ -87,6 +93,31 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(cacheFirst(request));
   }
 });
+
+/**
+ * The field app's page holds no user data: it opens from the cache at once, and the copy is
+ * refreshed in the background for the next open (stale-while-revalidate).
+ */
+async function fieldShell(event) {
+  const cache = await caches.open(STATIC_CACHE);
+  const cached = await cache.match(SHELL_URL);
+  const refresh = refreshShell(cache);
+  if (cached) {
+    event.waitUntil(refresh.catch(() => undefined));
+    return cached;
+  }
+  return fetch(event.request);
+}
+
+/** Fetch the shell again (in the signed-in user's language) and keep it when it is the real page. */
+async function refreshShell(cache) {
+  const response = await fetch(new Request(SHELL_URL, { cache: 'no-cache', credentials: 'same-origin' }));
+  const type = response.headers.get('Content-Type') || '';
+  if (response.ok && !response.redirected && type.startsWith('text/html')) {
+    await (cache || await caches.open(STATIC_CACHE)).put(SHELL_URL, response.clone());
+  }
+  return response;
+}
 
 /** Network first with a short timeout; the cached shell (or offline page) when it fails. */
 async function navigation(event) {

@@ -9,7 +9,7 @@ import * as outbox from './outbox.js';
 import * as sync from './sync.js';
 import * as autosync from './autosync.js';
 import { h, replace } from './dom.js';
-import { formatWib, label, t } from './i18n.js';
+import { LANG, formatWib, label, t } from './i18n.js';
 import { draftFromItem, openDraft } from './draft-view.js';
 import { renderMine, renderOutbox, renderSyncBar } from './outbox-ui.js';
 import { exportOutbox } from './rescue.js';
@@ -80,6 +80,21 @@ async function loadRef() {
     siteKinds: raw.site_kinds || [], normaliseLocalSite: (site) => normalise(site, true),
   };
   el.who.textContent = state.ref.user ? state.ref.user.full_name : '';
+}
+
+/**
+ * The page comes from the worker's cache: when the account's language is not the page's, fetch
+ * the page again in the right one and reload once (never in a loop).
+ */
+async function followAccountLanguage() {
+  const wanted = state.ref && state.ref.user && state.ref.user.language;
+  if (!wanted || wanted === LANG) return;
+  const key = 'pantau-language-reload';
+  if (sessionStorage.getItem(key) === wanted) return;
+  if (await worker.refreshShell()) {
+    sessionStorage.setItem(key, wanted);
+    location.reload();
+  }
 }
 
 function userId() {
@@ -228,6 +243,7 @@ async function afterSuccess() {
   try {
     const { changed } = await sync.refreshBootstrap();
     if (changed) await loadRef();
+    await followAccountLanguage();
   } catch (error) {
     if (error instanceof sync.AuthRequired) state.authNeeded = true;
   }

@@ -144,3 +144,21 @@ export async function checkStorage() {
   }
   return result;
 }
+
+/**
+ * Ask the worker to fetch the field app's page again into its cache (after a language change).
+ * @returns {Promise<boolean>} true once the fresh page is cached
+ */
+export function refreshShell() {
+  const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+  if (!worker) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    const timer = setTimeout(() => resolve(false), 10000);
+    channel.port1.onmessage = (message) => {
+      clearTimeout(timer);
+      resolve(Boolean(message.data && message.data.ok));
+    };
+    worker.postMessage({ type: 'REFRESH_SHELL' }, [channel.port2]);
+  });
+}
