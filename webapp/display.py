@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
         "wib_datetime": wib_datetime, "wib_date": wib_date, "wib_date_short": wib_date_short, "rupiah": rupiah, "pct": pct,
         "score_text": score_text, "signed": signed, "site_band": score_band,
         "datetimeformat": datetimeformat,
+        "thousands": thousands, "kg": kg,
     }
     app.jinja_env.filters.update(filters)
     app.context_processor(lambda: {
@@ -82,6 +83,16 @@ def pct(value) -> str:
 def score_text(value) -> str:
     """A score as people write it: 85, or 70,2 for an average."""
     return format_decimal(value, "0.#") if value is not None else "–"
+
+
+def thousands(value) -> str:
+    """A count with the locale's thousands separator: 1.250 in Indonesian."""
+    return format_decimal(value or 0, "#,##0")
+
+
+def kg(value) -> str:
+    """Kilograms to one decimal: "320,5 kg", "1.250 kg"."""
+    return format_decimal(value or 0, "#,##0.#") + " kg"
 
 
 def signed(value) -> str:

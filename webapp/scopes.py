@@ -3,7 +3,8 @@
 Every query of user data starts from one of the `*_query` functions below, and every
 write checks one of the `can_*` predicates. A role missing here sees nothing.
 """
-from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy import Select, exists, false, func, or_, select
+from sqlalchemy.orm import aliased
 
 from webapp.accounts.models import User
 from webapp.followups.models import FollowUp
@@ -13,6 +14,7 @@ from webapp.regions.models import Desa, Kecamatan
 from webapp.reports.models import ReportJob
 from webapp.sites.models import Site, SiteStatus
 from webapp.submissions.models import Submission
+from webapp.vocabulary import FormCode
 
 REGENCY_WIDE = ("admin", "bappeda")
 REVIEWERS = ("admin", "bappeda", "camat")
@@ -90,6 +92,17 @@ def submissions_query(user: User) -> Select:
     if user.role == "monitor":
         return stmt.where(Submission.user_id == user.id)
     return stmt.where(false())
+
+
+def aksi_query(user: User) -> Select:
+    """Clean-up actions (geber_aksi) a user may count. An action need not name a site: it then
+    belongs to the kecamatan of the monitor who recorded it."""
+    stmt = select(Submission).where(Submission.form_code == FormCode.GEBER_ACTION)
+    if user.role == "camat" and user.kecamatan_id:
+        by = aliased(User)
+        recorder = select(by.kecamatan_id).where(by.id == Submission.user_id).scalar_subquery()
+        return stmt.where(func.coalesce(Submission.kecamatan_id, recorder) == user.kecamatan_id)
+    return stmt.where(Submission.id.in_(submissions_query(user).with_only_columns(Submission.id)))
 
 
 def followups_query(user: User) -> Select:

@@ -271,6 +271,29 @@ export function renderForm(root, definition, opts) {
     return wrapper(spec, path, select);
   }
 
+  /** A long or reference list (every OPD) to pick several from: the phone's own multi-picker. */
+  function multiSelectField(spec, path, group) {
+    const list = choiceList(spec);
+    const current = new Set(Array.isArray(group[spec.name]) ? group[spec.name] : []);
+    const select = h('select', { id: `${domId(path)}-in`, multiple: true, size: Math.min(6, Math.max(2, list.length)),
+      'aria-describedby': describedBy(path, spec) },
+    list.map((choice) => h('option', { value: choice.value, text: choice.label, selected: current.has(choice.value) })));
+    const chosen = h('p', { class: 'fr-echo', 'aria-live': 'polite' });
+    const draw = () => {
+      const names = [...select.selectedOptions].map((o) => o.textContent);
+      chosen.textContent = names.length ? t('Dipilih: {names}', { names: names.join(', ') }) : '';
+    };
+    select.addEventListener('change', () => {
+      const values = [...select.selectedOptions].map((o) => o.value);
+      setValue(group, spec.name, values.length ? values : undefined);
+      draw();
+      state.touched.add(path);
+      changed(path);
+    });
+    draw();
+    return wrapper(spec, path, [select, chosen]);
+  }
+
   function yesNoField(spec, path, group) {
     return buttonChoices(spec, path, group, [{ value: 'ya', label: t('Ya') }, { value: 'tidak', label: t('Tidak') }],
       { values: [true, false] });
@@ -488,7 +511,9 @@ export function renderForm(root, definition, opts) {
       case 'decimal': return numberField(spec, path, group);
       case 'date': return dateField(spec, path, group);
       case 'select_one': return selectField(spec, path, group);
-      case 'select_many': return buttonChoices(spec, path, group, choiceList(spec), { multiple: true });
+      case 'select_many': return spec.options_from || choiceList(spec).length > BUTTON_CHOICES_MAX * 2
+        ? multiSelectField(spec, path, group)
+        : buttonChoices(spec, path, group, choiceList(spec), { multiple: true });
       case 'yes_no': return yesNoField(spec, path, group);
       case 'photo': return photoField(spec, path, group);
       case 'geopoint': return geopointField(spec, path, group);

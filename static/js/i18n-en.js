@@ -207,4 +207,5 @@ export const EN = Object.freeze({
   'Foto tidak bisa disimpan: sambungan ini tidak aman (http://), dan browser hanya mengolah foto lewat https://. Buka aplikasi lewat alamat https://.': 'The photo cannot be kept: this connection is not secure (http://), and the browser processes photos only over https://. Open the app through its https:// address.',
   'Sambungan tidak aman (http://).': 'Connection not secure (http://).',
   'Browser mematikan tiga hal di sini: aplikasi tidak bisa dibuka tanpa sinyal, GPS tidak bisa diambil, dan foto tidak bisa ditambahkan. Buka aplikasi lewat alamat https:// (tanyakan ke admin).': 'The browser turns off three things here: the app cannot open without a signal, GPS cannot be taken, and photos cannot be added. Open the app through its https:// address (ask the admin).',
+  'Dipilih: {names}': 'Chosen: {names}',
 });

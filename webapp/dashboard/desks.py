@@ -13,6 +13,7 @@ from webapp.accounts.models import Opd
 from webapp.dashboard import bp, figures, trends
 from webapp.extensions import db
 from webapp.followups import services as followups
+from webapp.geber import aksi
 from webapp.monev import desk as monev_desk
 from webapp.opd_reports import services as opd_report_services
 from webapp.vocabulary import FormCode, ReviewState
@@ -44,7 +45,8 @@ def camat_desk():
     desk = figures.camat_desk(current_user, kecamatan)
     choices = [] if current_user.role == "camat" else list(db.session.scalars(scopes.kecamatan_query(current_user)))
     return render_template("dashboard/desks/camat.html", desk=desk, choices=choices,
-                           trend=trends.geber_trend(current_user, kecamatan), svg=svg_charts)
+                           trend=trends.geber_trend(current_user, kecamatan), svg=svg_charts,
+                           aksi=aksi.summary_for(current_user, kecamatan_id=kecamatan.id))
 
 
 @bp.route("/bappeda")
@@ -55,7 +57,7 @@ def bappeda_desk():
     year, month = opd_report_services.parse_month(request.args.get("bulan"), opd_report_services.reporting_month())
     return render_template("dashboard/desks/bappeda.html", desk=desk, charts=figures.bappeda_charts(desk),
                            evaluation=monev_desk.monthly_evaluation(current_user, year, month), svg=svg_charts,
-                           desk_list_limit=DESK_LIST_LIMIT,
+                           desk_list_limit=DESK_LIST_LIMIT, aksi=aksi.summary_for(current_user),
                            status_labels=figures.option_labels(FormCode.MONEV_VISIT, "status"))
 
 

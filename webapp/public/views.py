@@ -5,6 +5,7 @@ import uuid
 from flask import abort, current_app, render_template, request, send_file, url_for
 
 from webapp.extensions import limiter
+from webapp.geber import aksi
 from webapp.maps import services
 from webapp.maps.page import page_config
 from webapp.maps.schemas import PublicFiltersSchema, parse_filters
@@ -35,6 +36,7 @@ def map_view():
         "public/map.html", config=config, filters=filters, invalid=invalid, latest=latest,
         options=services.public_filter_options(), summary=request.args.get("ringkasan") == "1",
         photos=services.public_photos_enabled(), regency=_regency(current_app.config["REGION_CODE"]),
+        aksi=aksi.public_summary(),
     )
 
 

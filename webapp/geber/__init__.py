@@ -1,0 +1,1 @@
+"""GEBER, the cleanliness movement: what its clean-up actions add up to."""
