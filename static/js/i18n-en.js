@@ -208,4 +208,5 @@ export const EN = Object.freeze({
   'Sambungan tidak aman (http://).': 'Connection not secure (http://).',
   'Browser mematikan tiga hal di sini: aplikasi tidak bisa dibuka tanpa sinyal, GPS tidak bisa diambil, dan foto tidak bisa ditambahkan. Buka aplikasi lewat alamat https:// (tanyakan ke admin).': 'The browser turns off three things here: the app cannot open without a signal, GPS cannot be taken, and photos cannot be added. Open the app through its https:// address (ask the admin).',
   'Dipilih: {names}': 'Chosen: {names}',
+  '{n} kiriman di antrean ponsel ini': '{n} submissions in this phone\'s outbox',
 });

@@ -123,16 +123,17 @@ async function registerPeriodicSync() {
 
 /**
  * Ask for persistent storage and measure what is left.
- * @returns {Promise<{persisted: boolean|null, lowFree: number|null}>} lowFree: free bytes when low
+ * @returns {Promise<{persisted: boolean|null, lowFree: number|null}>} persisted: false when the
+ *   browser refused, null when it could not be asked; lowFree: free bytes when low
  */
 export async function checkStorage() {
   const result = { persisted: null, lowFree: null };
   if (!navigator.storage) return result;
   try {
     if (navigator.storage.persisted) {
-      let persisted = await navigator.storage.persisted();
-      if (!persisted && navigator.storage.persist) persisted = await navigator.storage.persist();
-      result.persisted = persisted;
+      // false only when the browser was asked and refused; null when it could not be asked.
+      if (await navigator.storage.persisted()) result.persisted = true;
+      else if (navigator.storage.persist) result.persisted = await navigator.storage.persist();
     }
     if (navigator.storage.estimate) {
       const { usage = 0, quota = 0 } = await navigator.storage.estimate();

@@ -2,7 +2,7 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from webapp.dashboard import bp
-from webapp.dashboard.services import home_summary
+from webapp.dashboard.services import home_for
 
 
 @bp.route("/")
@@ -15,4 +15,4 @@ def index():
 @bp.route("/beranda")
 @login_required
 def home():
-    return render_template("dashboard/home.html", summary=home_summary(current_user))
+    return render_template("dashboard/home.html", home=home_for(current_user))
