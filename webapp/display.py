@@ -14,11 +14,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.accounts.models import Opd
-from webapp.dashboard import figures
 from webapp.extensions import db
 from webapp.followups import services as followups
 from webapp.i18n import current_locale
-from webapp.maps import services as maps
 from webapp.monev.models import Kegiatan
 from webapp.reports import services as reports
 from webapp.reports.models import ReportJob

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from webapp.dashboard import figures
+from webapp.monev.progress import deviation_flags, planned_progress
 
 
 @pytest.mark.parametrize(("progress", "realisation", "planned", "flags"), [
@@ -17,7 +17,7 @@ from webapp.dashboard import figures
     (None, 90, 90, []),                    # no progress figure, nothing to compare
 ])
 def test_deviation_flags(progress, realisation, planned, flags):
-    assert figures.deviation_flags(progress, realisation, planned) == flags
+    assert deviation_flags(progress, realisation, planned) == flags
 
 
 class _Kegiatan:
@@ -31,9 +31,9 @@ class _Kegiatan:
     (date(2026, 12, 31), 100.0), (date(2027, 3, 1), 100.0),
 ])
 def test_planned_progress_is_linear_between_start_and_end(on, expected):
-    assert figures.planned_progress(_Kegiatan(date(2026, 1, 1), date(2026, 12, 31)), on) == expected
+    assert planned_progress(_Kegiatan(date(2026, 1, 1), date(2026, 12, 31)), on) == expected
 
 
 def test_planned_progress_is_unknown_without_a_schedule():
-    assert figures.planned_progress(_Kegiatan(None, date(2026, 12, 31)), date(2026, 6, 1)) is None
-    assert figures.planned_progress(_Kegiatan(date(2026, 5, 1), date(2026, 5, 1)), date(2026, 6, 1)) is None
+    assert planned_progress(_Kegiatan(None, date(2026, 12, 31)), date(2026, 6, 1)) is None
+    assert planned_progress(_Kegiatan(date(2026, 5, 1), date(2026, 5, 1)), date(2026, 6, 1)) is None

@@ -18,16 +18,16 @@ from webapp.followups.services import counts_by_status, overdue_clause, today_wi
 from webapp.forms.services import current_versions
 from webapp.monev import planning
 from webapp.monev.models import Kegiatan
+from webapp.monev.progress import deviation_flags
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site, SiteStatus
 from webapp.sites.services import not_in_the_future
+from webapp.submissions.latest import latest_per
 from webapp.submissions.models import Submission
+from webapp.thresholds import WIB, score_band
 from webapp.types import to_zone, utcnow
 from webapp.vocabulary import OPEN_FOLLOWUP_STATES, FollowUpState, FormCode, ReviewState
-from webapp.thresholds import WIB, score_band
 
-#: Points by which realisation may run ahead of progress, or progress lag the plan, before a flag.
-DEVIATION_POINTS = 10.0
 STALE_DAYS = 30
 WORST_SITES = 8
 LIST_LIMIT = 50
@@ -39,25 +39,6 @@ def month_start_utc(now: datetime | None = None) -> datetime:
     """00:00 WIB on the first day of the current WIB month, as a UTC instant."""
     local = (now or utcnow()).astimezone(WIB)
     return datetime.combine(local.date().replace(day=1), time(0), tzinfo=WIB).astimezone(timezone.utc)
-
-
-def planned_progress(kegiatan: Kegiatan, on: date) -> float | None:
-    """Planned physical progress (%) on a day: from the monthly plan, else the straight line (see monev.planning)."""
-    planned = planning.planned_progress(kegiatan, on)
-    return planned.pct if planned else None
-
-
-def deviation_flags(progress: float | None, realisation_pct: float | None, planned_pct: float | None) -> list[str]:
-    """"budget_ahead" when realisation runs ahead of progress by more than 10 points;
-    "behind_schedule" when progress lags the plan by more than 10 points."""
-    flags = []
-    if progress is None:
-        return flags
-    if realisation_pct is not None and realisation_pct - progress > DEVIATION_POINTS:
-        flags.append("budget_ahead")
-    if planned_pct is not None and planned_pct - progress > DEVIATION_POINTS:
-        flags.append("behind_schedule")
-    return flags
 
 
 def _avg(values) -> float | None:
@@ -75,15 +56,8 @@ def _number(value) -> float | None:
 
 def _latest(user: User, partition, *conditions, columns=None):
     """Rows of the newest submission per `partition` among the user's submissions matching `conditions`."""
-    columns = columns or (Submission.id,)
-    rank = func.row_number().over(partition_by=partition, order_by=(Submission.recorded_at.desc(), Submission.id.desc()))
-    inner = (
-        scopes.submissions_query(user)
-        .where(*conditions, not_in_the_future())
-        .with_only_columns(*columns, partition.label("group_key"), rank.label("rank"))
-        .subquery()
-    )
-    return db.session.execute(select(inner).where(inner.c.rank == 1)).all()
+    query = scopes.submissions_query(user).where(*conditions, not_in_the_future())
+    return db.session.execute(latest_per(partition, query, *(columns or (Submission.id,)))).all()
 
 
 def _approved_scores(user: User, kecamatan_id: int, before: datetime) -> dict[int, tuple[float, datetime]]:

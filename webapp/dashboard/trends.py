@@ -5,14 +5,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from webapp import scopes
 from webapp.extensions import db
-from webapp.thresholds import WIB
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site
+from webapp.submissions.latest import latest_per
 from webapp.submissions.models import Submission
+from webapp.thresholds import WIB
 from webapp.types import utcnow
 from webapp.vocabulary import FormCode, ReviewState
 
@@ -69,13 +70,11 @@ def geber_trend(user, kecamatan: Kecamatan, now: datetime | None = None) -> Week
         Submission.kecamatan_id == kecamatan.id, Submission.recorded_at <= now,
     )
     # Each site's latest score before the window carries into it; the window's own checks follow.
-    rank = func.row_number().over(partition_by=Submission.site_id,
-                                  order_by=(Submission.recorded_at.desc(), Submission.id.desc()))
-    before = approved.where(Submission.recorded_at < window_start).with_only_columns(
-        Submission.site_id, Submission.recorded_at, Submission.score, rank.label("rank")).subquery()
+    before = latest_per(Submission.site_id, approved.where(Submission.recorded_at < window_start),
+                        Submission.recorded_at, Submission.score)
     history: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
-    for site_id, recorded_at, score, _rank in db.session.execute(select(before).where(before.c.rank == 1)):
-        history[site_id].append((recorded_at, score))
+    for row in db.session.execute(before):
+        history[row.group_key].append((row.recorded_at, row.score))
     for site_id, recorded_at, score in db.session.execute(
         approved.where(Submission.recorded_at >= window_start)
         .with_only_columns(Submission.site_id, Submission.recorded_at, Submission.score)

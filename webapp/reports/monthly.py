@@ -3,7 +3,7 @@
 Only approved submissions count. A kegiatan's figures are those of its latest approved visit
 recorded before the end of the month (budget realisation and physical progress are cumulative);
 risks are those named in the visits recorded during the month. The deviation rule is the
-Bappeda desk's (`webapp.dashboard.figures.deviation_flags`), so the report and the desk agree.
+Bappeda desk's (`webapp.monev.progress.deviation_flags`), so the report and the desk agree.
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,21 +11,22 @@ from datetime import date, datetime
 
 from flask import current_app
 from openpyxl import Workbook
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from webapp.accounts.models import Opd
-from webapp.dashboard.figures import DEVIATION_POINTS, deviation_flags
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
 from webapp.forms.models import FormVersion
 from webapp.monev import planning
 from webapp.monev.models import Kegiatan
+from webapp.monev.progress import DEVIATION_POINTS, deviation_flags
 from webapp.regions.models import Kecamatan
 from webapp.regions.services import regency_name
 from webapp.reports import geber, xlsx
 from webapp.reports.periods import Period, format_wib, wib_date, wib_naive
 from webapp.sites.models import Site
+from webapp.submissions.latest import latest_per
 from webapp.submissions.models import Submission
 from webapp.types import utcnow
 from webapp.vocabulary import OPEN_FOLLOWUP_STATES, FormCode, MonevStatus, ReviewState, label
@@ -206,17 +207,13 @@ class MonthlyReport:
 # --- collecting ---------------------------------------------------------------------------------
 
 def _latest_visits(period: Period, ids: list[int]):
-    rank = func.row_number().over(partition_by=Submission.kegiatan_id,
-                                  order_by=(Submission.recorded_at.desc(), Submission.id.desc()))
-    inner = (
-        select(Submission.id, rank.label("rank"))
-        .where(Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state == ReviewState.APPROVED,
-               Submission.kegiatan_id.in_(ids), Submission.recorded_at < period.end_utc)
-        .subquery()
-    )
+    visits = select(Submission).where(
+        Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state == ReviewState.APPROVED,
+        Submission.kegiatan_id.in_(ids), Submission.recorded_at < period.end_utc)
+    latest = latest_per(Submission.kegiatan_id, visits, Submission.id).subquery()
     return db.session.execute(
         select(Submission.kegiatan_id, Submission.recorded_at, Submission.answers)
-        .where(Submission.id.in_(select(inner.c.id).where(inner.c.rank == 1)))
+        .where(Submission.id.in_(select(latest.c.id)))
     ).all()
 
 

@@ -7,14 +7,15 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.vocabulary import FormCode, ReviewState, SiteKind
 from webapp.regions.models import Desa, Kecamatan
 from webapp.reports import geber, xlsx
 from webapp.reports.monthly import write_geber_sheet
 from webapp.reports.periods import Period, format_wib, wib_naive
 from webapp.sites.models import Site
+from webapp.submissions.latest import latest_per
 from webapp.submissions.models import Submission
 from webapp.types import utcnow
+from webapp.vocabulary import FormCode, ReviewState, SiteKind
 
 WORST_SITES = 10
 STALE_DAYS = 30
@@ -42,17 +43,14 @@ class WeeklySummary:
 
 def _latest_checks(kecamatan_id: int, before: datetime, since: datetime | None = None):
     """site id → (score, recorded_at) of its latest approved check in [since, before)."""
-    rank = func.row_number().over(partition_by=Submission.site_id,
-                                  order_by=(Submission.recorded_at.desc(), Submission.id.desc()))
     conditions = [Submission.form_code == FormCode.GEBER_CHECK, Submission.review_state == ReviewState.APPROVED,
                   Submission.kecamatan_id == kecamatan_id, Submission.site_id.is_not(None),
                   Submission.score.is_not(None), Submission.recorded_at < before]
     if since is not None:
         conditions.append(Submission.recorded_at >= since)
-    inner = select(Submission.site_id, Submission.score, Submission.recorded_at, rank.label("rank")) \
-        .where(*conditions).subquery()
-    rows = db.session.execute(select(inner.c.site_id, inner.c.score, inner.c.recorded_at).where(inner.c.rank == 1))
-    return {site_id: (score, at) for site_id, score, at in rows}
+    rows = db.session.execute(latest_per(Submission.site_id, select(Submission).where(*conditions),
+                                         Submission.score, Submission.recorded_at))
+    return {row.group_key: (row.score, row.recorded_at) for row in rows}
 
 
 def collect(kecamatan_id: int, period: Period, cutoff: datetime | None = None) -> WeeklySummary:

@@ -1,10 +1,11 @@
 """Site rules: creating a site sent from the phone, keeping its latest status current."""
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 
 from webapp.extensions import db
 from webapp.jobs import job
-from webapp.sites.models import Site, SiteStatus
+from webapp.sites.models import SiteStatus
+from webapp.submissions.latest import latest_per
 from webapp.submissions.models import Submission
 from webapp.types import recorded_window, utcnow
 from webapp.vocabulary import FormCode, ReviewState
@@ -21,19 +22,12 @@ NOT_REJECTED = (ReviewState.RECEIVED, ReviewState.APPROVED, ReviewState.RETURNED
 def _latest(site_ids, form_code: FormCode, *states: ReviewState, with_answers: bool = False):
     """Latest submission per site of a form among the given review states (newest recorded_at wins,
     never one recorded in the future)."""
-    rank = func.row_number().over(
-        partition_by=Submission.site_id, order_by=(Submission.recorded_at.desc(), Submission.id.desc())
-    ).label("rank")
     columns = [Submission.site_id, Submission.id, Submission.recorded_at, Submission.score, Submission.flagged]
     if with_answers:
         columns.append(Submission.answers)
-    ranked = (
-        select(*columns, rank)
-        .where(Submission.site_id.in_(site_ids), Submission.form_code == form_code, Submission.review_state.in_(states),
-               not_in_the_future())
-        .subquery()
-    )
-    rows = db.session.execute(select(ranked).where(ranked.c.rank == 1))
+    query = select(Submission).where(Submission.site_id.in_(site_ids), Submission.form_code == form_code,
+                                     Submission.review_state.in_(states), not_in_the_future())
+    rows = db.session.execute(latest_per(Submission.site_id, query, *columns))
     return {row.site_id: row for row in rows}
 
 
