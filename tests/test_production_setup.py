@@ -23,7 +23,7 @@ from tests.helpers import missing_service
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = "readme_setup"
-ADMIN_PASSWORD = "admin-password-for-readme-test"
+ADMIN_PASSWORD = "sungai-manna-jembatan-2026"
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
