@@ -165,7 +165,7 @@ def naive_evaluation(app, year: int) -> int:
     from webapp import scopes
     from webapp.accounts.models import User
     from webapp.extensions import db
-    from webapp.monev import evaluation
+    from webapp.evaluation import monthly as evaluation
     from webapp.monev.models import Kegiatan
 
     with app.test_request_context():

@@ -57,7 +57,7 @@ def test_photo_and_site_status_jobs_run_through_a_real_rq_worker(app, redis_url,
 
 
 def test_jobs_are_idempotent(app, login_as, make_site, run_jobs):
-    from webapp.sites.services import refresh_site_status
+    from webapp.submissions.site_status import refresh_site_status
     from webapp.submissions.photos import process_photo
 
     monitor = login_as("monitor", kecamatan_code=factories.KOTA_MANNA)

@@ -22,42 +22,34 @@ class Int32Converter(IntegerConverter):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = Int32Converter
-    from webapp.accounts import bp as accounts_bp
-    from webapp.dashboard import bp as dashboard_bp
+    from webapp import admin
+    from webapp.accounts import views as accounts
+    from webapp.dashboard import desks as dashboard
+    from webapp.evaluation import views as evaluation
+    from webapp.followups import views as followups
+    from webapp.maps import views as maps
+    from webapp.opd_reports import views as opd_reports
+    from webapp.public import views as public
+    from webapp.pwa import views as pwa
+    from webapp.reports import views as reports
+    from webapp.review import views as review
 
-    from webapp.followups.views import bp as followups_bp
-    from webapp.maps.views import bp as maps_bp
-    from webapp.review.views import bp as review_bp
-
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(review_bp)
-    app.register_blueprint(followups_bp)
-    app.register_blueprint(maps_bp)
-    from webapp.pwa import bp as pwa_bp; app.register_blueprint(pwa_bp)  # noqa: E702
-    from webapp.public import bp as public_bp; app.register_blueprint(public_bp)  # noqa: E702
-    from webapp.reports import bp as reports_bp; app.register_blueprint(reports_bp)  # noqa: E702
-    from webapp.opd_reports import bp as opd_reports_bp; app.register_blueprint(opd_reports_bp)  # noqa: E702
-    from webapp.admin import bp as admin_bp; app.register_blueprint(admin_bp)  # noqa: E702
-    from webapp.monev.views import bp as monev_bp; app.register_blueprint(monev_bp)  # noqa: E702
+    for pages in (accounts, dashboard, review, followups, maps, pwa, public, reports, opd_reports, admin, evaluation):
+        app.register_blueprint(pages.bp)
 
     api = PantauApi(app, spec_kwargs={"info": {"description": "Sync and data API of Pantau"}})
     app.extensions["pantau_api"] = api
     from webapp.accounts.api import blp as session_api
+    from webapp.followups.api import blp as followups_api
     from webapp.forms.api import blp as forms_api
+    from webapp.maps.api import blp as map_api
+    from webapp.opd_reports.api import blp as opd_reports_api
+    from webapp.public.api import blp as public_api
+    from webapp.reports.api import blp as reports_api
+    from webapp.review.api import blp as review_api
     from webapp.submissions.api import blp as submissions_api
     from webapp.sync.api import blp as sync_api
 
-    api.register_blueprint(session_api)
-    api.register_blueprint(sync_api)
-    api.register_blueprint(submissions_api)
-    api.register_blueprint(forms_api)
-    from webapp.followups.api import blp as followups_api
-    from webapp.review.api import blp as review_api
-
-    api.register_blueprint(review_api)
-    api.register_blueprint(followups_api)
-    from webapp.maps.api import blp as map_api; api.register_blueprint(map_api)  # noqa: E702
-    from webapp.public.api import blp as public_api; api.register_blueprint(public_api)  # noqa: E702
-    from webapp.reports.api import blp as reports_api; api.register_blueprint(reports_api)  # noqa: E702
-    from webapp.opd_reports.api import blp as opd_reports_api; api.register_blueprint(opd_reports_api)  # noqa: E702
+    for blp in (session_api, sync_api, submissions_api, forms_api, review_api, followups_api, map_api, public_api,
+                reports_api, opd_reports_api):
+        api.register_blueprint(blp)

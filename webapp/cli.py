@@ -132,7 +132,8 @@ def import_boundaries_command(path):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_sites_command(path):
     """Add sites from a CSV file (name, kind, desa_code, lat, lon[, uuid])."""
-    from webapp.regions.imports import ImportError_, import_sites
+    from webapp.regions.imports import ImportError_
+    from webapp.sites.imports import import_sites
     from webapp.regions.services import region_bbox
 
     with open(path, "rb") as handle:
@@ -272,6 +273,9 @@ def repair_times_command():
 
 
 def init_app(app) -> None:
+    from webapp.pwa.rescue import import_outbox_command
+    from webapp.reports.cli import cli as reports_cli
+
     for command in (
         setup_command,
         seed_regions_command,
@@ -286,5 +290,7 @@ def init_app(app) -> None:
         requeue_pending_command,
         repair_times_command,
         unlock_user_command,
+        import_outbox_command,
+        reports_cli,
     ):
         app.cli.add_command(command)

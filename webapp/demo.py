@@ -144,7 +144,7 @@ FAIL_WHEN_TRUE = {"sampah_berserakan", "pembakaran_sampah", "genangan_air"}
 def create_demo_submissions(rng: random.Random | None = None) -> int:
     """GEBER checks and monitoring visits over the last six weeks, sent through the sync service."""
     from webapp.review.services import review
-    from webapp.sites.services import refresh_site_status
+    from webapp.submissions.site_status import refresh_site_status
     from webapp.submissions.models import Submission
     from webapp.submissions.photos import process_photo, store_attachment
     from webapp.submissions.services import ingest_batch, mark_complete_if_all_arrived

@@ -17,9 +17,9 @@ from webapp import storage
 from webapp.extensions import db
 from webapp.jobs import enqueue
 from webapp.sites.models import SiteStatus
-from webapp.sites.services import refresh_site_status_job
 from webapp.submissions.models import Attachment, Submission
 from webapp.submissions.photos import process_photo
+from webapp.submissions.site_status import refresh_site_status_job
 from webapp.vocabulary import AttachmentState
 
 #: Sites per refresh job: one job per site would flood the queue after a long outage.

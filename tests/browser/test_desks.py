@@ -13,7 +13,7 @@ from tests.browser.conftest import ARTIFACTS, browser, live_server, wait_until  
 from tests.factories import days_ago, visit_answers
 from webapp.extensions import db
 from webapp.followups.services import today_wib
-from webapp.sites.services import refresh_site_status
+from webapp.submissions.site_status import refresh_site_status
 
 pytestmark = pytest.mark.browser
 

@@ -39,9 +39,9 @@ from webapp.forms.services import publish_version
 from webapp.monev.models import Program
 from webapp.reports.models import ReportJob
 from webapp.review.services import review
-from webapp.sites.services import refresh_site_status
 from webapp.submissions.intake import accept_batch, accept_photo
 from webapp.submissions.models import Submission
+from webapp.submissions.site_status import refresh_site_status
 
 pytestmark = pytest.mark.browser
 

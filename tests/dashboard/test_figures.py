@@ -10,7 +10,7 @@ from webapp.dashboard import figures
 from webapp.extensions import db
 from webapp.followups.services import today_wib
 from webapp.regions.models import Kecamatan
-from webapp.sites.services import refresh_site_status
+from webapp.submissions.site_status import refresh_site_status
 
 UTC = timezone.utc
 

@@ -6,9 +6,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from webapp import cells
 from webapp.audit import AuditEvent
 from webapp.extensions import db
-from webapp.monev import cells
 from webapp.monev.dpa import COLUMNS, DpaInvalid, import_dpa, preview_dpa
 from webapp.monev.dpa_files import example_rows, rows_to_csv, template_xlsx
 from webapp.monev.models import Kegiatan, KegiatanGroup, KegiatanPlan, Program

@@ -109,7 +109,7 @@ def build(app: Flask, role: str) -> World:
     """Every object of the matrix; the actor (None for anon) is a fresh user of `role`."""
     from webapp.followups import services as followups
     from webapp.review import services as review
-    from webapp.sites.services import refresh_site_status
+    from webapp.submissions.site_status import refresh_site_status
 
     with app.app_context():
         scope = {"camat": {"kecamatan_code": factories.KOTA_MANNA}, "monitor": {"kecamatan_code": factories.KOTA_MANNA},

@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.followups.models import FollowUp
 from webapp.followups.services import DEFAULT_DUE_DAYS, today_wib
 from webapp.review import services
+from webapp.submissions.resubmission import resubmitted
 from webapp.sites.models import SiteStatus
 from webapp.submissions.models import Submission
 
@@ -112,7 +113,7 @@ def test_every_decision_writes_an_audit_event_with_before_and_after(app, world, 
 def test_a_returned_submission_sent_again_waits_for_review_once_more(app, world, add_submission):
     sub = add_submission(world["monitor"], world["site"], score=80.0, review_state="returned", review_note="ulangi")
     with app.app_context():
-        submission = services.resubmitted(_load(sub.id))
+        submission = resubmitted(_load(sub.id))
         db.session.commit()
         assert submission.review_state == "received"
         assert submission.review_note is None
@@ -128,7 +129,7 @@ def test_only_a_returned_submission_can_be_sent_again(app, world, start, add_sub
     sub = add_submission(world["monitor"], world["site"], score=80.0, review_state=start)
     with app.app_context():
         with pytest.raises(ApiError) as error:
-            services.resubmitted(_load(sub.id))
+            resubmitted(_load(sub.id))
         assert error.value.status == 409
 
 
@@ -137,7 +138,7 @@ def test_a_resent_submission_can_be_decided_again(app, world, add_submission):
     with app.app_context():
         reviewer = _user(world["bappeda"])
         services.review(reviewer, _load(sub.id), "return", "ulangi")
-        services.resubmitted(_load(sub.id))
+        resubmitted(_load(sub.id))
         services.review(reviewer, _load(sub.id), "approve", None)
         db.session.commit()
         assert _load(sub.id).review_state == "approved"

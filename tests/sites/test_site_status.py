@@ -5,7 +5,7 @@ from tests import factories
 from tests.factories import days_ago, visit_answers
 from webapp.extensions import db
 from webapp.sites.models import SiteStatus
-from webapp.sites.services import refresh_site_status
+from webapp.submissions.site_status import refresh_site_status
 
 FIELDS = ("geber_score", "approved_score", "monev_status", "flagged")
 

@@ -15,8 +15,8 @@ from webapp.extensions import db
 from webapp.forms.services import find_version
 from webapp.reports import exports
 from webapp.sites.models import SiteStatus
-from webapp.sites.services import refresh_site_status
 from webapp.submissions.models import Submission
+from webapp.submissions.site_status import refresh_site_status
 
 URL = "/api/v1/submissions/batch"
 FAR_FUTURE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from webapp import audit
+from webapp import audit, cells
 from webapp.accounts.models import Opd, User
 from webapp.accounts.password_change import temporary_password
 from webapp.extensions import db
-from webapp.monev import cells
 from webapp.regions.models import Kecamatan
 from webapp.tabular import MAX_ROWS, TableError, read_table
 from webapp.vocabulary import Role

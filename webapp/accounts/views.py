@@ -1,15 +1,16 @@
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_required, logout_user
 
-from webapp.accounts import bp
 from webapp.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm
 from webapp.accounts.password_change import UserInvalid, set_own_password
 from webapp.accounts.services import authenticate, start_session
 from webapp.extensions import db, limiter
 from webapp.i18n import set_language
+
+bp = Blueprint("accounts", __name__)
 
 
 def _login_limit() -> str:

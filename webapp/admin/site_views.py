@@ -6,11 +6,12 @@ from sqlalchemy import func, or_, select
 
 from webapp.accounts.password_change import UserInvalid
 from webapp.admin import bp
+from webapp.admin import sites as site_admin
 from webapp.extensions import db
-from webapp.regions.imports import ImportError_, import_sites
+from webapp.regions.imports import ImportError_
 from webapp.regions.models import Desa, Kecamatan
 from webapp.regions.services import region_bbox
-from webapp.sites import admin as site_admin
+from webapp.sites.imports import import_sites
 from webapp.sites.models import Site
 from webapp.vocabulary import SiteKind
 

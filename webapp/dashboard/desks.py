@@ -1,26 +1,41 @@
-"""The desk of each role (HTML).
+"""The home page and the desk of each role (HTML).
 
 Routes stay thin: they pick the scope, call figures or a service, commit once, render.
 Access is decided in webapp/scopes.py; every query here starts from it.
 """
-from flask import abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from webapp import charts as svg_charts
 from webapp import scopes
 from webapp.accounts.models import Opd
-from webapp.dashboard import bp, figures, trends
+from webapp.dashboard import figures, trends
+from webapp.dashboard.services import home_for
+from webapp.evaluation import desk as monev_desk
 from webapp.extensions import db
 from webapp.followups import services as followups
 from webapp.geber import aksi
-from webapp.monev import desk as monev_desk
 from webapp.opd_reports import services as opd_report_services
 from webapp.vocabulary import FormCode, ReviewState
 
-
 #: Rows of a desk list; a regency has thousands of kegiatan, each with its own page.
 DESK_LIST_LIMIT = 50
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.route("/")
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("dashboard.home"))
+
+
+@bp.route("/beranda")
+@login_required
+def home():
+    return render_template("dashboard/home.html", home=home_for(current_user))
 
 
 def _require_desk(desk: str) -> None:

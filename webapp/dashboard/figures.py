@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
+from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -16,14 +17,15 @@ from webapp.extensions import db
 from webapp.followups.models import FollowUp
 from webapp.followups.services import counts_by_status, overdue_clause, today_wib
 from webapp.forms.services import current_versions
+from webapp.i18n import current_locale
 from webapp.monev import planning
 from webapp.monev.models import Kegiatan
 from webapp.monev.progress import deviation_flags
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site, SiteStatus
-from webapp.sites.services import not_in_the_future
 from webapp.submissions.latest import latest_per
 from webapp.submissions.models import Submission
+from webapp.submissions.site_status import not_in_the_future
 from webapp.thresholds import WIB, score_band
 from webapp.types import to_zone, utcnow
 from webapp.vocabulary import OPEN_FOLLOWUP_STATES, FollowUpState, FormCode, ReviewState
@@ -324,8 +326,6 @@ def risks_by_category(rows: list[KegiatanRow]) -> list[dict]:
 
 def option_labels(form_code: str, *path: str) -> dict[str, str]:
     """value → label (in the request's language) of a select field of the current form version."""
-    from webapp.i18n import current_locale
-
     lang = current_locale()
     for version in current_versions():
         if version.definition.get("form") != form_code:
@@ -473,8 +473,6 @@ def my_submissions(user: User, limit: int = 200) -> list[Submission]:
 
 def bappeda_charts(desk: BappedaDesk) -> dict:
     """The data blocks of the Bappeda desk's bar charts."""
-    from flask_babel import gettext as _
-
     progress = {
         "max": 100, "unit": "%", "marker_label": None,
         "series": [{"key": "progress", "label": _("Progres fisik"), "class": "s-progress"},

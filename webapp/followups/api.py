@@ -17,7 +17,7 @@ from webapp.followups.schemas import (
     FollowupSchema,
     FollowupTransitionSchema,
 )
-from webapp.review.services import get_for_review
+from webapp.submissions import services as submissions
 
 blp = Blueprint("followups_api", __name__, url_prefix="/api/v1", description="Follow-ups (tindak lanjut)")
 
@@ -50,7 +50,7 @@ def create_followup(payload):
     """Create a follow-up assigned to one OPD or one kecamatan, optionally from a submission."""
     source = None
     if payload.get("source_submission_uuid"):
-        source = get_for_review(current_user, payload.pop("source_submission_uuid"))
+        source = submissions.get_visible(current_user, payload.pop("source_submission_uuid"))
     followup = services.create_followup(current_user, payload, source=source)
     db.session.commit()
     return followup

@@ -22,9 +22,9 @@ from webapp.maps.geojson import CHUNK_IDS
 from webapp.monev.models import Kegiatan, kegiatan_site
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site, SiteStatus
-from webapp.sites.services import not_in_the_future
 from webapp.submissions.models import Attachment, Submission
 from webapp.submissions.photos import thumb_key
+from webapp.submissions.site_status import not_in_the_future
 from webapp.types import utcnow
 from webapp.vocabulary import AttachmentState, FormCode, MonevStatus, ReviewState, ScoreBand
 from webapp.thresholds import BERSIH_MIN, CUKUP_MIN, WIB, score_band

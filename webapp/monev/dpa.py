@@ -16,10 +16,9 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
-from webapp import audit
+from webapp import audit, cells
 from webapp.accounts.models import Opd
 from webapp.extensions import db
-from webapp.monev import cells
 from webapp.monev.models import MONTHS, Kegiatan, KegiatanGroup, KegiatanPlan, Program, kegiatan_site
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site

@@ -1,6 +1,6 @@
 """Pages of the monthly report: the month's list on the OPD desk links here; one page per
 kegiatan and month to fill it in (the OPD) or to read and return it (Bappeda)."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -8,9 +8,11 @@ from flask_login import current_user, login_required
 from webapp import scopes
 from webapp.errors import ApiError
 from webapp.extensions import db
-from webapp.opd_reports import bp, services
+from webapp.opd_reports import services
 from webapp.opd_reports.forms import ReportForm, ReturnForm
 from webapp.vocabulary import OpdReportState
+
+bp = Blueprint("opd_reports", __name__)
 
 
 ACTION_LABELS = {

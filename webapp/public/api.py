@@ -7,9 +7,8 @@ from webapp.extensions import limiter
 from webapp.maps import geojson, services
 from webapp.maps.api import GEOJSON_CONTENT, small_json_response
 from webapp.maps.schemas import PublicQuerySchema
+from webapp.public.views import PUBLIC_LIMIT, require_enabled
 from webapp.vocabulary import SiteKind
-from webapp.public import require_enabled
-from webapp.public.views import PUBLIC_LIMIT
 
 blp = Blueprint("public_api", __name__, url_prefix="/api/v1/public",
                 description="Peta publik: skor GEBER yang sudah disetujui")

@@ -2,15 +2,25 @@
 import functools
 import uuid
 
-from flask import abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 
 from webapp.extensions import limiter
 from webapp.geber import aksi
 from webapp.maps import services
 from webapp.maps.page import page_config
 from webapp.maps.schemas import PublicFiltersSchema, parse_filters
-from webapp.public import bp
 from webapp.regions.services import regency_name
+
+bp = Blueprint("public", __name__)
+
+
+def require_enabled() -> None:
+    """Every public page and API answers 404 while the public map is switched off."""
+    if not current_app.config.get("PUBLIC_MAP_ENABLED"):
+        abort(404)
+
+
+bp.before_request(require_enabled)
 
 ZERO = uuid.UUID(int=0)
 PUBLIC_LIMIT = "300 per minute"

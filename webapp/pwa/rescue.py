@@ -13,13 +13,14 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from webapp import scopes
 from webapp.accounts.models import User
 from webapp.errors import ApiError
 from webapp.extensions import db
-from webapp.pwa import bp
+from webapp.submissions.intake import accept_batch, accept_photo
 from webapp.vocabulary import ItemOutcome
 
 #: The format marker rescue.js writes.
@@ -70,8 +71,6 @@ def _photo_bytes(items: list[dict]) -> dict[str, str]:
 
 
 def _store_photo(user, photo_uuid: str, encoded: str, report: ImportReport) -> None:
-    from webapp.submissions.intake import accept_photo
-
     try:
         data = base64.b64decode(encoded, validate=True)
         accept_photo(user, uuidlib.UUID(photo_uuid), data)
@@ -88,8 +87,6 @@ def _store_photo(user, photo_uuid: str, encoded: str, report: ImportReport) -> N
 
 def import_outbox(user: User, document: dict) -> ImportReport:
     """Ingest every item of an export as `user`, then its photos; commits batch by batch."""
-    from webapp.submissions.intake import accept_batch
-
     if not scopes.can_submit(user):
         raise ApiError(403, "Pengguna ini tidak boleh mengirim isian.")
     items = document["items"]
@@ -112,10 +109,11 @@ def import_outbox(user: User, document: dict) -> ImportReport:
     return report
 
 
-@bp.cli.command("import-outbox")
+@click.command("import-outbox")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--user", "username", required=True, help="The monitor whose outbox this is.")
 @click.option("--force", is_flag=True, help="Import even though the file names another user.")
+@with_appcontext
 def import_outbox_command(path, username, force):
     """Import a phone's exported outbox (Ekspor antrean) through the sync API's validation."""
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))

@@ -1,9 +1,10 @@
 """Routes of the field app: the manifest, the service worker, the shell and the offline page."""
-from flask import Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import login_required
 
-from webapp.pwa import bp
 from webapp.pwa.assets import manifest_bytes, null_worker_source, render_shell_page, worker_script
+
+bp = Blueprint("pwa", __name__)
 
 
 def _no_cache(response: Response) -> Response:

@@ -3,17 +3,21 @@ or to rebuild a period."""
 from datetime import date, datetime, timezone
 
 import click
+from flask.cli import AppGroup
 
 from webapp import schedule
-from webapp.reports import bp, periods
+from webapp.reports import periods
 from webapp.vocabulary import JobState
+
+#: `flask --app webapp reports ...`
+cli = AppGroup("reports", help="Scheduled reports by hand.")
 
 
 def _fail(message: str) -> None:
     raise click.ClickException(message)
 
 
-@bp.cli.command("monthly")
+@cli.command("monthly")
 @click.option("--period", default=None, help="Month as YYYY-MM (default: the previous month).")
 def monthly_command(period):
     """Build the monthly evaluation report (as the 1st-of-month schedule does)."""
@@ -35,7 +39,7 @@ def monthly_command(period):
         raise SystemExit(1)
 
 
-@bp.cli.command("weekly")
+@cli.command("weekly")
 @click.option("--week", default=None, help="Any day of the week as YYYY-MM-DD (default: last week).")
 def weekly_command(week):
     """Build last week's GEBER summary for every camat (as the Monday schedule does)."""
@@ -59,7 +63,7 @@ def weekly_command(week):
         raise SystemExit(1)
 
 
-@bp.cli.command("schedule")
+@cli.command("schedule")
 def schedule_command():
     """Show when each scheduled job runs next (WIB)."""
     now = datetime.now(timezone.utc)

@@ -1,7 +1,7 @@
 """The report page (/laporan): ask for a report or an export, follow its job, download the file."""
 from datetime import timedelta
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
@@ -12,9 +12,11 @@ from webapp.display import job_view
 from webapp.errors import ApiError
 from webapp.extensions import db
 from webapp.forms.models import Form, FormVersion
-from webapp.reports import bp, periods, services
+from webapp.reports import periods, services
 from webapp.reports.schemas import ReportRequestSchema
 from webapp.types import utcnow
+
+bp = Blueprint("reports", __name__)
 
 MONTHS_OFFERED = 24
 WEEKS_OFFERED = 12

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from webapp.extensions import db
 from webapp.review import services
+from webapp.submissions import services as submissions
 
 blp = Blueprint("review_api", __name__, url_prefix="/api/v1", description="Review of submissions")
 
@@ -31,7 +32,7 @@ class ReviewResultSchema(Schema):
 @blp.alt_response(409, description="The submission's review state does not allow this action")
 def review_submission(payload, uuid):
     """Approve, return (with a reason) or reject (with a reason) a submission waiting for review."""
-    submission = services.get_for_review(current_user, uuid)
+    submission = submissions.get_visible(current_user, uuid)
     services.review(current_user, submission, payload["action"], payload["note"])
     db.session.commit()
     return submission

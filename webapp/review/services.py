@@ -1,7 +1,8 @@
 """The review state machine of a submission, with its audit trail.
 
 received → approved | returned (needs a reason) | rejected (needs a reason);
-returned → received when the monitor sends the corrected submission again (`resubmitted`).
+returned → received when the monitor sends the corrected submission again (that transition is
+part of ingest: webapp/submissions/resubmission.py).
 Approved and rejected are final. Services flush; the caller commits.
 """
 from flask_babel import lazy_gettext as _l
@@ -10,7 +11,10 @@ from sqlalchemy import func, select
 from webapp import audit, scopes
 from webapp.errors import ApiError
 from webapp.extensions import db
+from webapp.followups.services import create_from_visit
 from webapp.submissions.models import Submission
+from webapp.submissions.resubmission import review_snapshot
+from webapp.submissions.site_status import refresh_site_status
 from webapp.types import utcnow
 from webapp.vocabulary import ReviewState
 
@@ -20,25 +24,7 @@ ACTIONS = {
     "return": ((ReviewState.RECEIVED,), ReviewState.RETURNED, True),
     "reject": ((ReviewState.RECEIVED,), ReviewState.REJECTED, True),
 }
-#: The monitor's resend is not a reviewer action, but it is a transition of the same machine.
-RESUBMIT_FROM = (ReviewState.RETURNED,)
 NOTE_MAX = 2000
-
-def _snapshot(submission: Submission) -> dict:
-    return {
-        "review_state": submission.review_state,
-        "review_note": submission.review_note,
-        "reviewed_by_id": submission.reviewed_by_id,
-    }
-
-
-def _refresh_site(submission: Submission) -> None:
-    if submission.site_id is None:
-        return
-    # Imported here: the sites service imports the submission models, which this module needs first.
-    from webapp.sites.services import refresh_site_status
-
-    refresh_site_status(submission.site_id)
 
 
 def allowed_actions(submission: Submission) -> list[str]:
@@ -65,42 +51,18 @@ def review(user, submission: Submission, action: str, note: str | None = None) -
                    state=ReviewState.label_of(submission.review_state))),
             code="illegal_transition",
         )
-    before = _snapshot(submission)
+    before = review_snapshot(submission)
     submission.review_state = target
     submission.review_note = note
     submission.reviewed_by_id = user.id
     submission.reviewed_at = utcnow()
     db.session.flush()
-    audit.record(user, "submission.review", "submission", submission.uuid, before, {**_snapshot(submission), "action": action})
-    _refresh_site(submission)
+    audit.record(user, "submission.review", "submission", submission.uuid, before, {**review_snapshot(submission), "action": action})
+    if submission.site_id is not None:
+        refresh_site_status(submission.site_id)
     if target == ReviewState.APPROVED:
         # An approved visit's recommendation becomes a follow-up with an owner and a due date.
-        from webapp.followups.services import create_from_visit
-
         create_from_visit(user, submission)
-    return submission
-
-
-def resubmitted(submission: Submission, actor=None) -> Submission:
-    """The monitor sent a returned submission again: it waits for review once more.
-
-    Called by the sync service. The reviewer's earlier reason stays in the audit trail.
-    """
-    if submission.review_state not in RESUBMIT_FROM:
-        raise ApiError(
-            409,
-            str(_l("Hanya kiriman yang dikembalikan untuk perbaikan yang dapat dikirim ulang.")),
-            code="illegal_transition",
-        )
-    before = _snapshot(submission)
-    submission.review_state = ReviewState.RECEIVED
-    submission.review_note = None
-    submission.reviewed_by_id = None
-    submission.reviewed_at = None
-    db.session.flush()
-    audit.record(actor if actor is not None else submission.user, "submission.resubmit", "submission",
-                 submission.uuid, before, _snapshot(submission))
-    _refresh_site(submission)
     return submission
 
 
@@ -111,14 +73,6 @@ def review_history(submission: Submission) -> list[audit.AuditEvent]:
         .where(audit.AuditEvent.object_type == "submission", audit.AuditEvent.object_id == str(submission.uuid))
         .order_by(audit.AuditEvent.created_at, audit.AuditEvent.id)
     ))
-
-
-def get_for_review(user, uuid) -> Submission:
-    """A submission in the user's scope by UUID; 404 when it does not exist or lies outside it."""
-    submission = db.session.scalar(scopes.submissions_query(user).where(Submission.uuid == uuid))
-    if submission is None:
-        raise ApiError(404)
-    return submission
 
 
 def queue(user, state: ReviewState = ReviewState.RECEIVED, form_code: str | None = None,

@@ -18,6 +18,7 @@ from webapp.followups.views import followup_create_form, may_create_from
 from webapp.i18n import current_locale
 from webapp.review import services as review
 from webapp.review.forms import ReviewForm
+from webapp.submissions import services as submissions
 from webapp.submissions.models import Attachment, Submission
 from webapp.submissions.photos import display_key
 from webapp.vocabulary import AttachmentState, ReviewState, label
@@ -42,7 +43,7 @@ def index():
 
 def submission_in_scope(uuid) -> Submission:
     try:
-        return review.get_for_review(current_user, uuid)
+        return submissions.get_visible(current_user, uuid)
     except ApiError:
         abort(404)
 

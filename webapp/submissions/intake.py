@@ -5,9 +5,9 @@ accepted the same way whichever door it came in by.
 """
 from webapp.extensions import db
 from webapp.jobs import enqueue
-from webapp.sites.services import refresh_site_status_job
 from webapp.submissions.photos import process_photo, store_attachment
 from webapp.submissions.services import BatchOutcome, ingest_batch, mark_complete_if_all_arrived
+from webapp.submissions.site_status import refresh_site_status_job
 
 
 def accept_batch(user, items: list) -> BatchOutcome:

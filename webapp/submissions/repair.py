@@ -3,8 +3,8 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from webapp.extensions import db
-from webapp.sites.services import refresh_site_status
 from webapp.submissions.models import Submission
+from webapp.submissions.site_status import refresh_site_status
 from webapp.types import recorded_window
 
 

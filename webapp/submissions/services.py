@@ -30,6 +30,7 @@ from webapp.security import has_bad_chars, json_depth
 from webapp.sites.models import Site
 from webapp.submissions.flags import evidence_flags
 from webapp.submissions.models import Attachment, Submission
+from webapp.submissions.resubmission import resubmitted
 from webapp.submissions.schemas import SubmissionItemSchema
 from webapp.types import recorded_window, utcnow
 from webapp.vocabulary import AttachmentState, ItemOutcome, ReviewState, SyncState
@@ -385,8 +386,6 @@ def _correction_mismatch(ctx: BatchContext, existing: Submission, data: dict) ->
 
 def _apply_correction(user, existing: Submission, item: Prepared) -> ItemResult:
     """Replace the returned submission's content and send it back to review."""
-    from webapp.review.services import resubmitted
-
     if item.site is None and item.new_site is not None:
         return ItemResult(str(existing.uuid), ItemOutcome.REJECTED, errors={"site": [MSG_SITE_UNKNOWN]})
     row = _submission_row(user, item, item.site.id if item.site else None, item.site.kecamatan_id if item.site else None)
@@ -485,3 +484,11 @@ def mark_complete_if_all_arrived(submission_id: int) -> None:
     db.session.execute(
         update(Submission).where(Submission.id == submission_id, ~pending.exists()).values(status=SyncState.COMPLETE)
     )
+
+
+def get_visible(user, uuid) -> Submission:
+    """A submission in the user's scope by UUID; 404 when it does not exist or lies outside it."""
+    submission = db.session.scalar(scopes.submissions_query(user).where(Submission.uuid == uuid))
+    if submission is None:
+        raise ApiError(404)
+    return submission

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from webapp import charts
 from webapp.errors import ApiError
-from webapp.monev import kegiatan_page as service
+from webapp.evaluation import kegiatan_page as service
 
 bp = Blueprint("monev", __name__)
 

@@ -7,7 +7,7 @@ from sqlalchemy import event
 
 from tests import factories
 from tests.factories import add_submission
-from tests.monev.test_evaluation import dataset  # noqa: F401  (the known data set)
+from tests.evaluation.test_monthly import dataset  # noqa: F401  (the known data set)
 from webapp.extensions import db
 from webapp.opd_reports.models import OpdReport
 

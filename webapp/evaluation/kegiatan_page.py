@@ -12,10 +12,10 @@ from sqlalchemy.orm import selectinload
 from webapp import scopes
 from webapp.charts import Series
 from webapp.errors import ApiError
+from webapp.evaluation import monthly as evaluation
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
 from webapp.followups.services import today_wib
-from webapp.monev import evaluation
 from webapp.monev.models import Kegiatan
 from webapp.opd_reports.models import OpdReport
 from webapp.submissions.models import Submission

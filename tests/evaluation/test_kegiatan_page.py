@@ -1,7 +1,7 @@
 """The page of one kegiatan: the S-curve numbers, the verification mark, the timeline, scoping."""
 import re
 
-from tests.monev.test_evaluation import dataset  # noqa: F401  (the known data set)
+from tests.evaluation.test_monthly import dataset  # noqa: F401  (the known data set)
 
 
 def _row(html: str, table: str, month: int) -> list[str]:

@@ -1,4 +1,5 @@
-"""Site rules: creating a site sent from the phone, keeping its latest status current."""
+"""A site's status: the latest figures of a site (GEBER score, monev status, flags) kept current
+from its submissions, in the SiteStatus table the map and the desks read."""
 from flask import current_app
 from sqlalchemy import bindparam, select, update
 

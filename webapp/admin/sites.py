@@ -10,8 +10,8 @@ from webapp.monev.models import kegiatan_site
 from webapp.regions.models import Desa
 from webapp.regions.services import in_bbox
 from webapp.sites.models import Site
-from webapp.sites.services import refresh_site_status
 from webapp.submissions.models import Submission
+from webapp.submissions.site_status import refresh_site_status
 from webapp.vocabulary import SiteKind
 
 

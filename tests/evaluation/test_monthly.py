@@ -10,9 +10,9 @@ from sqlalchemy import select
 from tests import factories
 from tests.factories import add_submission
 from webapp.accounts.models import Opd
+from webapp.evaluation import monthly as evaluation
+from webapp.evaluation.monthly import MonthFlag as F
 from webapp.extensions import db
-from webapp.monev import evaluation
-from webapp.monev.evaluation import MonthFlag as F
 from webapp.monev.models import KegiatanPlan
 from webapp.monev.plan import PlanSource
 from webapp.opd_reports.models import OpdReport

@@ -1,4 +1,5 @@
-"""Cell values of a DPA file read as Indonesians write them: rupiah, percentages, dates."""
+"""Cell values of an uploaded table (a DPA, a list of users) read as Indonesians write them:
+rupiah, percentages, dates."""
 import re
 from datetime import date, datetime
 

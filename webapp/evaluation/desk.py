@@ -10,9 +10,10 @@ from sqlalchemy import select
 from webapp import scopes
 from webapp.accounts.models import Opd
 from webapp.charts import Series
+from webapp.evaluation import kegiatan_page
+from webapp.evaluation import monthly as evaluation
 from webapp.extensions import db
 from webapp.followups.services import today_wib
-from webapp.monev import evaluation, kegiatan_page
 from webapp.opd_reports import services as opd_reports
 
 FLAGGED_LIMIT = 100
