@@ -112,3 +112,79 @@ def test_a_cycle_is_found_and_named():
     assert find_cycle(edges) == ["sites", "submissions", "review", "sites"]
     assert "sites → submissions: sites/a.py:3" in _describe(find_cycle(edges), edges)
     assert find_cycle({"maps": {"sites": ""}, "sites": {"regions": ""}}) is None
+
+
+# --- views stay short: the rules live in services ---------------------------------------------------
+
+VIEW_MAX_LINES = 15
+ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
+
+
+def _is_route(decorator: ast.expr) -> bool:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return isinstance(target, ast.Attribute) and target.attr in ROUTE_DECORATORS
+
+
+def view_lengths(sources) -> dict[str, int]:
+    """Every view function (a routed function, or a method of a routed MethodView) with its length
+    in lines from `def` to its end, the docstring left out."""
+    lengths = {}
+    for module, (path, tree) in sources.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and any(_is_route(d) for d in node.decorator_list):
+                views = [node]
+            elif isinstance(node, ast.ClassDef) and any(_is_route(d) for d in node.decorator_list):
+                views = [n for n in node.body if isinstance(n, ast.FunctionDef)]
+            else:
+                continue
+            for view in views:
+                first = view.body[0]
+                docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str)
+                lines = view.end_lineno - view.lineno + 1 - ((first.end_lineno - first.lineno + 1) if docstring else 0)
+                lengths[f"{path.relative_to(ROOT.parent)} {view.name}"] = lines
+    return lengths
+
+
+#: The admin console's views as they came, still over the limit: none may grow, none may join them,
+#: and an entry goes when its view is shortened (the test says so).
+NOT_YET_SHORT = {
+    "webapp/admin/dpa_views.py kegiatan_list": 16,
+    "webapp/admin/dpa_views.py dpa_import": 37,
+    "webapp/admin/form_views.py forms_list": 26,
+    "webapp/admin/site_views.py sites_list": 22,
+    "webapp/admin/site_views.py site_edit": 24,
+    "webapp/admin/site_views.py site_merge": 17,
+    "webapp/admin/site_views.py sites_import": 18,
+    "webapp/admin/user_import_views.py user_import": 36,
+    "webapp/admin/views.py user_edit": 17,
+}
+
+
+def test_every_view_is_at_most_15_lines():
+    lengths = view_lengths(_sources())
+    assert len(lengths) > 40, "the view finder found too few views to be trusted"
+    long_views = {name: n for name, n in lengths.items() if n > NOT_YET_SHORT.get(name, VIEW_MAX_LINES)}
+    assert not long_views, f"views over {VIEW_MAX_LINES} lines (move the rules into a service): {long_views}"
+    shortened = [name for name in NOT_YET_SHORT if lengths.get(name, 0) <= VIEW_MAX_LINES]
+    assert not shortened, f"these views are short now; take them out of NOT_YET_SHORT: {shortened}"
+
+
+def test_the_view_finder_counts_routed_functions_and_methodview_methods():
+    tree = ast.parse('''
+@bp.route("/a")
+def short():
+    """Docstring lines do not count."""
+    return 1
+
+@blp.route("/b")
+class Thing(MethodView):
+    def get(self):
+        x = 1
+        return x
+
+def helper():
+    return 2
+''')
+    lengths = view_lengths({"webapp.x": (ROOT / "x.py", tree)})
+    assert sorted(lengths.values()) == [2, 3] and len(lengths) == 2

@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from webapp.errors import ApiError
+from webapp.domain_errors import Invalid
 from webapp.extensions import db
 
 
@@ -103,7 +103,7 @@ def create_user_command(username, password, role, full_name, kecamatan, opd):
 
     try:
         user = create_user(username, password, role, full_name=full_name, kecamatan_code=kecamatan, opd_code=opd)
-    except ApiError as exc:
+    except Invalid as exc:
         _fail("; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in exc.errors.items()))
     db.session.commit()
     click.echo(f"Pengguna {user.username} ({user.role}) dibuat.")

@@ -1,10 +1,16 @@
-"""One error envelope for the API ({code, status, message, errors}); HTML pages for browsers."""
+"""One error envelope for the API ({code, status, message, errors}); HTML pages for browsers.
+
+The one place where errors become HTTP: the domain errors services raise
+(webapp/domain_errors.py) get their status here, and `put_on_form` shows an Invalid on a form.
+"""
 from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
+
+from webapp.domain_errors import Busy, Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
 
 MESSAGES = {
     400: lazy_gettext("Permintaan tidak dapat dibaca."),
@@ -28,6 +34,14 @@ CODES = {
 }
 
 
+#: The HTTP status of each domain error (the first class that matches wins: TooLarge is an Invalid).
+STATUS_OF = ((TooLarge, 413), (Invalid, 422), (NotFound, 404), (Forbidden, 403), (Conflict, 409), (Busy, 503))
+
+
+def status_of(error: DomainError) -> int:
+    return next(status for kind, status in STATUS_OF if isinstance(error, kind))
+
+
 class ErrorSchema(Schema):
     """The envelope the handlers below build, as the OpenAPI document describes every error."""
 
@@ -38,7 +52,9 @@ class ErrorSchema(Schema):
 
 
 class ApiError(Exception):
-    """An error a service raises for the client to see, with field errors keyed by path."""
+    """An HTTP error raised by a route itself (request-level checks), with field errors keyed by path.
+
+    Services raise domain errors instead (webapp/domain_errors.py)."""
 
     def __init__(self, status: int, message: str | None = None, errors: dict | None = None, code: str | None = None):
         super().__init__(message)
@@ -80,6 +96,24 @@ def error_response(status: int, message=None, errors=None, code=None):
     return render_template("errors/error.html", status=status, message=message, errors=errors), status
 
 
+def put_on_form(form, error: Invalid, field_of=lambda name: name, fallback: str | None = None) -> list[str]:
+    """Show an Invalid's field errors under the form's fields (a path is mapped to a field by
+    `field_of`); with `fallback`, that field shows the error's message when no field error reached it.
+
+    Returns the messages of the paths that match no field, one line per path, for the page to show.
+    """
+    unplaced = []
+    for name, messages in error.errors.items():
+        target = getattr(form, field_of(name), None)
+        if target is not None:
+            target.errors = list(target.errors) + [str(m) for m in messages]
+        else:
+            unplaced.append(" ".join(str(m) for m in messages))
+    if fallback and not getattr(form, fallback).errors and error.message:
+        getattr(form, fallback).errors = [error.message]
+    return unplaced
+
+
 def _flatten_webargs(messages) -> dict:
     """webargs nests errors under the location ("json", "query"); the client wants field paths."""
     if not isinstance(messages, dict):
@@ -97,6 +131,10 @@ def init_app(app) -> None:
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError):
         return error_response(error.status, error.message, error.errors, error.code)
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        return error_response(status_of(error), error.message, error.errors, error.code)
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):

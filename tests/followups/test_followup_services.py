@@ -10,7 +10,8 @@ from tests.factories import image_bytes
 from webapp import storage
 from webapp.accounts.models import User
 from webapp.audit import AuditEvent
-from webapp.errors import ApiError
+from webapp.domain_errors import DomainError
+from webapp.errors import status_of
 from webapp.extensions import db
 from webapp.followups import services
 from webapp.followups.models import FollowUp
@@ -52,9 +53,9 @@ def test_every_other_transition_is_refused_as_a_conflict(app, make_user, start, 
     bappeda = make_user("bappeda")
     fid = add_followup(opd_code="DLH", status=start)
     with app.app_context():
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.transition(_user(bappeda), _load(fid), action, **_args(action))
-        assert error.value.status == 409
+        assert status_of(error.value) == 409
         db.session.rollback()
         assert _load(fid).status == start
         assert db.session.scalar(select(AuditEvent.id)) is None
@@ -64,9 +65,9 @@ def test_done_needs_a_resolution_note_and_an_evidence_photo(app, make_user, add_
     opd_user = make_user("opd", opd_code="DLH")
     fid = add_followup(opd_code="DLH", status="in_progress")
     with app.app_context():
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.transition(_user(opd_user), _load(fid), "complete", note="", photo=None)
-        assert error.value.status == 422
+        assert status_of(error.value) == 422
         assert set(error.value.errors) == {"note", "photo"}
         assert _load(fid).status == "in_progress"
 
@@ -75,9 +76,9 @@ def test_cancelling_needs_a_reason(app, make_user, add_followup):
     bappeda = make_user("bappeda")
     fid = add_followup(opd_code="DLH")
     with app.app_context():
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.transition(_user(bappeda), _load(fid), "cancel", note=" ")
-        assert error.value.status == 422 and "note" in error.value.errors
+        assert status_of(error.value) == 422 and "note" in error.value.errors
 
 
 def test_the_evidence_photo_is_re_encoded_and_stored_under_a_server_name(app, make_user, add_followup):
@@ -103,9 +104,9 @@ def test_a_file_that_is_not_a_photo_is_refused_and_nothing_changes(app, make_use
     opd_user = make_user("opd", opd_code="DLH")
     fid = add_followup(opd_code="DLH", status="in_progress")
     with app.app_context():
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.transition(_user(opd_user), _load(fid), "complete", note="Selesai", photo=payload)
-        assert error.value.status == 422 and "photo" in error.value.errors
+        assert status_of(error.value) == 422 and "photo" in error.value.errors
         db.session.rollback()
         assert _load(fid).status == "in_progress"
 
@@ -115,9 +116,9 @@ def test_a_decompression_bomb_is_refused(app, make_user, monkeypatch, add_follow
     fid = add_followup(opd_code="DLH", status="in_progress")
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
     with app.app_context():
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.transition(_user(opd_user), _load(fid), "complete", note="x", photo=image_bytes(size=(100, 100)))
-        assert error.value.status == 422
+        assert status_of(error.value) == 422
         assert "terlalu besar" in error.value.errors["photo"][0]
 
 
@@ -126,9 +127,9 @@ def test_an_oversized_upload_is_refused(app, make_user, add_followup):
     fid = add_followup(opd_code="DLH", status="in_progress")
     with app.app_context():
         too_big = b"\xff" * (app.config["MAX_PHOTO_BYTES"] + 1)
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.transition(_user(opd_user), _load(fid), "complete", note="x", photo=too_big)
-        assert error.value.status == 413
+        assert status_of(error.value) == 413
 
 
 def test_each_transition_is_audited_with_before_and_after(app, make_user, add_followup):
@@ -151,9 +152,9 @@ def test_the_assignee_works_on_a_followup_but_cannot_cancel_it(app, make_user, a
     fid = add_followup(opd_code="DLH")
     with app.app_context():
         assert services.allowed_actions(_user(opd_user), _load(fid)) == ["start"]
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.transition(_user(opd_user), _load(fid), "cancel", note="malas")
-        assert error.value.status == 403
+        assert status_of(error.value) == 403
 
 
 def test_the_creator_may_cancel(app, make_user, add_followup):
@@ -170,9 +171,9 @@ def test_someone_else_cannot_move_a_followup(app, make_user, role, kwargs, add_f
     user = make_user(role, **kwargs)
     fid = add_followup(opd_code="DLH")
     with app.app_context():
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.transition(_user(user), _load(fid), "start")
-        assert error.value.status == 403
+        assert status_of(error.value) == 403
 
 
 def test_a_camat_moves_a_followup_assigned_to_their_kecamatan(app, make_user, add_followup):
@@ -199,15 +200,15 @@ def test_a_followup_has_exactly_one_assignee(app, make_user, assignees):
         if assignees:
             data["assignee_opd_id"] = factories.opd("DLH").id
             data["assignee_kecamatan_id"] = factories.kecamatan(factories.KOTA_MANNA).id
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.create_followup(_user(bappeda), data)
-        assert error.value.status == 422 and "assignee" in error.value.errors
+        assert status_of(error.value) == 422 and "assignee" in error.value.errors
 
 
 def test_a_followup_needs_a_title_and_a_due_date(app, make_user):
     bappeda = make_user("bappeda")
     with app.app_context():
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.create_followup(_user(bappeda), _data(title=" ", due_date=None, assignee_opd_id=factories.opd("DLH").id))
         assert set(error.value.errors) == {"title", "due_date"}
 
@@ -233,11 +234,11 @@ def test_a_camat_creates_followups_only_from_a_check_they_review(app, make_user,
         user = _user(camat)
         kota_manna = factories.kecamatan(factories.KOTA_MANNA).id
         pino = factories.kecamatan(factories.PINO).id
-        with pytest.raises(ApiError):
+        with pytest.raises(DomainError):
             services.create_followup(user, _data(assignee_kecamatan_id=kota_manna))  # no source
-        with pytest.raises(ApiError):
+        with pytest.raises(DomainError):
             services.create_followup(user, _data(assignee_kecamatan_id=kota_manna), source=db.session.get(Submission, other.id))
-        with pytest.raises(ApiError):
+        with pytest.raises(DomainError):
             services.create_followup(user, _data(assignee_kecamatan_id=pino), source=db.session.get(Submission, own.id))
         made = services.create_followup(user, _data(assignee_opd_id=factories.opd("DLH").id), source=db.session.get(Submission, own.id))
         assert made.site_id == own.site_id and made.source_submission_id == own.id

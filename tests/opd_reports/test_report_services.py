@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from tests import factories
 from webapp.audit import AuditEvent
-from webapp.errors import ApiError
+from webapp.domain_errors import DomainError
+from webapp.errors import status_of
 from webapp.extensions import db
 from webapp.opd_reports import services
 from webapp.opd_reports.models import OpdReport
@@ -55,9 +56,9 @@ def test_a_draft_is_saved_then_submitted_and_every_step_is_audited(world):
 ])
 def test_bad_values_are_refused_naming_the_field_and_nothing_is_written(world, changes, field):
     opd_user, _other, _bappeda, kegiatan = world
-    with pytest.raises(ApiError) as error:
+    with pytest.raises(DomainError) as error:
         _save(opd_user, kegiatan, 11, **changes)
-    assert error.value.status == 422 and field in error.value.errors
+    assert status_of(error.value) == 422 and field in error.value.errors
     assert db.session.scalar(select(func.count()).select_from(OpdReport)) == 0
 
 
@@ -68,10 +69,10 @@ def test_realisation_equal_to_the_pagu_is_accepted(world):
 
 def test_a_future_month_is_refused(world):
     opd_user, _other, _bappeda, kegiatan = world
-    with pytest.raises(ApiError) as error:
+    with pytest.raises(DomainError) as error:
         services.save_report(opd_user, kegiatan, 2027, 1, GOOD, today=TODAY)
-    assert error.value.status == 422 and "month" in error.value.errors
-    with pytest.raises(ApiError) as error:
+    assert status_of(error.value) == 422 and "month" in error.value.errors
+    with pytest.raises(DomainError) as error:
         services.save_report(opd_user, kegiatan, 2026, 12, GOOD, today=date(2026, 11, 30))
     assert "month" in error.value.errors
 
@@ -79,21 +80,21 @@ def test_a_future_month_is_refused(world):
 def test_another_opds_kegiatan_cannot_be_reported_on(world):
     _opd, other_opd, bappeda, kegiatan = world
     for user in (other_opd, bappeda):
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             _save(user, kegiatan, 11)
-        assert error.value.status == 403
-    with pytest.raises(ApiError) as error:
+        assert status_of(error.value) == 403
+    with pytest.raises(DomainError) as error:
         services.kegiatan_in_scope(other_opd, kegiatan.code)
-    assert error.value.status == 404
+    assert status_of(error.value) == 404
 
 
 def test_the_same_month_submitted_twice_is_a_conflict_and_keeps_the_first(world):
     opd_user, _other, _bappeda, kegiatan = world
     _save(opd_user, kegiatan, 11, submit=True)
     db.session.commit()
-    with pytest.raises(ApiError) as error:
+    with pytest.raises(DomainError) as error:
         _save(opd_user, kegiatan, 11, submit=True, physical_pct=90.0)
-    assert error.value.status == 409
+    assert status_of(error.value) == 409
     db.session.rollback()
     assert db.session.scalar(select(OpdReport.physical_pct)) == 40.0
 
@@ -101,9 +102,9 @@ def test_the_same_month_submitted_twice_is_a_conflict_and_keeps_the_first(world)
 def test_progress_lower_than_last_month_needs_an_explanation(world):
     opd_user, _other, _bappeda, kegiatan = world
     _save(opd_user, kegiatan, 10, submit=True, physical_pct=50.0)
-    with pytest.raises(ApiError) as error:
+    with pytest.raises(DomainError) as error:
         _save(opd_user, kegiatan, 11, submit=True, physical_pct=45.0)
-    assert error.value.status == 422 and "decrease_reason" in error.value.errors
+    assert status_of(error.value) == 422 and "decrease_reason" in error.value.errors
     report = _save(opd_user, kegiatan, 11, submit=True, physical_pct=45.0,
                    decrease_reason="Sebagian pasangan dibongkar karena tidak sesuai spesifikasi.")
     assert report.state == OpdReportState.SUBMITTED and report.physical_pct == 45.0
@@ -112,17 +113,17 @@ def test_progress_lower_than_last_month_needs_an_explanation(world):
 def test_bappeda_returns_a_report_with_a_note_and_the_opd_corrects_and_resubmits(world):
     opd_user, other_opd, bappeda, kegiatan = world
     report = _save(opd_user, kegiatan, 11, submit=True)
-    with pytest.raises(ApiError) as error:
+    with pytest.raises(DomainError) as error:
         services.return_report(bappeda, report, "  ")
-    assert error.value.status == 422 and "note" in error.value.errors
-    with pytest.raises(ApiError) as error:
+    assert status_of(error.value) == 422 and "note" in error.value.errors
+    with pytest.raises(DomainError) as error:
         services.return_report(other_opd, report, "Perbaiki")
-    assert error.value.status == 403
+    assert status_of(error.value) == 403
     services.return_report(bappeda, report, "Realisasi keuangan tidak sesuai SP2D bulan November.")
     assert report.state == OpdReportState.RETURNED and report.return_note.startswith("Realisasi")
-    with pytest.raises(ApiError) as error:
+    with pytest.raises(DomainError) as error:
         services.return_report(bappeda, report, "lagi")
-    assert error.value.status == 409
+    assert status_of(error.value) == 409
     report = _save(opd_user, kegiatan, 11, submit=True, realisation_rp=120_000_000)
     assert report.state == OpdReportState.SUBMITTED and report.realisation_rp == 120_000_000
     actions = [e.action for e in services.history(report)]

@@ -7,14 +7,15 @@ from sqlalchemy import select
 from tests import factories
 from tests.factories import visit_answers
 from webapp.audit import AuditEvent
-from webapp.errors import ApiError
+from webapp.domain_errors import DomainError
+from webapp.errors import status_of
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
 from webapp.followups.services import DEFAULT_DUE_DAYS, today_wib
 from webapp.review import services
-from webapp.submissions.resubmission import resubmitted
 from webapp.sites.models import SiteStatus
 from webapp.submissions.models import Submission
+from webapp.submissions.resubmission import resubmitted
 
 STATES = ("received", "approved", "returned", "rejected")
 LEGAL = {("received", "approve"): "approved", ("received", "return"): "returned", ("received", "reject"): "rejected"}
@@ -59,9 +60,9 @@ def test_a_decided_submission_refuses_every_further_decision(app, world, start, 
     sub = add_submission(world["monitor"], world["site"], score=80.0, review_state=start, review_note="lama")
     with app.app_context():
         submission = _load(sub.id)
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.review(_user(world["bappeda"]), submission, action, "alasan")
-        assert error.value.status == 409
+        assert status_of(error.value) == 409
         assert error.value.code == "illegal_transition"
         db.session.rollback()
         assert _load(sub.id).review_state == start
@@ -73,9 +74,9 @@ def test_a_decided_submission_refuses_every_further_decision(app, world, start, 
 def test_returning_or_rejecting_needs_a_reason(app, world, action, note, add_submission):
     sub = add_submission(world["monitor"], world["site"], score=80.0)
     with app.app_context():
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.review(_user(world["bappeda"]), _load(sub.id), action, note)
-        assert error.value.status == 422
+        assert status_of(error.value) == 422
         assert "note" in error.value.errors
 
 
@@ -90,9 +91,9 @@ def test_approving_needs_no_reason(app, world, add_submission):
 def test_an_unknown_action_is_refused(app, world, add_submission):
     sub = add_submission(world["monitor"], world["site"], score=80.0)
     with app.app_context():
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.review(_user(world["bappeda"]), _load(sub.id), "publish", None)
-        assert error.value.status == 422
+        assert status_of(error.value) == 422
 
 
 def test_every_decision_writes_an_audit_event_with_before_and_after(app, world, add_submission):
@@ -128,9 +129,9 @@ def test_a_returned_submission_sent_again_waits_for_review_once_more(app, world,
 def test_only_a_returned_submission_can_be_sent_again(app, world, start, add_submission):
     sub = add_submission(world["monitor"], world["site"], score=80.0, review_state=start)
     with app.app_context():
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             resubmitted(_load(sub.id))
-        assert error.value.status == 409
+        assert status_of(error.value) == 409
 
 
 def test_a_resent_submission_can_be_decided_again(app, world, add_submission):
@@ -171,9 +172,9 @@ def test_a_camat_reviews_geber_checks_of_their_own_kecamatan_only(app, world, ma
     own_check = add_submission(world["monitor"], world["site"], score=60.0)
     with app.app_context():
         camat = _user(world["camat"])
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.review(camat, _load(pino_check.id), "approve", None)
-        assert error.value.status == 403
+        assert status_of(error.value) == 403
         services.review(camat, _load(own_check.id), "approve", None)
         assert _load(own_check.id).review_state == "approved"
 
@@ -183,9 +184,9 @@ def test_a_camat_cannot_review_a_monitoring_visit(app, world, make_kegiatan, add
     visit = add_submission(world["monitor"], world["site"], form="monev_kunjungan", kegiatan=kegiatan,
                            answers=visit_answers(kegiatan.code, 40, 100_000_000))
     with app.app_context():
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.review(_user(world["camat"]), _load(visit.id), "approve", None)
-        assert error.value.status == 403
+        assert status_of(error.value) == 403
 
 
 @pytest.mark.parametrize("role", ["monitor", "opd"])
@@ -193,9 +194,9 @@ def test_monitors_and_opd_users_review_nothing(app, world, make_user, role, add_
     sub = add_submission(world["monitor"], world["site"], score=60.0)
     user = world["monitor"] if role == "monitor" else make_user("opd", opd_code="DLH")
     with app.app_context():
-        with pytest.raises(ApiError) as error:
+        with pytest.raises(DomainError) as error:
             services.review(_user(user), _load(sub.id), "approve", None)
-        assert error.value.status == 403
+        assert status_of(error.value) == 403
 
 
 def test_approving_a_visit_turns_its_recommendation_into_a_followup(app, world, make_kegiatan, add_submission):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from webapp.errors import ApiError
+from webapp.domain_errors import Invalid
 from webapp.submissions import photos
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ MEASURE = textwrap.dedent("""
         photos.check_image(data)
         del data
         photos.render_copies(path)
-    except photos.ApiError as exc:
+    except photos.Invalid as exc:
         outcome = exc.code
     print(outcome, baseline, peak_mb())
 """)
@@ -99,7 +99,7 @@ def test_another_format_never_reaches_a_decoder(monkeypatch, fmt):
     out = io.BytesIO()
     Image.new("RGB", (600, 600), (1, 2, 3)).save(out, format=fmt)
     monkeypatch.setattr(photos.Image, "open", _refuse_open)
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(Invalid) as caught:
         photos.check_image(out.getvalue())
     assert caught.value.code == "not_an_image"
 
@@ -107,7 +107,7 @@ def test_another_format_never_reaches_a_decoder(monkeypatch, fmt):
 def test_a_tiff_behind_a_jpeg_header_is_opened_only_by_the_jpeg_decoder():
     out = io.BytesIO()
     Image.new("RGB", (64, 64)).save(out, format="TIFF", compression="tiff_deflate")
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(Invalid) as caught:
         photos.check_image(b"\xff\xd8\xff" + out.getvalue())
     assert caught.value.code == "not_an_image"
 

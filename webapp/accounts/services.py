@@ -11,7 +11,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from webapp.accounts.lockout import record_failure, record_success
 from webapp.accounts.models import Opd, User
 from webapp.accounts.passwords import validate_new_password
-from webapp.errors import ApiError, error_response
+from webapp.domain_errors import Invalid
+from webapp.errors import error_response
 from webapp.extensions import db, login_manager
 from webapp.i18n import set_language
 from webapp.regions.models import Kecamatan
@@ -106,7 +107,7 @@ def create_user(
     elif role == "opd":
         errors["opd"] = [str(_l("Pengguna OPD harus punya OPD."))]
     if errors:
-        raise ApiError(422, errors=errors)
+        raise Invalid(errors=errors)
     user = User(
         username=username,
         full_name=full_name or username,

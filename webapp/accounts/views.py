@@ -38,10 +38,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data, ip=request.remote_addr)
         if user is None:
-            db.session.commit()  # the count of wrong passwords, and the lock when due
-            # One message for every failure: it tells nobody whether the account exists or is locked.
-            form.password.errors.append(_("Nama pengguna atau kata sandi salah. Setelah beberapa kali salah, "
-                                          "akun dikunci sementara."))
+            _refuse(form)
         else:
             start_session(user, remember=form.remember.data)
             db.session.commit()
@@ -49,6 +46,13 @@ def login():
                 return redirect(url_for("accounts.change_password"))
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.home"))
     return render_template("accounts/login.html", form=form)
+
+
+def _refuse(form: LoginForm) -> None:
+    db.session.commit()  # the count of wrong passwords, and the lock when due
+    # One message for every failure: it tells nobody whether the account exists or is locked.
+    form.password.errors.append(_("Nama pengguna atau kata sandi salah. Setelah beberapa kali salah, "
+                                  "akun dikunci sementara."))
 
 
 @bp.route("/keluar", methods=["POST"])

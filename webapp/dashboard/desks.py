@@ -80,23 +80,30 @@ def bappeda_desk():
 @login_required
 def opd_desk():
     _require_desk("opd")
-    if current_user.role == "opd":
-        opd = current_user.opd
-        choices = []
-    else:
-        choices = list(db.session.scalars(select(Opd).order_by(Opd.name)))
-        code = request.args.get("opd")
-        opd = next((o for o in choices if o.code == code), choices[0] if choices else None)
+    opd, choices = _opd_and_choices()
     if opd is None:
         abort(404)
-    desk = figures.opd_desk(current_user, opd)
-    year, month = opd_report_services.parse_month(request.args.get("bulan"), opd_report_services.reporting_month())
-    return render_template("dashboard/desks/opd.html", desk=desk, choices=choices,
-                           report_year=year, report_month=month,
-                           report_rows=opd_report_services.month_rows(current_user, opd.id, year, month),
-                           report_deadline=opd_report_services.deadline_for(year, month),
+    return render_template("dashboard/desks/opd.html", desk=figures.opd_desk(current_user, opd), choices=choices,
+                           **_monthly_reports(opd),
                            allowed=lambda f: followups.allowed_actions(current_user, f),
                            status_labels=figures.option_labels(FormCode.MONEV_VISIT, "status"))
+
+
+def _opd_and_choices() -> tuple[Opd | None, list[Opd]]:
+    """An OPD user's own OPD; for the others, the OPD asked for (?opd=code) and the list to pick from."""
+    if current_user.role == "opd":
+        return current_user.opd, []
+    choices = list(db.session.scalars(select(Opd).order_by(Opd.name)))
+    code = request.args.get("opd")
+    return next((o for o in choices if o.code == code), choices[0] if choices else None), choices
+
+
+def _monthly_reports(opd: Opd) -> dict:
+    """The month's realisation reports of the OPD's kegiatan (?bulan=YYYY-MM, the reporting month by default)."""
+    year, month = opd_report_services.parse_month(request.args.get("bulan"), opd_report_services.reporting_month())
+    return {"report_year": year, "report_month": month,
+            "report_rows": opd_report_services.month_rows(current_user, opd.id, year, month),
+            "report_deadline": opd_report_services.deadline_for(year, month)}
 
 
 @bp.route("/kiriman-saya")

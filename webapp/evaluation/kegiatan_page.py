@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp import scopes
 from webapp.charts import Series
-from webapp.errors import ApiError
+from webapp.domain_errors import NotFound
 from webapp.evaluation import monthly as evaluation
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
@@ -38,7 +38,7 @@ def find_kegiatan(user, code: str, year: int | None = None, opd_code: str | None
         stmt = stmt.where(Kegiatan.opd_id.in_(select(Opd.id).where(Opd.code == opd_code)))
     kegiatan = db.session.scalars(stmt.order_by(Kegiatan.fiscal_year.desc(), Kegiatan.id).limit(1)).first()
     if kegiatan is None:
-        raise ApiError(404, _l("Kegiatan tidak ditemukan."))
+        raise NotFound(_l("Kegiatan tidak ditemukan."))
     return kegiatan
 
 

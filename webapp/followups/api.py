@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from webapp import scopes
-from webapp.errors import ApiError
+from webapp.domain_errors import Invalid
 from webapp.extensions import db
 from webapp.followups import services
 from webapp.followups.models import FollowUp
@@ -87,7 +87,7 @@ def complete_followup(payload, followup_id):
     followup = services.get_visible(current_user, followup_id)
     upload = request.files.get("photo")
     if upload is None:
-        raise ApiError(422, errors={"photo": [str(_l("Foto bukti wajib dilampirkan."))]})
+        raise Invalid(errors={"photo": [str(_l("Foto bukti wajib dilampirkan."))]})
     services.transition(current_user, followup, "complete", payload["note"], upload.read())
     db.session.commit()
     return followup

@@ -19,6 +19,11 @@ class FollowupCreateForm(FlaskForm):
     #: The submission the follow-up comes from, when it is made on a review page.
     source = HiddenField()
 
+    def data_for_service(self) -> dict:
+        """What `create_followup` takes from this form."""
+        return {"title": self.title.data, "description": self.description.data, "due_date": self.due_date.data,
+                **self.assignee_ids()}
+
     def assignee_ids(self) -> dict:
         kind, _sep, ident = (self.assignee.data or "").partition(":")
         if not ident.isdigit():
@@ -36,3 +41,6 @@ class FollowupActionForm(FlaskForm):
     photo = FileField(_l("Foto bukti"), validators=[
         FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Foto harus JPEG, PNG, atau WebP.")),
     ])
+
+    def photo_bytes(self) -> bytes | None:
+        return self.photo.data.read() if self.photo.data else None

@@ -16,11 +16,12 @@ from sqlalchemy import and_, func, select
 
 from webapp import audit, scopes, storage
 from webapp.accounts.models import Opd
-from webapp.errors import ApiError
+from webapp.domain_errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Kecamatan
+from webapp.submissions import services as submissions
 from webapp.submissions.models import Submission
 from webapp.vocabulary import OPEN_FOLLOWUP_STATES, FollowUpState, FormCode
 from webapp.thresholds import WIB
@@ -112,9 +113,9 @@ def create_followup(user, data: dict, source: Submission | None = None) -> Follo
     if not isinstance(due, date):
         errors["due_date"] = [str(_l("Tenggat wajib diisi."))]
     if errors:
-        raise ApiError(422, errors=errors)
+        raise Invalid(errors=errors)
     if not scopes.can_create_followup(user, source, kecamatan_id or None):
-        raise ApiError(403, str(_l("Anda tidak berhak membuat tindak lanjut ini.")))
+        raise Forbidden(str(_l("Anda tidak berhak membuat tindak lanjut ini.")))
     followup = FollowUp(
         title=title,
         description=description,
@@ -198,26 +199,26 @@ def store_evidence(data: bytes) -> str:
     """
     limit = current_app.config["MAX_PHOTO_BYTES"]
     if not data:
-        raise ApiError(422, errors={"photo": [str(_l("Foto bukti wajib dilampirkan."))]})
+        raise Invalid(errors={"photo": [str(_l("Foto bukti wajib dilampirkan."))]})
     if len(data) > limit:
         message = _l("Foto terlalu besar (maksimal %(mb)s MB).", mb=limit // (1024 * 1024))
-        raise ApiError(413, errors={"photo": [str(message)]})
+        raise TooLarge(errors={"photo": [str(message)]})
     try:
         with warnings.catch_warnings():
             # A picture past Pillow's pixel limit is refused, not merely warned about.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 if image.format not in ("JPEG", "PNG", "WEBP"):
-                    raise ApiError(422, errors={"photo": [str(_l("Foto harus JPEG, PNG, atau WebP."))]})
+                    raise Invalid(errors={"photo": [str(_l("Foto harus JPEG, PNG, atau WebP."))]})
                 image = ImageOps.exif_transpose(image)
                 image = image.convert("RGB")
                 image.thumbnail((EVIDENCE_MAX_SIDE, EVIDENCE_MAX_SIDE))
                 out = io.BytesIO()
                 image.save(out, "JPEG", quality=82, optimize=True)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ApiError(422, errors={"photo": [str(_l("Gambar terlalu besar (dimensinya melebihi batas)."))]}) from None
+        raise Invalid(errors={"photo": [str(_l("Gambar terlalu besar (dimensinya melebihi batas)."))]}) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ApiError(422, errors={"photo": [str(_l("Berkas ini bukan gambar yang dapat dibaca."))]}) from None
+        raise Invalid(errors={"photo": [str(_l("Berkas ini bukan gambar yang dapat dibaca."))]}) from None
     today = today_wib()
     key = f"followups/{today:%Y/%m}/{uuidlib.uuid4().hex}.jpg"
     storage.write_bytes(key, out.getvalue())
@@ -227,14 +228,13 @@ def store_evidence(data: bytes) -> str:
 def transition(user, followup: FollowUp, action: str, note: str | None = None, photo: bytes | None = None) -> FollowUp:
     """Move a follow-up along its state machine; 403 outside the user's rights, 409 from a wrong state."""
     if action not in ACTIONS:
-        raise ApiError(422, errors={"action": [str(_l("Tindakan tidak dikenal."))]})
+        raise Invalid(errors={"action": [str(_l("Tindakan tidak dikenal."))]})
     allowed = scopes.can_cancel_followup(user, followup) if action == "cancel" else scopes.can_manage_followup(user, followup)
     if not allowed:
-        raise ApiError(403, str(_l("Anda tidak berhak mengubah tindak lanjut ini.")))
+        raise Forbidden(str(_l("Anda tidak berhak mengubah tindak lanjut ini.")))
     sources, target = ACTIONS[action]
     if followup.status not in sources:
-        raise ApiError(
-            409,
+        raise Conflict(
             str(_l("Tindak lanjut berstatus \u201c%(state)s\u201d tidak dapat diubah dengan cara ini.",
                    state=FollowUpState.label_of(followup.status))),
             code="illegal_transition",
@@ -244,7 +244,7 @@ def transition(user, followup: FollowUp, action: str, note: str | None = None, p
     if action == "complete" and not photo:
         errors["photo"] = [str(_l("Foto bukti wajib dilampirkan."))]
     if errors:
-        raise ApiError(422, errors=errors)
+        raise Invalid(errors=errors)
     before = _snapshot(followup)
     if action == "complete":
         followup.evidence_key = store_evidence(photo)
@@ -274,8 +274,38 @@ def get_visible(user, followup_id: int) -> FollowUp:
     """A follow-up in the user's scope; 404 when absent or outside it."""
     followup = db.session.scalar(scopes.followups_query(user).where(FollowUp.id == followup_id))
     if followup is None:
-        raise ApiError(404)
+        raise NotFound()
     return followup
+
+
+def source_for(user, text: str | None) -> Submission | None:
+    """The submission a follow-up is made from, named by its UUID in a form (none when empty);
+    NotFound when the text is no UUID or the submission lies outside the user's scope."""
+    if not text:
+        return None
+    try:
+        uuid = uuidlib.UUID(text)
+    except ValueError:
+        raise NotFound() from None
+    return submissions.get_visible(user, uuid)
+
+
+def listing(user, status: str, limit: int = 200) -> list[FollowUp]:
+    """The user's follow-ups for the list page: "aktif" (open or in progress), "terlambat"
+    (overdue) or one state; soonest due first."""
+    stmt = scopes.followups_query(user)
+    if status == "aktif":
+        stmt = stmt.where(FollowUp.status.in_(OPEN_FOLLOWUP_STATES))
+    elif status == "terlambat":
+        stmt = stmt.where(overdue_clause())
+    elif status in FollowUpState.values():
+        stmt = stmt.where(FollowUp.status == status)
+    return list(db.session.scalars(stmt.order_by(FollowUp.due_date, FollowUp.id).limit(limit)))
+
+
+def made_from(user, submission: Submission) -> list[FollowUp]:
+    """The follow-ups in the user's scope that were made from this submission."""
+    return list(db.session.scalars(scopes.followups_query(user).where(FollowUp.source_submission_id == submission.id)))
 
 
 def history(followup: FollowUp) -> list[audit.AuditEvent]:

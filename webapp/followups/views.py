@@ -3,8 +3,6 @@ with its actions, and its evidence photo.
 
 Access is decided in webapp/scopes.py; every query here starts from it.
 """
-import uuid as uuidlib
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,13 +10,14 @@ from sqlalchemy import select
 
 from webapp import scopes, storage
 from webapp.accounts.models import Opd
-from webapp.errors import ApiError
+from webapp.domain_errors import Conflict, Invalid
+from webapp.errors import put_on_form
 from webapp.extensions import db
 from webapp.followups import services as followups
 from webapp.followups.forms import FollowupActionForm, FollowupCreateForm
 from webapp.followups.models import FollowUp
 from webapp.submissions.models import Submission
-from webapp.vocabulary import OPEN_FOLLOWUP_STATES, FollowUpState, label
+from webapp.vocabulary import label
 
 bp = Blueprint("followups", __name__)
 
@@ -56,74 +55,34 @@ def index():
     if not scopes.can_open_desk(current_user, "followups"):
         abort(403)
     status = request.args.get("status") or "aktif"
-    stmt = scopes.followups_query(current_user)
-    if status == "aktif":
-        stmt = stmt.where(FollowUp.status.in_(OPEN_FOLLOWUP_STATES))
-    elif status == "terlambat":
-        stmt = stmt.where(followups.overdue_clause())
-    elif status in FollowUpState.values():
-        stmt = stmt.where(FollowUp.status == status)
-    items = list(db.session.scalars(stmt.order_by(FollowUp.due_date, FollowUp.id).limit(200)))
     create_form = followup_create_form() if may_create_from(None) else None
-    return render_template("followups/list.html", items=items, status=status, create_form=create_form,
-                           counts=followups.counts_by_status(current_user))
-
-
-def _source_in_scope(uuid) -> Submission:
-    """The submission a follow-up is made from, within the user's scope (404 otherwise)."""
-    submission = db.session.scalar(scopes.submissions_query(current_user).where(Submission.uuid == uuid))
-    if submission is None:
-        abort(404)
-    return submission
+    return render_template("followups/list.html", items=followups.listing(current_user, status), status=status,
+                           create_form=create_form, counts=followups.counts_by_status(current_user))
 
 
 @bp.route("/tindak-lanjut/baru", methods=["POST"])
 @login_required
 def create():
     form = followup_create_form(formdata=request.form)
-    source = None
-    if form.source.data:
+    source = followups.source_for(current_user, form.source.data)
+    if form.validate_on_submit():
         try:
-            source = _source_in_scope(uuidlib.UUID(form.source.data))
-        except ValueError:
-            abort(404)
-    if not form.validate_on_submit():
-        return _render_create_errors(form, source)
-    try:
-        followup = followups.create_followup(current_user, {
-            "title": form.title.data, "description": form.description.data,
-            "due_date": form.due_date.data, **form.assignee_ids(),
-        }, source=source)
-    except ApiError as error:
-        db.session.rollback()
-        if error.status != 422:
-            raise
-        for name, messages in error.errors.items():
-            target = getattr(form, "assignee" if name.startswith("assignee") else name, None)
-            if target is not None:
-                target.errors = list(target.errors) + list(messages)
-        return _render_create_errors(form, source)
-    db.session.commit()
-    flash(_("Tindak lanjut dibuat."), "success")
-    return redirect(url_for("followups.detail", followup_id=followup.id))
-
-
-def _render_create_errors(form, source):
+            followup = followups.create_followup(current_user, form.data_for_service(), source=source)
+        except Invalid as error:
+            db.session.rollback()
+            put_on_form(form, error, field_of=lambda name: "assignee" if name.startswith("assignee") else name)
+        else:
+            db.session.commit()
+            flash(_("Tindak lanjut dibuat."), "success")
+            return redirect(url_for("followups.detail", followup_id=followup.id))
     return render_template("followups/create.html", create_form=form, source=source), 422
 
 
 @bp.route("/tindak-lanjut/<int:followup_id>")
 @login_required
 def detail(followup_id: int):
-    followup = _followup_in_scope(followup_id)
+    followup = followups.get_visible(current_user, followup_id)
     return _render_followup(followup, FollowupActionForm())
-
-
-def _followup_in_scope(followup_id: int) -> FollowUp:
-    try:
-        return followups.get_visible(current_user, followup_id)
-    except ApiError:
-        abort(404)
 
 
 def _render_followup(followup: FollowUp, form: FollowupActionForm, status: int = 200):
@@ -136,30 +95,32 @@ def _render_followup(followup: FollowUp, form: FollowupActionForm, status: int =
 @bp.route("/tindak-lanjut/<int:followup_id>/tindakan", methods=["POST"])
 @login_required
 def action(followup_id: int):
-    followup = _followup_in_scope(followup_id)
+    followup = followups.get_visible(current_user, followup_id)
     form = FollowupActionForm()
-    if not form.validate_on_submit():
-        return _render_followup(followup, form, 422)
-    photo = form.photo.data.read() if form.photo.data else None
+    if form.validate_on_submit():
+        done = _apply(followup, form)
+        if done is not None:
+            return done
+        followup = followups.get_visible(current_user, followup_id)
+    return _render_followup(followup, form, 422)
+
+
+def _apply(followup: FollowUp, form: FollowupActionForm):
+    """Move the follow-up as the form asks: a redirect, or None with the errors on the form."""
+    followup_id = followup.id
     try:
-        followups.transition(current_user, followup, form.action.data, form.note.data, photo)
-    except ApiError as error:
+        followups.transition(current_user, followup, form.action.data, form.note.data, form.photo_bytes())
+    except Conflict as error:
         db.session.rollback()
-        if error.status == 409:
-            flash(error.message, "error")
-            return redirect(url_for("followups.detail", followup_id=followup_id))
-        if error.status not in (413, 422):
-            raise
-        followup = _followup_in_scope(followup_id)
-        for name, messages in error.errors.items():
-            target = getattr(form, name, None)
-            if target is not None:
-                target.errors = list(target.errors) + list(messages)
-        return _render_followup(followup, form, 422)
+        flash(error.message, "error")
+        return redirect(url_for("followups.detail", followup_id=followup_id))
+    except Invalid as error:
+        db.session.rollback()
+        put_on_form(form, error)
+        return None
     db.session.commit()
     flash(_("Status tindak lanjut: %(state)s.", state=label(followup.status)), "success")
-    back = request.form.get("back")
-    if back == "opd":
+    if request.form.get("back") == "opd":
         return redirect(url_for("dashboard.opd_desk") + f"#fu-{followup_id}")
     return redirect(url_for("followups.detail", followup_id=followup_id))
 
@@ -167,7 +128,7 @@ def action(followup_id: int):
 @bp.route("/tindak-lanjut/<int:followup_id>/bukti.jpg")
 @login_required
 def evidence(followup_id: int):
-    followup = _followup_in_scope(followup_id)
+    followup = followups.get_visible(current_user, followup_id)
     if not followup.evidence_key or not storage.exists(followup.evidence_key):
         abort(404)
     response = send_file(storage.path_for(followup.evidence_key), mimetype="image/jpeg", max_age=86400)

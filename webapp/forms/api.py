@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from webapp.domain_errors import Forbidden, Invalid
 from webapp.errors import ApiError
 from webapp.extensions import db
 from webapp.forms.definition_schema import DefinitionError
@@ -38,13 +39,13 @@ def list_forms():
 def publish_form():
     """Publish a new version of a form (admin only)."""
     if current_user.role != "admin":
-        raise ApiError(403)
+        raise Forbidden()
     document = request.get_json(silent=True)
     if not isinstance(document, dict):
         raise ApiError(400, "Kirim definisi formulir sebagai objek JSON.")
     try:
         version = publish_version(document, current_user)
     except DefinitionError as exc:
-        raise ApiError(422, errors=exc.errors) from exc
+        raise Invalid(errors=exc.errors) from exc
     db.session.commit()
     return version

@@ -67,23 +67,12 @@ def small_json_response(payload: dict, **options):
 def map_sites(filters: services.MapFilters):
     """Sites in the user's scope with their latest status, filtered, as compact GeoJSON (gzip, ETag)."""
     context = services.map_context(current_user, filters)
-    fingerprint = services.map_fingerprint(current_user, filters, context)
-    gz = geojson.accepts_gzip()
-    unchanged = geojson.not_modified(fingerprint, gz, PRIVATE, VARY)
-    if unchanged is not None:
-        return unchanged
-
-    def meta(count: int) -> dict:
-        # Nothing here may vary for one fingerprint: the ETag is a strong validator of the bytes.
-        return {"count": count, "layer": filters.layer}
-
-    if gz:
-        body = geojson.site_collection_gzip(
-            geojson.chunk_keys_for(fingerprint, lambda: services.map_chunk_keys(current_user, filters, context)),
-            lambda chunks: services.map_site_rows(current_user, filters, chunks), services.desa_names(), meta)
-    else:
-        body = geojson.site_collection_text(services.map_site_rows(current_user, filters), services.desa_names(), meta)
-    return geojson.respond(body, fingerprint, gz, PRIVATE, VARY)
+    return geojson.site_collection_response(
+        services.map_fingerprint(current_user, filters, context),
+        lambda: services.map_chunk_keys(current_user, filters, context),
+        lambda chunks: services.map_site_rows(current_user, filters, chunks), services.desa_names,
+        # Nothing in the meta may vary for one fingerprint: the ETag is a strong validator of the bytes.
+        lambda count: {"count": count, "layer": filters.layer}, PRIVATE, VARY)
 
 
 @blp.route("/sites/<uuid:site_uuid>")

@@ -253,6 +253,22 @@ def _headers(fingerprint: str, gz: bool, cache_control: str, vary: str) -> dict:
     return {"ETag": f'"{etag_for(fingerprint, gz)}"', "Cache-Control": cache_control, "Vary": vary}
 
 
+def site_collection_response(fingerprint: str, chunk_keys: Callable[[], dict[int, str]],
+                             rows_for: Callable[[list[int] | None], Iterable], desa_names: Callable[[], dict[int, str]],
+                             meta: Callable[[int], dict], cache_control: str, vary: str) -> Response:
+    """The FeatureCollection answer of one fingerprint: a 304 when the client holds it, otherwise
+    gzip built from cached chunks, or plain text for a client that does not take gzip."""
+    gz = accepts_gzip()
+    unchanged = not_modified(fingerprint, gz, cache_control, vary)
+    if unchanged is not None:
+        return unchanged
+    if gz:
+        body = site_collection_gzip(chunk_keys_for(fingerprint, chunk_keys), rows_for, desa_names(), meta)
+    else:
+        body = site_collection_text(rows_for(None), desa_names(), meta)
+    return respond(body, fingerprint, gz, cache_control, vary)
+
+
 def respond(body: bytes, fingerprint: str, gz: bool, cache_control: str = "private, no-cache",
             vary: str = "Accept-Encoding, Cookie") -> Response:
     headers = _headers(fingerprint, gz, cache_control, vary)

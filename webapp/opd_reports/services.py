@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from webapp import audit, scopes
 from webapp.accounts.models import Opd
-from webapp.errors import ApiError
+from webapp.domain_errors import Conflict, Forbidden, Invalid, NotFound
 from webapp.extensions import db
 from webapp.followups.services import today_wib
 from webapp.thresholds import WIB
@@ -73,7 +73,7 @@ def kegiatan_in_scope(user, code: str, year: int | None = None) -> Kegiatan:
         stmt = stmt.where(Kegiatan.fiscal_year == year)
     kegiatan = db.session.scalars(stmt.order_by(Kegiatan.fiscal_year.desc(), Kegiatan.opd_id).limit(1)).first()
     if kegiatan is None:
-        raise ApiError(404, _l("Kegiatan tidak ditemukan."))
+        raise NotFound(_l("Kegiatan tidak ditemukan."))
     return kegiatan
 
 
@@ -86,7 +86,7 @@ def get_report(user, code: str, year: int, month: int) -> OpdReport:
     kegiatan = kegiatan_in_scope(user, code, year)
     report = find_report(user, kegiatan, year, month)
     if report is None:
-        raise ApiError(404, _l("Laporan bulan ini belum ada."))
+        raise NotFound(_l("Laporan bulan ini belum ada."))
     return report
 
 
@@ -146,7 +146,7 @@ def _validate(kegiatan: Kegiatan, year: int, month: int, data: dict, today: date
                 "Realisasi fisik lebih rendah dari laporan bulan %(month)s (%(pct)s %%): jelaskan penyebabnya.",
                 month=previous.month, pct=previous.physical_pct)]
     if errors:
-        raise ApiError(422, _l("Laporan belum dapat disimpan. Periksa isian yang ditandai."), errors)
+        raise Invalid(_l("Laporan belum dapat disimpan. Periksa isian yang ditandai."), errors)
     return {**clean, "realisation_rp": rp, "physical_pct": float(pct),
             "output_value": float(output) if output is not None else None}
 
@@ -156,14 +156,14 @@ def save_report(user, kegiatan: Kegiatan, year: int, month: int, data: dict, sub
     """Save the OPD's report of a month as a draft, or submit it. A submitted month is never
     overwritten: a second submission is a conflict until Bappeda returns it."""
     if not scopes.can_file_report(user, kegiatan):
-        raise ApiError(403, _l("Hanya OPD pelaksana kegiatan ini yang dapat mengisi laporannya."))
+        raise Forbidden(_l("Hanya OPD pelaksana kegiatan ini yang dapat mengisi laporannya."))
     today = today or today_wib()
     report = db.session.scalar(select(OpdReport).where(
         OpdReport.kegiatan_id == kegiatan.id, OpdReport.year == year, OpdReport.month == month
     ).with_for_update())
     if report is not None and report.state == OpdReportState.SUBMITTED:
-        raise ApiError(409, _l("Laporan %(kegiatan)s bulan %(month)s/%(year)s sudah dikirim. Bappeda harus "
-                               "mengembalikannya sebelum dapat diubah.", kegiatan=kegiatan.code, month=month, year=year),
+        raise Conflict(_l("Laporan %(kegiatan)s bulan %(month)s/%(year)s sudah dikirim. Bappeda harus "
+                          "mengembalikannya sebelum dapat diubah.", kegiatan=kegiatan.code, month=month, year=year),
                        code="already_submitted")
     values = _validate(kegiatan, year, month, data, today)
     before = snapshot(report) if report is not None else None
@@ -186,14 +186,14 @@ def save_report(user, kegiatan: Kegiatan, year: int, month: int, data: dict, sub
 def return_report(user, report: OpdReport, note: str | None) -> OpdReport:
     """Bappeda sends a submitted report back to its OPD with a note saying what to correct."""
     if not scopes.can_return_report(user):
-        raise ApiError(403, _l("Hanya Bappeda yang dapat mengembalikan laporan."))
+        raise Forbidden(_l("Hanya Bappeda yang dapat mengembalikan laporan."))
     note = (note or "").strip()
     if not note:
-        raise ApiError(422, _l("Tulis catatan apa yang harus diperbaiki."), {"note": [_l("Wajib diisi.")]})
+        raise Invalid(_l("Tulis catatan apa yang harus diperbaiki."), {"note": [_l("Wajib diisi.")]})
     if len(note) > TEXT_MAX:
-        raise ApiError(422, _l("Catatan terlalu panjang."), {"note": [_l("Paling banyak %(n)s karakter.", n=TEXT_MAX)]})
+        raise Invalid(_l("Catatan terlalu panjang."), {"note": [_l("Paling banyak %(n)s karakter.", n=TEXT_MAX)]})
     if report.state != OpdReportState.SUBMITTED:
-        raise ApiError(409, _l("Hanya laporan yang sudah dikirim yang dapat dikembalikan."), code="not_submitted")
+        raise Conflict(_l("Hanya laporan yang sudah dikirim yang dapat dikembalikan."), code="not_submitted")
     before = snapshot(report)
     report.state = OpdReportState.RETURNED
     report.return_note = note

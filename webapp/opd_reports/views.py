@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp import scopes
-from webapp.errors import ApiError
+from webapp.domain_errors import Conflict, DomainError, Invalid, NotFound
+from webapp.errors import put_on_form
 from webapp.extensions import db
 from webapp.opd_reports import services
 from webapp.opd_reports.forms import ReportForm, ReturnForm
@@ -31,7 +32,7 @@ def _report_helpers():
 def _kegiatan(code: str, year: int):
     try:
         return services.kegiatan_in_scope(current_user, code, year)
-    except ApiError:
+    except NotFound:
         abort(404)
 
 
@@ -69,28 +70,29 @@ def report_page(code: str, year: int, month: int):
         return _render(kegiatan, year, month, form, ReturnForm(formdata=None))
     if not scopes.can_file_report(current_user, kegiatan):
         abort(403)
+    done = _save(code, kegiatan, year, month, form)
+    return done or _render(kegiatan, year, month, form, ReturnForm(formdata=None), 422)
+
+
+def _save(code: str, kegiatan, year: int, month: int, form: ReportForm):
+    """Save (or send) the report as the form has it: a redirect, or None with the errors on the form."""
     if not form.validate_on_submit():
-        return _render(kegiatan, year, month, form, ReturnForm(formdata=None), 422)
+        return None
     values = form.values()
     if form.errors or any(v == "invalid" for v in values.values()):
-        return _render(kegiatan, year, month, form, ReturnForm(formdata=None), 422)
+        return None
     submit = form.action.data == "kirim"
     try:
         services.save_report(current_user, kegiatan, year, month, values, submit=submit)
-    except ApiError as error:
+    except Conflict as error:
         db.session.rollback()
-        if error.status == 409:
-            flash(error.message, "error")
-            return redirect(url_for("opd_reports.report_page", code=code, year=year, month=month))
-        if error.status != 422:
-            raise
-        for name, messages in error.errors.items():
-            target = getattr(form, name, None)
-            if target is not None:
-                target.errors = list(target.errors) + [str(m) for m in messages]
-            else:
-                flash(" ".join(str(m) for m in messages), "error")
-        return _render(kegiatan, year, month, form, ReturnForm(formdata=None), 422)
+        flash(error.message, "error")
+        return redirect(url_for("opd_reports.report_page", code=code, year=year, month=month))
+    except Invalid as error:
+        db.session.rollback()
+        for message in put_on_form(form, error):
+            flash(message, "error")
+        return None
     db.session.commit()
     flash(_("Laporan dikirim ke Bappeda.") if submit else _("Draf laporan tersimpan."), "success")
     if submit:
@@ -102,20 +104,25 @@ def report_page(code: str, year: int, month: int):
 @login_required
 def return_page(code: str, year: int, month: int):
     kegiatan = _kegiatan(code, year)
-    if not scopes.can_return_report(current_user):
-        abort(403)
-    report = services.find_report(current_user, kegiatan, year, month)
-    if report is None:
-        abort(404)
+    report = _report_to_return(kegiatan, year, month)
     return_form = ReturnForm()
     if not return_form.validate_on_submit():
         return _render(kegiatan, year, month, ReportForm(formdata=None), return_form, 422)
     try:
         services.return_report(current_user, report, return_form.note.data)
-    except ApiError as error:
+    except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("opd_reports.report_page", code=code, year=year, month=month))
     db.session.commit()
     flash(_("Laporan dikembalikan ke OPD untuk diperbaiki."), "success")
     return redirect(url_for("opd_reports.report_page", code=code, year=year, month=month))
+
+
+def _report_to_return(kegiatan, year: int, month: int):
+    if not scopes.can_return_report(current_user):
+        abort(403)
+    report = services.find_report(current_user, kegiatan, year, month)
+    if report is None:
+        abort(404)
+    return report

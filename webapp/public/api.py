@@ -45,21 +45,10 @@ def public_sites(filters: services.MapFilters):
     """Sites with an approved GEBER score: the score and the date of that check (gzip, ETag)."""
     context = services.public_context(filters)
     fingerprint, latest = services.public_fingerprint(filters, context)
-    gz = geojson.accepts_gzip()
-    unchanged = geojson.not_modified(fingerprint, gz, PUBLIC_CACHE, VARY)
-    if unchanged is not None:
-        return unchanged
-
-    def meta(count: int) -> dict:
-        return {"count": count, "latest": int(latest.timestamp()) if latest else None}
-
-    if gz:
-        body = geojson.site_collection_gzip(
-            geojson.chunk_keys_for(fingerprint, lambda: services.public_chunk_keys(filters, context)),
-            lambda chunks: services.public_site_rows(filters, chunks), services.desa_names(), meta)
-    else:
-        body = geojson.site_collection_text(services.public_site_rows(filters), services.desa_names(), meta)
-    return geojson.respond(body, fingerprint, gz, PUBLIC_CACHE, VARY)
+    return geojson.site_collection_response(
+        fingerprint, lambda: services.public_chunk_keys(filters, context),
+        lambda chunks: services.public_site_rows(filters, chunks), services.desa_names,
+        lambda count: {"count": count, "latest": int(latest.timestamp()) if latest else None}, PUBLIC_CACHE, VARY)
 
 
 @blp.route("/sites/<uuid:site_uuid>")

@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from webapp import scopes
 from webapp.accounts.models import User
-from webapp.errors import ApiError
+from webapp.domain_errors import DomainError, Forbidden
+from webapp.errors import status_of
 from webapp.extensions import db
 from webapp.submissions.intake import accept_batch, accept_photo
 from webapp.vocabulary import ItemOutcome
@@ -78,9 +79,9 @@ def _store_photo(user, photo_uuid: str, encoded: str, report: ImportReport) -> N
         db.session.rollback()
         report.photos_failed[photo_uuid] = f"Data foto rusak: {exc}"
         return
-    except ApiError as exc:
+    except DomainError as exc:
         db.session.rollback()
-        report.photos_failed[photo_uuid] = str(exc.message or exc.status)
+        report.photos_failed[photo_uuid] = str(exc.message or status_of(exc))
         return
     report.photos_stored.append(photo_uuid)
 
@@ -88,7 +89,7 @@ def _store_photo(user, photo_uuid: str, encoded: str, report: ImportReport) -> N
 def import_outbox(user: User, document: dict) -> ImportReport:
     """Ingest every item of an export as `user`, then its photos; commits batch by batch."""
     if not scopes.can_submit(user):
-        raise ApiError(403, "Pengguna ini tidak boleh mengirim isian.")
+        raise Forbidden("Pengguna ini tidak boleh mengirim isian.")
     items = document["items"]
     photos = _photo_bytes(items)
     report = ImportReport()
@@ -132,9 +133,9 @@ def import_outbox_command(path, username, force):
         )
     try:
         report = import_outbox(user, document)
-    except ApiError as exc:
+    except DomainError as exc:
         db.session.rollback()
-        raise click.ClickException(str(exc.message or exc.status)) from exc
+        raise click.ClickException(str(exc.message or status_of(exc))) from exc
     click.echo(f"Kiriman baru: {len(report.created)}; sudah ada: {len(report.duplicate)}; "
                f"ditolak: {len(report.rejected)}.")
     click.echo(f"Foto tersimpan: {len(report.photos_stored)}; gagal: {len(report.photos_failed)}; "

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from webapp import scopes, storage
 from webapp.accounts.models import User
-from webapp.errors import ApiError
+from webapp.domain_errors import Conflict, Forbidden, Invalid, NotFound
 from webapp.extensions import db
 from webapp.forms.models import FormVersion
 from webapp.jobs import enqueue
@@ -31,13 +31,13 @@ JOB_TIMEOUT = 60 * 60
 LIST_LIMIT = 50
 
 def _forbidden():
-    return ApiError(403, _("Anda tidak berhak membuat laporan ini."))
+    return Forbidden(_("Anda tidak berhak membuat laporan ini."))
 
 
 def _kecamatan_in_scope(user: User, kecamatan_id: int) -> Kecamatan:
     kecamatan = db.session.scalar(scopes.kecamatan_query(user).where(Kecamatan.id == kecamatan_id))
     if kecamatan is None:
-        raise ApiError(403, _("Kecamatan ini di luar wilayah Anda."), {"kecamatan_id": [_("Di luar wilayah Anda.")]})
+        raise Forbidden(_("Kecamatan ini di luar wilayah Anda."), {"kecamatan_id": [_("Di luar wilayah Anda.")]})
     return kecamatan
 
 
@@ -62,13 +62,13 @@ def request_report(user: User, data: dict) -> ReportJob:
     elif kind == "geber_weekly":
         kecamatan_id = data.get("kecamatan_id") or user.kecamatan_id
         if kecamatan_id is None:
-            raise ApiError(422, errors={"kecamatan_id": [_("Pilih kecamatan.")]})
+            raise Invalid(errors={"kecamatan_id": [_("Pilih kecamatan.")]})
         week = periods.week_of(data.get("week") or periods.wib_date(utcnow()) - timedelta(days=7))
         params = {"kecamatan_id": _kecamatan_in_scope(user, kecamatan_id).id, "week": week.first.isoformat()}
     elif kind == "submissions":
         version = db.session.get(FormVersion, data["form_version_id"])
         if version is None:
-            raise ApiError(422, errors={"form_version_id": [_("Versi formulir tidak dikenal.")]})
+            raise Invalid(errors={"form_version_id": [_("Versi formulir tidak dikenal.")]})
         params = {"form_version_id": version.id, "format": data.get("format") or "csv",
                   "start": _iso(data.get("start")), "end": _iso(data.get("end")),
                   "kecamatan_id": _scope_kecamatan(user, data.get("kecamatan_id")),
@@ -95,17 +95,17 @@ def dispatch(report: ReportJob) -> None:
 def visible_jobs(user: User, limit: int = LIST_LIMIT) -> list[ReportJob]:
     """The user's own jobs (and, for the regency-wide roles, the scheduled ones), newest first."""
     if not scopes.can_use_reports(user):
-        raise ApiError(403)
+        raise Forbidden()
     stmt = scopes.report_jobs_query(user).order_by(ReportJob.created_at.desc(), ReportJob.id.desc()).limit(limit)
     return list(db.session.scalars(stmt))
 
 
 def get_job(user: User, uuid) -> ReportJob:
     if not scopes.can_use_reports(user):
-        raise ApiError(403)
+        raise Forbidden()
     report = db.session.scalar(scopes.report_jobs_query(user).where(ReportJob.uuid == uuid))
     if report is None:
-        raise ApiError(404)
+        raise NotFound()
     return report
 
 
@@ -120,9 +120,9 @@ def can_retry(report: ReportJob) -> bool:
 def retry(user: User, report: ReportJob) -> ReportJob:
     """Queue a failed (or lost) job again; the caller commits and dispatches."""
     if report.user_id != user.id and not scopes.is_regency_wide(user):
-        raise ApiError(403)
+        raise Forbidden()
     if not can_retry(report):
-        raise ApiError(409, _("Laporan ini tidak bisa diulang sekarang."))
+        raise Conflict(_("Laporan ini tidak bisa diulang sekarang."))
     report.state, report.progress, report.message, report.finished_at = JobState.QUEUED, 0, None, None
     report.created_at = utcnow()
     db.session.flush()
@@ -132,7 +132,7 @@ def retry(user: User, report: ReportJob) -> ReportJob:
 def download_path(report: ReportJob):
     """The finished file, or 404 when the job is not ready or its file is gone."""
     if report.state != JobState.READY or not storage.exists(report.result_key):
-        raise ApiError(404, _("Berkas laporan tidak tersedia."))
+        raise NotFound(_("Berkas laporan tidak tersedia."))
     return storage.path_for(report.result_key)
 
 

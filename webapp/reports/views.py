@@ -1,7 +1,7 @@
 """The report page (/laporan): ask for a report or an export, follow its job, download the file."""
 from datetime import timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from webapp import scopes
 from webapp.display import job_view
-from webapp.errors import ApiError
+from webapp.domain_errors import Invalid
 from webapp.extensions import db
 from webapp.forms.models import Form, FormVersion
 from webapp.reports import periods, services
@@ -30,7 +30,7 @@ MEDIA_TYPES = {
 
 def _require_reports() -> None:
     if not scopes.can_use_reports(current_user):
-        raise ApiError(403)
+        abort(403)
 
 
 def _choices() -> dict:
@@ -80,13 +80,10 @@ def create():
     _require_reports()
     try:
         data = ReportRequestSchema().load(request.form)
+        report = services.request_report(current_user, data)
     except ValidationError as exc:
         return _page(exc.messages, request.form.get("kind"), request.form, 422)
-    try:
-        report = services.request_report(current_user, data)
-    except ApiError as exc:
-        if exc.status != 422:
-            raise
+    except Invalid as exc:
         return _page(exc.errors, data["kind"], request.form, 422)
     db.session.commit()
     services.dispatch(report)

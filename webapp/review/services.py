@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from webapp import audit, scopes
-from webapp.errors import ApiError
+from webapp.domain_errors import Conflict, Forbidden, Invalid
 from webapp.extensions import db
 from webapp.followups.services import create_from_visit
 from webapp.submissions.models import Submission
@@ -35,18 +35,17 @@ def allowed_actions(submission: Submission) -> list[str]:
 def review(user, submission: Submission, action: str, note: str | None = None) -> Submission:
     """Apply a reviewer's decision; 403 outside the user's review scope, 409 from a final state."""
     if action not in ACTIONS:
-        raise ApiError(422, errors={"action": [str(_l("Tindakan tidak dikenal."))]})
+        raise Invalid(errors={"action": [str(_l("Tindakan tidak dikenal."))]})
     if not scopes.can_review(user, submission):
-        raise ApiError(403, str(_l("Anda tidak berhak meninjau kiriman ini.")))
+        raise Forbidden(str(_l("Anda tidak berhak meninjau kiriman ini.")))
     sources, target, needs_reason = ACTIONS[action]
     note = (note or "").strip() or None
     if needs_reason and not note:
-        raise ApiError(422, errors={"note": [str(_l("Tuliskan alasannya agar petugas tahu apa yang harus diperbaiki."))]})
+        raise Invalid(errors={"note": [str(_l("Tuliskan alasannya agar petugas tahu apa yang harus diperbaiki."))]})
     if note and len(note) > NOTE_MAX:
-        raise ApiError(422, errors={"note": [str(_l("Paling banyak %(n)s karakter.", n=NOTE_MAX))]})
+        raise Invalid(errors={"note": [str(_l("Paling banyak %(n)s karakter.", n=NOTE_MAX))]})
     if submission.review_state not in sources:
-        raise ApiError(
-            409,
+        raise Conflict(
             str(_l("Kiriman ini sudah berstatus \u201c%(state)s\u201d dan tidak dapat diubah lagi.",
                    state=ReviewState.label_of(submission.review_state))),
             code="illegal_transition",

@@ -6,22 +6,21 @@ Access is decided in webapp/scopes.py; every query here starts from it.
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from webapp import scopes, storage
+from webapp import scopes
 from webapp.display import answer_rows, flag_lines
-from webapp.errors import ApiError
+from webapp.domain_errors import Conflict, Invalid
+from webapp.errors import put_on_form
 from webapp.extensions import db
 from webapp.followups import services as followups
-from webapp.followups.models import FollowUp
 from webapp.followups.views import followup_create_form, may_create_from
 from webapp.i18n import current_locale
 from webapp.review import services as review
 from webapp.review.forms import ReviewForm
 from webapp.submissions import services as submissions
-from webapp.submissions.models import Attachment, Submission
-from webapp.submissions.photos import display_key
-from webapp.vocabulary import AttachmentState, ReviewState, label
+from webapp.submissions.models import Submission
+from webapp.submissions.photos import display_file
+from webapp.vocabulary import ReviewState, label
 
 bp = Blueprint("review", __name__)
 
@@ -41,37 +40,41 @@ def index():
                            flagged_only=flagged_only)
 
 
-def submission_in_scope(uuid) -> Submission:
-    try:
-        return submissions.get_visible(current_user, uuid)
-    except ApiError:
-        abort(404)
-
-
 @bp.route("/tinjauan/<uuid:uuid>", methods=["GET", "POST"])
 @login_required
 def detail(uuid):
-    submission = submission_in_scope(uuid)
+    submission = submissions.get_visible(current_user, uuid)
     form = ReviewForm()
     if request.method == "POST":
         if not scopes.can_review(current_user, submission):
             abort(403)
         if form.validate_on_submit():
-            try:
-                review.review(current_user, submission, form.action.data, form.note.data)
-            except ApiError as error:
-                if error.status != 422 and error.status != 409:
-                    raise
-                db.session.rollback()
-                if error.status == 409:
-                    flash(error.message, "error")
-                    return redirect(url_for("review.detail", uuid=uuid))
-                form.note.errors = list(error.errors.get("note", [])) or [error.message]
-                submission = submission_in_scope(uuid)
-            else:
-                db.session.commit()
-                flash(_("Keputusan tersimpan: %(state)s.", state=label(submission.review_state)), "success")
-                return redirect(_next_in_queue(submission) or url_for("review.detail", uuid=uuid))
+            done = _decide(submission, form)
+            if done is not None:
+                return done
+            submission = submissions.get_visible(current_user, uuid)
+    return _render_detail(submission, form)
+
+
+def _decide(submission: Submission, form: ReviewForm):
+    """Apply the reviewer's decision: a redirect, or None with the errors on the form."""
+    uuid = submission.uuid
+    try:
+        review.review(current_user, submission, form.action.data, form.note.data)
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("review.detail", uuid=uuid))
+    except Invalid as error:
+        db.session.rollback()
+        put_on_form(form, error, fallback="note")
+        return None
+    db.session.commit()
+    flash(_("Keputusan tersimpan: %(state)s.", state=label(submission.review_state)), "success")
+    return redirect(_next_in_queue(submission) or url_for("review.detail", uuid=uuid))
+
+
+def _render_detail(submission: Submission, form: ReviewForm):
     create_form = followup_create_form(source=submission) if may_create_from(submission) else None
     return render_template(
         "review/detail.html", submission=submission, form=form, create_form=create_form,
@@ -79,9 +82,7 @@ def detail(uuid):
         answers=answer_rows(submission, current_locale()),
         flags=flag_lines(submission.flags, current_app.config),
         history=review.review_history(submission),
-        followups_made=list(db.session.scalars(
-            scopes.followups_query(current_user).where(FollowUp.source_submission_id == submission.id)
-        )),
+        followups_made=followups.made_from(current_user, submission),
         recommendation=followups.recommendation_of(submission),
     ), (422 if form.errors else 200)
 
@@ -100,13 +101,7 @@ def photo(uuid, photo):
     Thumbnails come from the map's scoped route (maps.photo_thumbnail); the original upload
     is never served.
     """
-    submission = submission_in_scope(uuid)
-    att = db.session.scalar(select(Attachment).where(Attachment.uuid == photo, Attachment.submission_id == submission.id))
-    if att is None or att.state != AttachmentState.PROCESSED:
-        abort(404)
-    key = display_key(att)
-    if not storage.exists(key):
-        abort(404)
-    response = send_file(storage.path_for(key), mimetype="image/jpeg", max_age=86400)
+    path = display_file(current_user, uuid, photo)
+    response = send_file(path, mimetype="image/jpeg", max_age=86400)
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from webapp import scopes
-from webapp.errors import ApiError
+from webapp.domain_errors import Forbidden
 from webapp.extensions import db
 from webapp.schema_messages import translate_errors
 from webapp.submissions.intake import accept_batch, accept_photo
@@ -34,7 +34,7 @@ IMAGE_BODY = {
 def submit_batch(payload):
     """Store up to 100 submissions; one result per item: created, duplicate or rejected."""
     if not scopes.can_submit(current_user):
-        raise ApiError(403)
+        raise Forbidden()
     outcome = accept_batch(current_user, payload["submissions"])
     return {"results": [{**asdict(r), "errors": translate_errors(r.errors)} for r in outcome.results]}
 

@@ -12,8 +12,8 @@ from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
-from webapp import storage
-from webapp.errors import ApiError
+from webapp import scopes, storage
+from webapp.domain_errors import Invalid, NotFound, TooLarge
 from webapp.extensions import db
 from webapp.jobs import job
 from webapp.submissions.models import Attachment, Submission
@@ -50,6 +50,19 @@ def display_key(att: Attachment) -> str:
     return f"photos/{att.uuid.hex[:2]}/{att.uuid.hex}.jpg"
 
 
+def display_file(user, submission_uuid, attachment_uuid) -> str:
+    """The file of the display copy (re-encoded, 1600 px) of a processed photo of a submission in
+    the user's scope; NotFound otherwise. The original upload is never served."""
+    att = db.session.scalar(
+        select(Attachment).join(Submission)
+        .where(Attachment.uuid == attachment_uuid, Submission.uuid == submission_uuid,
+               Submission.id.in_(scopes.submissions_query(user).with_only_columns(Submission.id)))
+    )
+    if att is None or att.state != AttachmentState.PROCESSED or not storage.exists(display_key(att)):
+        raise NotFound()
+    return storage.path_for(display_key(att))
+
+
 def thumb_key(att: Attachment) -> str:
     return f"photos/{att.uuid.hex[:2]}/{att.uuid.hex}-thumb.jpg"
 
@@ -75,11 +88,11 @@ def open_image(source, kind: str) -> Image.Image:
 
 
 def check_image(data: bytes) -> str:
-    """The content type of a decodable image, or an ApiError saying what is wrong."""
+    """The content type of a decodable image, or an Invalid saying what is wrong."""
     kind = sniff_format(data[:16])
     if kind is None:
         # Not JPEG, PNG or WebP by its header: no decoder ever sees it (TIFF, EPS, PSD, …).
-        raise ApiError(422, MSG_NOT_IMAGE, {"body": [MSG_NOT_IMAGE]}, code="not_an_image")
+        raise Invalid(MSG_NOT_IMAGE, {"body": [MSG_NOT_IMAGE]}, code="not_an_image")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -90,9 +103,9 @@ def check_image(data: bytes) -> str:
                 image.draft(image.mode, (image.width // 8 or 1, image.height // 8 or 1))
                 image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ApiError(422, MSG_BOMB, {"body": [MSG_BOMB]}, code="image_too_large") from exc
+        raise Invalid(MSG_BOMB, {"body": [MSG_BOMB]}, code="image_too_large") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ApiError(422, MSG_NOT_IMAGE, {"body": [MSG_NOT_IMAGE]}, code="not_an_image") from exc
+        raise Invalid(MSG_NOT_IMAGE, {"body": [MSG_NOT_IMAGE]}, code="not_an_image") from exc
     return FORMATS[kind]
 
 
@@ -102,21 +115,21 @@ def store_attachment(user, attachment_uuid, data: bytes) -> Attachment:
         select(Attachment).join(Submission).where(Attachment.uuid == attachment_uuid, Submission.user_id == user.id)
     )
     if att is None:
-        raise ApiError(404, MSG_UNKNOWN, code="unknown_attachment")
+        raise NotFound(MSG_UNKNOWN, code="unknown_attachment")
     limit = current_app.config["MAX_PHOTO_BYTES"]
     if len(data) > limit:
-        raise ApiError(413, MSG_TOO_LARGE.format(limit=limit // (1024 * 1024)), code="too_large")
+        raise TooLarge(MSG_TOO_LARGE.format(limit=limit // (1024 * 1024)), code="too_large")
     if len(data) != att.bytes:
         msg = MSG_SIZE.format(got=len(data), want=att.bytes)
-        raise ApiError(422, msg, {"body": [msg]}, code="size_mismatch")
+        raise Invalid(msg, {"body": [msg]}, code="size_mismatch")
     if hashlib.sha256(data).hexdigest() != att.sha256:
-        raise ApiError(422, MSG_SHA, {"body": [MSG_SHA]}, code="sha256_mismatch")
+        raise Invalid(MSG_SHA, {"body": [MSG_SHA]}, code="sha256_mismatch")
     if att.state != AttachmentState.PENDING and storage.exists(att.storage_key):
         return att
     kind = check_image(data)
     if kind != att.content_type:
         msg = MSG_TYPE.format(got=kind, want=att.content_type)
-        raise ApiError(422, msg, {"body": [msg]}, code="content_type_mismatch")
+        raise Invalid(msg, {"body": [msg]}, code="content_type_mismatch")
     key = original_key(att)
     storage.write_bytes(key, data)
     att.storage_key = key

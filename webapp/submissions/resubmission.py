@@ -6,7 +6,7 @@ the sync ingest makes, not a reviewer. The reviewer's earlier reason stays in th
 from flask_babel import lazy_gettext as _l
 
 from webapp import audit
-from webapp.errors import ApiError
+from webapp.domain_errors import Conflict
 from webapp.extensions import db
 from webapp.submissions.models import Submission
 from webapp.submissions.site_status import refresh_site_status
@@ -31,8 +31,7 @@ def resubmitted(submission: Submission, actor=None) -> Submission:
     Called by the sync service.
     """
     if submission.review_state not in RESUBMIT_FROM:
-        raise ApiError(
-            409,
+        raise Conflict(
             str(_l("Hanya kiriman yang dikembalikan untuk perbaikan yang dapat dikirim ulang.")),
             code="illegal_transition",
         )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp import scopes
 from webapp.accounts.models import Opd
-from webapp.errors import ApiError
+from webapp.domain_errors import Busy, NotFound
 from webapp.extensions import db
 from webapp.forms.models import Form, FormVersion
 from webapp.forms.validator import english, validate_answers
@@ -442,7 +442,7 @@ def _write(user, prepared: list[Prepared], results: list) -> set[int]:
                 if site is not None:
                     item.site, item.new_site = site, None
         else:
-            raise ApiError(503, "Penyimpanan sedang sibuk; kirim ulang batch ini.")
+            raise Busy("Penyimpanan sedang sibuk; kirim ulang batch ini.")
     return site_ids
 
 
@@ -475,7 +475,7 @@ def parse_uuid(value: str) -> uuidlib.UUID:
     try:
         return uuidlib.UUID(value)
     except (ValueError, AttributeError, TypeError) as exc:
-        raise ApiError(404) from exc
+        raise NotFound() from exc
 
 
 def mark_complete_if_all_arrived(submission_id: int) -> None:
@@ -490,5 +490,5 @@ def get_visible(user, uuid) -> Submission:
     """A submission in the user's scope by UUID; 404 when it does not exist or lies outside it."""
     submission = db.session.scalar(scopes.submissions_query(user).where(Submission.uuid == uuid))
     if submission is None:
-        raise ApiError(404)
+        raise NotFound()
     return submission
