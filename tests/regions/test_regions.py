@@ -8,7 +8,6 @@ from webapp.accounts.models import Opd
 from webapp.extensions import db
 from webapp.regions.models import Desa, Kecamatan
 from webapp.regions.services import DATA_DIR, desa_kind, seed_regions
-from webapp.sites.models import Site
 
 
 def test_default_regency_has_11_kecamatan_and_158_desa(app_ctx):
@@ -100,40 +99,3 @@ def test_import_boundaries_rejects_a_file_that_is_not_geojson(runner, tmp_path):
     result = runner.invoke(args=["import-boundaries", str(path)])
     assert result.exit_code == 1
     assert "GeoJSON" in result.output
-
-
-def test_import_sites_adds_every_row(runner, app, tmp_path):
-    path = tmp_path / "lokasi.csv"
-    path.write_text(
-        "name,kind,desa_code,lat,lon\n"
-        "SD Negeri 1 Manna,sekolah,17.01.05.1009,-4.455,102.905\n"
-        "Pasar Bawah,pasar,17.01.11.1003,-4.47,102.89\n"
-    )
-    result = runner.invoke(args=["import-sites", str(path)])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        assert db.session.scalar(select(func.count(Site.id))) == 2
-
-
-def test_import_sites_with_a_bad_row_names_the_row_and_writes_nothing(runner, app, tmp_path):
-    path = tmp_path / "lokasi.csv"
-    path.write_text(
-        "name,kind,desa_code,lat,lon\n"
-        "SD Negeri 1 Manna,sekolah,17.01.05.1009,-4.455,102.905\n"
-        "Pasar Bawah,kolam,17.01.11.1003,-4.47,102.89\n"
-        "Jakarta,kantor,17.01.11.1003,-6.2,106.8\n"
-    )
-    result = runner.invoke(args=["import-sites", str(path)])
-    assert result.exit_code == 1
-    assert "Baris 3" in result.output and "kolam" in result.output
-    assert "Baris 4" in result.output and "luar wilayah" in result.output
-    with app.app_context():
-        assert db.session.scalar(select(func.count(Site.id))) == 0
-
-
-def test_import_sites_requires_the_columns(runner, tmp_path):
-    path = tmp_path / "lokasi.csv"
-    path.write_text("nama,lat\nx,1\n")
-    result = runner.invoke(args=["import-sites", str(path)])
-    assert result.exit_code == 1
-    assert "Kolom wajib" in result.output
