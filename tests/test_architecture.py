@@ -4,6 +4,7 @@ A cycle between domains is a design question (which domain owns the rule?), not 
 work around with an import inside a function; imports inside functions count here too.
 """
 import ast
+import re
 from pathlib import Path
 
 import webapp
@@ -188,3 +189,12 @@ def helper():
 ''')
     lengths = view_lengths({"webapp.x": (ROOT / "x.py", tree)})
     assert sorted(lengths.values()) == [2, 3] and len(lengths) == 2
+
+
+def test_every_path_architecture_md_names_exists():
+    text = (ROOT.parent / "ARCHITECTURE.md").read_text()
+    named = {token for token in re.findall(r"`([^`\s]+)`", text)
+             if token.startswith(("webapp/", "static/", "tests/", "templates/", "migrations/")) and "<" not in token and "…" not in token}
+    assert len(named) > 15
+    missing = sorted(path for path in named if not (ROOT.parent / path).exists())
+    assert not missing, f"ARCHITECTURE.md names paths that do not exist: {missing}"
