@@ -59,8 +59,21 @@ function photo(detail, ctx, className) {
   });
 }
 
+/** A link to a kegiatan's page, named by the kegiatan. */
+function kegiatanLink(k) {
+  return el('a', { class: 'kegiatan-link', href: k.url, 'data-kegiatan': k.code, text: k.name || k.code });
+}
+
+/** The kegiatan of a site in the popup: each a link to its page. */
+function popupKegiatan(detail, ctx) {
+  if (!detail.kegiatan || !detail.kegiatan.length) return null;
+  return el('div', { class: 'popup-kegiatan' },
+    el('p', { class: 'popup-label', text: `${ctx.strings.kegiatan}:` }),
+    el('ul', {}, ...detail.kegiatan.map((k) => el('li', {}, kegiatanLink(k)))));
+}
+
 /**
- * Add what only the detail answer knows (photo, history link) to an open popup.
+ * Add what only the detail answer knows (photo, kegiatan links, history link) to an open popup.
  * @param {HTMLElement} node  the popup content
  * @param {Object} detail  the site detail answer
  * @param {Object} ctx
@@ -70,6 +83,7 @@ export function attachDetail(node, detail, ctx) {
   if (!extra) return;
   extra.replaceChildren(...present(
     photo(detail, ctx, 'popup-photo'),
+    popupKegiatan(detail, ctx),
     detail.history_url ? el('p', {}, el('a', { href: detail.history_url, text: ctx.strings.history })) : null));
 }
 
@@ -108,7 +122,7 @@ export function renderPanel(panel, feature, detail, ctx, onShowOnMap) {
   }
   const kegiatan = detail && detail.kegiatan && detail.kegiatan.length
     ? [el('h3', { text: s.kegiatan }), el('ul', { class: 'panel-kegiatan' },
-      ...detail.kegiatan.map((k) => el('li', {}, k.name, ' ', el('span', { class: 'muted small', text: `(${k.code} · ${k.opd})` }))))]
+      ...detail.kegiatan.map((k) => el('li', {}, kegiatanLink(k), ' ', el('span', { class: 'muted small', text: `(${k.code} · ${k.opd})` }))))]
     : [];
   panel.replaceChildren(...present(
     el('h2', { class: 'panel-title', text: p.n }),

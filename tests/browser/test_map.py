@@ -205,6 +205,30 @@ def test_a_marker_click_opens_its_popup_and_panel(browser, live_server, sites, m
         context.close()
 
 
+def test_the_popup_and_panel_of_an_activity_site_link_its_kegiatan_page(browser, live_server, sites, make_user):
+    bappeda = make_user("bappeda")
+    context, page = _open(browser, live_server, "360")
+    try:
+        _login(page, bappeda.username)
+        page.goto("/peta?layer=monev")
+        _ready(page)
+        _map_ready(page)
+        assert _list_names(page) == ["SD Negeri 1 Manna"]
+        page.locator("#site-list-body li button").first.click()
+        link = page.locator(".leaflet-popup a.kegiatan-link")
+        link.wait_for()
+        assert link.text_content() == "Normalisasi Saluran Drainase Kota Manna"
+        href = link.get_attribute("href")
+        assert href.startswith("/kegiatan/") and "opd=PUPR" in href
+        assert page.locator("#site-panel a.kegiatan-link").get_attribute("href") == href
+        link.click()
+        page.wait_for_url(re.compile(r".*/kegiatan/.*"))
+        assert "Normalisasi Saluran Drainase Kota Manna" in page.locator("h1").text_content()
+        assert page.problems == []
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_the_kecamatan_summary_draws_circles_and_a_table(browser, live_server, sites, make_user, size):
     bappeda = make_user("bappeda")

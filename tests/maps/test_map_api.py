@@ -209,6 +209,29 @@ def test_the_site_detail_gives_the_latest_check_photo_and_history_link(login_as,
     assert photo.headers["Cache-Control"].startswith("private")
 
 
+def test_the_site_detail_links_the_page_of_each_kegiatan_in_the_users_scope(login_as, regency, make_kegiatan,
+                                                                           add_submission):
+    site = regency["kotor"]  # tied to a DLH kegiatan by the fixture
+    # Not tied to the site, but a monitoring visit there was about it.
+    visited = make_kegiatan("PUPR", code="1.03.02.2.01.0005", name="Normalisasi Saluran Kota Manna")
+    monitor = login_as("monitor", kecamatan_code=factories.KOTA_MANNA).user
+    add_submission(monitor, site, form="monev_kunjungan", kegiatan=visited, answers={})
+    bappeda = login_as("bappeda")
+    body = bappeda.get(f"{SITES}/{site.uuid}").json
+    by_opd = {k["opd"]: k for k in body["kegiatan"]}
+    assert set(by_opd) == {"DLH", "PUPR"}
+    assert (by_opd["PUPR"]["code"], by_opd["PUPR"]["year"]) == ("1.03.02.2.01.0005", 2026)
+    assert by_opd["PUPR"]["url"] == "/kegiatan/1.03.02.2.01.0005?tahun=2026&opd=PUPR"
+    for kegiatan in body["kegiatan"]:
+        page = bappeda.get(kegiatan["url"])
+        assert page.status_code == 200 and kegiatan["name"] in page.text and kegiatan["code"] in page.text
+    # An OPD sees the site through its own kegiatan only, and links to no other OPD's page.
+    dlh = login_as("opd", opd_code="DLH")
+    mine = dlh.get(f"{SITES}/{site.uuid}").json["kegiatan"]
+    assert [k["opd"] for k in mine] == ["DLH"] and dlh.get(mine[0]["url"]).status_code == 200
+    assert dlh.get(by_opd["PUPR"]["url"]).status_code == 404
+
+
 def test_a_camat_cannot_open_another_kecamatans_site_or_photo(login_as, regency, map_builder):
     monitor = login_as("monitor", kecamatan_code=factories.PINO).user
     check = map_builder.submission(monitor, regency["pino"], score=55, photo=True)

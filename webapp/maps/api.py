@@ -27,6 +27,9 @@ class KegiatanRefSchema(Schema):
     code = fields.String()
     name = fields.String()
     opd = fields.String()
+    year = fields.Integer()
+    #: The kegiatan page; year and OPD make it exact when a code repeats across years or OPDs.
+    url = fields.Function(lambda k: url_for("monev.kegiatan_page", code=k["code"], tahun=k["year"], opd=k["opd"]))
 
 
 class SiteDetailSchema(Schema):

@@ -436,8 +436,21 @@ def _first_thumbnail(submission_ids) -> dict[int, Attachment]:
     return found
 
 
+def _visited_kegiatan(user, site_id: int):
+    """The kegiatan that the user's visible monitoring visits at a site were about."""
+    return (
+        scopes.submissions_query(user)
+        .where(Submission.site_id == site_id, Submission.form_code == FormCode.MONEV_VISIT,
+               Submission.kegiatan_id.is_not(None))
+        .with_only_columns(Submission.kegiatan_id)
+    )
+
+
 def site_detail(user, site_uuid) -> dict | None:
-    """What the side panel shows of one site in the user's scope, or None."""
+    """What the side panel shows of one site in the user's scope, or None.
+
+    Its kegiatan are those tied to the site and those its visible monitoring visits were
+    about, each within the user's kegiatan scope (the scope of the kegiatan page it links to)."""
     site = scoped_site(user, site_uuid)
     if site is None:
         return None
@@ -452,11 +465,11 @@ def site_detail(user, site_uuid) -> dict | None:
         photo = _first_thumbnail([visible]).get(visible) if visible else None
     kegiatan = db.session.execute(
         scopes.kegiatan_query(user)
-        .join(kegiatan_site, kegiatan_site.c.kegiatan_id == Kegiatan.id)
         .join(Opd, Opd.id == Kegiatan.opd_id)
-        .where(kegiatan_site.c.site_id == site.id)
-        .with_only_columns(Kegiatan.code, Kegiatan.name, Opd.code)
-        .order_by(Kegiatan.code)
+        .where(or_(Kegiatan.id.in_(select(kegiatan_site.c.kegiatan_id).where(kegiatan_site.c.site_id == site.id)),
+                   Kegiatan.id.in_(_visited_kegiatan(user, site.id))))
+        .with_only_columns(Kegiatan.code, Kegiatan.name, Opd.code, Kegiatan.fiscal_year)
+        .order_by(Kegiatan.code, Kegiatan.fiscal_year.desc(), Opd.code)
     ).all()
     score = status.geber_score if status else None
     return {
@@ -470,7 +483,7 @@ def site_detail(user, site_uuid) -> dict | None:
         "monev_at": status.monev_at if status else None,
         "flagged": bool(status.flagged) if status else False,
         "photo": photo,
-        "kegiatan": [{"code": code, "name": name, "opd": opd} for code, name, opd in kegiatan],
+        "kegiatan": [{"code": code, "name": name, "opd": opd, "year": year} for code, name, opd, year in kegiatan],
     }
 
 
