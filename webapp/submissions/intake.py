@@ -7,15 +7,14 @@ from webapp.extensions import db
 from webapp.jobs import enqueue
 from webapp.submissions.photos import process_photo, store_attachment
 from webapp.submissions.services import BatchOutcome, ingest_batch, mark_complete_if_all_arrived
-from webapp.submissions.site_status import refresh_site_status_job
+from webapp.submissions.site_status_queue import refresh_later
 
 
 def accept_batch(user, items: list) -> BatchOutcome:
-    """Ingest a batch and commit it; the map's site status is refreshed afterwards."""
+    """Ingest a batch and commit it; the map's site status is refreshed afterwards, merged with others'."""
     outcome = ingest_batch(user, items)
     db.session.commit()
-    if outcome.site_ids:
-        enqueue(refresh_site_status_job, sorted(outcome.site_ids))
+    refresh_later(outcome.site_ids)
     return outcome
 
 

@@ -7,6 +7,7 @@ others. A replayed UUID with the same content is a duplicate; with other content
 import hashlib
 import json
 import uuid as uuidlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -68,13 +69,53 @@ class Prepared:
     index: int
     data: dict
     content_hash: str
-    version: FormVersion
+    version: "KnownVersion"
     score: float | None
     flags: dict
     kegiatan_id: int | None
     site: Site | None
     new_site: dict | None
     new_site_desa: Desa | None
+
+
+@dataclass(frozen=True)
+class KnownVersion:
+    """A published form version: its row id and its definition (never changed once published)."""
+
+    id: int
+    definition: dict
+
+
+def _definition(version_id: int, published_at) -> dict:
+    """A version's definition, read from the database once per process (keyed by id and publication
+    time, so a row id reused after a deletion is never mistaken for the old version)."""
+    cache = current_app.extensions.setdefault("pantau.form_definitions", {})
+    key = (version_id, published_at)
+    if key not in cache:
+        cache[key] = db.session.scalar(select(FormVersion.definition).where(FormVersion.id == version_id))
+    return cache[key]
+
+
+class LazyOptions(Mapping):
+    """Named option lists computed on first use: most forms need none, and each costs a query."""
+
+    def __init__(self, loaders: dict):
+        self._loaders = loaders
+        self._loaded: dict = {}
+
+    def __getitem__(self, key):
+        if key not in self._loaded:
+            self._loaded[key] = self._loaders[key]()
+        return self._loaded[key]
+
+    def __contains__(self, key):
+        return key in self._loaders
+
+    def __iter__(self):
+        return iter(self._loaders)
+
+    def __len__(self):
+        return len(self._loaders)
 
 
 def content_hash(raw: dict) -> str:
@@ -122,13 +163,19 @@ class BatchContext:
             )
             self.taken_attachments = {a: s for a, s in rows}
 
-    def version(self, code: str, number: int) -> FormVersion | None:
+    def version(self, code: str, number: int) -> "KnownVersion | None":
         key = (code, number)
         if key not in self._versions:
-            self._versions[key] = db.session.scalar(
-                select(FormVersion).join(Form).where(Form.code == code, FormVersion.version == number)
-            )
+            row = db.session.execute(
+                select(FormVersion.id, FormVersion.published_at).join(Form)
+                .where(Form.code == code, FormVersion.version == number)
+            ).first()
+            self._versions[key] = None if row is None else KnownVersion(row.id, _definition(row.id, row.published_at))
         return self._versions[key]
+
+    def options(self) -> "LazyOptions":
+        """The option lists a form may draw from, read only when a field of the form asks."""
+        return LazyOptions({"kegiatan": lambda: set(self.kegiatan()), "opd": self.opd_codes})
 
     def kegiatan(self) -> dict[str, int]:
         if self._kegiatan is None:
@@ -210,7 +257,7 @@ def _prepare(ctx: BatchContext, index: int, data: dict, digest: str) -> tuple[di
 
     result = validate_answers(
         definition, data["answers"],
-        options={"kegiatan": set(ctx.kegiatan()), "opd": ctx.opd_codes()},
+        options=ctx.options(),
         attachment_uuids=set(declared), translate=_translate(),
     )
     for path, messages in result.errors.items():

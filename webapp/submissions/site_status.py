@@ -1,12 +1,13 @@
 """A site's status: the latest figures of a site (GEBER score, monev status, flags) kept current
 from its submissions, in the SiteStatus table the map and the desks read."""
+import functools
+
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, false, func, or_, select, update
 
 from webapp.extensions import db
 from webapp.jobs import job
-from webapp.sites.models import SiteStatus
-from webapp.submissions.latest import latest_per
+from webapp.sites.models import Site, SiteStatus
 from webapp.submissions.models import Submission
 from webapp.types import recorded_window, utcnow
 from webapp.vocabulary import FormCode, ReviewState
@@ -20,16 +21,47 @@ def not_in_the_future():
 NOT_REJECTED = (ReviewState.RECEIVED, ReviewState.APPROVED, ReviewState.RETURNED)
 
 
-def _latest(site_ids, form_code: FormCode, *states: ReviewState, with_answers: bool = False):
-    """Latest submission per site of a form among the given review states (newest recorded_at wins,
-    never one recorded in the future)."""
-    columns = [Submission.site_id, Submission.id, Submission.recorded_at, Submission.score, Submission.flagged]
-    if with_answers:
-        columns.append(Submission.answers)
-    query = select(Submission).where(Submission.site_id.in_(site_ids), Submission.form_code == form_code,
-                                     Submission.review_state.in_(states), not_in_the_future())
-    rows = db.session.execute(latest_per(Submission.site_id, query, *columns))
-    return {row.site_id: row for row in rows}
+def _latest_statement():
+    """One query for the three figures of a site: per site the newest not-rejected check, the
+    newest approved check and the newest not-rejected monev visit (newest recorded_at wins, never
+    one recorded in the future). Built once; the site ids and the cut-off are bound per call."""
+    order = (Submission.recorded_at.desc(), Submission.id.desc())
+    newest = func.row_number().over(partition_by=(Submission.site_id, Submission.form_code), order_by=order)
+    newest_in_state = func.row_number().over(
+        partition_by=(Submission.site_id, Submission.form_code, Submission.review_state), order_by=order)
+    ranked = (
+        select(Submission.site_id, Submission.id, Submission.form_code, Submission.review_state,
+               Submission.recorded_at, Submission.score, Submission.flagged, Submission.answers,
+               newest.label("newest"), newest_in_state.label("newest_in_state"))
+        .where(Submission.site_id.in_(bindparam("site_ids", expanding=True)),
+               Submission.form_code.in_((FormCode.GEBER_CHECK, FormCode.MONEV_VISIT)),
+               Submission.review_state.in_(NOT_REJECTED),
+               Submission.recorded_at <= bindparam("latest_recorded_at"))
+        .subquery()
+    )
+    return select(ranked).where(or_(
+        ranked.c.newest == 1,
+        and_(ranked.c.newest_in_state == 1, ranked.c.review_state == ReviewState.APPROVED,
+             ranked.c.form_code == FormCode.GEBER_CHECK),
+    ))
+
+
+@functools.cache
+def _statements(dialect: str):
+    """The refresh's statements, built once per dialect (building them costs more than running them)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    # A no-op update on conflict: the row is created when missing and locked either way, so two
+    # refreshes of one site cannot cross (rows are claimed in site order: no deadlock). A site
+    # deleted since its submission came in is skipped.
+    now = bindparam("now", type_=SiteStatus.__table__.c.updated_at.type)
+    existing = select(Site.id, false(), now).where(Site.id.in_(bindparam("site_ids", expanding=True))).order_by(Site.id)
+    claim = insert(SiteStatus).from_select(["site_id", "flagged", "updated_at"], existing)
+    claim = claim.on_conflict_do_update(index_elements=["site_id"], set_={"site_id": claim.excluded.site_id})
+    write = update(SiteStatus).where(SiteStatus.site_id == bindparam("b_site_id"))
+    return claim, _latest_statement(), write
 
 
 def refresh_site_status(*site_ids: int) -> None:
@@ -37,14 +69,20 @@ def refresh_site_status(*site_ids: int) -> None:
     ids = sorted({i for i in site_ids if i is not None})
     if not ids:
         return
-    _ensure_rows(ids)
-    # Lock the rows first (PostgreSQL), so two refreshes of one site cannot cross.
-    db.session.execute(select(SiteStatus.site_id).where(SiteStatus.site_id.in_(ids))
-                       .order_by(SiteStatus.site_id).with_for_update())
-    current = _latest(ids, FormCode.GEBER_CHECK, *NOT_REJECTED)
-    approved = _latest(ids, FormCode.GEBER_CHECK, ReviewState.APPROVED)
-    monev = _latest(ids, FormCode.MONEV_VISIT, *NOT_REJECTED, with_answers=True)
+    connection = db.session.connection()
+    claim, latest, write = _statements(connection.dialect.name)
     now = utcnow()
+    connection.execute(claim, {"site_ids": ids, "now": now})
+    current, approved, monev = {}, {}, {}
+    for row in connection.execute(latest, {"site_ids": ids, "latest_recorded_at": recorded_window(current_app.config)[1]}):
+        if row.form_code == FormCode.MONEV_VISIT:
+            if row.newest == 1:
+                monev[row.site_id] = row
+            continue
+        if row.newest == 1:
+            current[row.site_id] = row
+        if row.review_state == ReviewState.APPROVED and row.newest_in_state == 1:
+            approved[row.site_id] = row
     rows = []
     for site_id in ids:
         check, ok, visit = current.get(site_id), approved.get(site_id), monev.get(site_id)
@@ -60,20 +98,7 @@ def refresh_site_status(*site_ids: int) -> None:
             "flagged": bool((check and check.flagged) or (visit and visit.flagged)),
             "updated_at": now,
         })
-    stmt = update(SiteStatus).where(SiteStatus.site_id == bindparam("b_site_id"))
-    db.session.connection().execute(stmt, rows)
-
-
-def _ensure_rows(ids: list[int]) -> None:
-    """Create missing status rows; a concurrent refresh creating the same row is not an error."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    now = utcnow()
-    stmt = insert(SiteStatus).on_conflict_do_nothing(index_elements=["site_id"])
-    db.session.execute(stmt, [{"site_id": i, "flagged": False, "updated_at": now} for i in ids])
+    connection.execute(write, rows)
 
 
 @job
