@@ -39,7 +39,7 @@ STAGES = [
     ("reference look-ups (BatchContext.preload)", "webapp/submissions/services.py", "preload"),
     ("inserts (_insert)", "webapp/submissions/services.py", "_insert"),
     ("commit", "sqlalchemy/orm/session.py", "commit"),
-    ("site-status refresh", "webapp/sites/services.py", "refresh_site_status"),
+    ("site-status refresh", "webapp/submissions/site_status.py", "refresh_site_status"),
     ("photo: store bytes", "webapp/submissions/photos.py", "store_attachment"),
     ("photo: processing job", "webapp/submissions/photos.py", "process_photo"),
     ("audit", "webapp/audit.py", "record"),
