@@ -5,7 +5,7 @@
  */
 
 /** Parameters that change the page only, not the data the API answers. */
-const PAGE_ONLY = new Set(['ringkasan', 'lang']);
+const PAGE_ONLY = new Set(['ringkasan', 'aksi', 'lang']);
 
 /**
  * The form's non-empty values as query parameters.

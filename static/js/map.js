@@ -4,6 +4,7 @@
  * work without the map (no tiles, no Leaflet): they are the accessible view of the same data.
  * @module map
  */
+import { aksiStatus, drawAksi } from './map-aksi.js';
 import { el, fmt, formatDate } from './map-dom.js';
 import { activeCount, apiParams, formParams, showLayerControls, syncDesaOptions, writeUrl } from './map-filters.js';
 import { loadLeaflet } from './map-loader.js';
@@ -28,6 +29,8 @@ const state = {
   cluster: null,
   markers: new Map(),
   summary: null,
+  aksi: null,
+  aksiData: null,
   request: null,
   tileErrors: 0,
 };
@@ -139,6 +142,7 @@ async function refresh(params) {
     showError(error, params);
   }
   loadSummary(params, controller.signal);
+  loadAksi(params, controller.signal);
 }
 
 function showDataDate(latest) {
@@ -166,6 +170,38 @@ async function loadSummary(params, signal) {
     if (state.map) state.summary = drawSummary(state.L, state.map, data, ctx());
   } catch (error) {
     if (error.name !== 'AbortError') $('summary-period').textContent = config.strings.load_failed;
+  }
+}
+
+/** The "Aksi GEBER" layer (dashboard only): clean-up actions, drawn over the sites when asked for. */
+async function loadAksi(params, signal) {
+  const status = $('aksi-status');
+  const wanted = Boolean(config.aksiUrl) && params.get('aksi') === '1';
+  const legend = $('legend-aksi');
+  if (legend) legend.hidden = !wanted;
+  if (state.aksi) {
+    state.aksi.remove();
+    state.aksi = null;
+  }
+  state.aksiData = null;
+  if (status) status.hidden = !wanted;
+  if (!wanted) {
+    delete root.dataset.aksi;
+    return;
+  }
+  root.dataset.aksi = 'loading';
+  const query = apiParams(params).toString();
+  try {
+    const data = await fetchJson(`${config.aksiUrl}${query ? `?${query}` : ''}`, signal);
+    if (signal.aborted) return;
+    state.aksiData = data;
+    status.textContent = aksiStatus(data, ctx());
+    if (state.map) state.aksi = drawAksi(state.L, state.map, data, ctx());
+    root.dataset.aksi = 'ready';
+  } catch (error) {
+    if (error.name === 'AbortError') return;
+    root.dataset.aksi = 'error';
+    status.textContent = config.strings.load_failed;
   }
 }
 
@@ -327,6 +363,7 @@ function setupMap({ L }) {
   root.dataset.map = 'ready';
   if (state.features.length) drawMarkers(true);
   if (state.summaryData && !$('summary-box').hidden) state.summary = drawSummary(L, map, state.summaryData, ctx());
+  if (state.aksiData) state.aksi = drawAksi(L, map, state.aksiData, ctx());
 }
 
 // --- Start -----------------------------------------------------------------------------------

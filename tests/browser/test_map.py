@@ -285,3 +285,66 @@ def test_the_public_map_needs_no_login_and_shows_approved_scores(browser, live_s
         assert page.problems == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_aksi_layer_toggles_and_its_popup_shows_the_figures_as_text(
+        browser, live_server, app, sites, make_user, size):
+    """The "Aksi GEBER" layer: a checkbox in the filters draws the clean-up actions; a marker's
+    popup gives date, participants, kg, bags, OPDs and group (typed text stays text)."""
+    from tests.factories import add_submission
+    from tests.geber.test_aksi_totals import aksi_answers
+    from webapp.extensions import db
+    from webapp.submissions.models import Submission
+
+    monitor = make_user("monitor", kecamatan_code=factories.PINO)
+    action = add_submission(app, monitor, None, form="geber_aksi", recorded_at=days_ago(1),
+                            answers=aksi_answers(40, 120.5, 12, ("DLH", "PUPR"), XSS))
+    with app.app_context():
+        # Apart from the site clusters, so the marker can be clicked at any zoom.
+        row = db.session.get(Submission, action.id)
+        row.lat, row.lon = -4.41, 102.98
+        db.session.commit()
+    bappeda = make_user("bappeda")
+    context, page = _open(browser, live_server, size)
+    try:
+        _login(page, bappeda.username)
+        page.goto("/peta")
+        _ready(page)
+        _map_ready(page)
+        assert page.locator(".leaflet-marker-icon.pin-aksi").count() == 0
+        assert not page.locator("#legend-aksi").is_visible()
+
+        page.locator("#map-filters-box > summary").click() if size == "360" else None
+        page.check("#f-aksi")
+        wait_until(page, "() => document.querySelector('#map-app').dataset.aksi === 'ready'")
+        wait_until(page, "() => document.querySelectorAll('.leaflet-marker-icon.pin-aksi').length === 1")
+        assert "aksi=1" in page.url
+        assert page.locator("#aksi-status").text_content() == "1 aksi GEBER di peta"
+        assert page.locator("#legend-aksi").is_visible()
+        assert len(_list_names(page)) == 41, "the sites stay on the map under the actions"
+
+        page.locator("#map-filters-box > summary").click() if size == "360" else None
+        page.locator(".leaflet-marker-icon.pin-aksi").click()
+        popup = page.locator(".leaflet-popup .aksi-popup")
+        popup.wait_for()
+        facts = dict(zip(popup.locator("dt").all_text_contents(), popup.locator("dd").all_text_contents()))
+        assert facts == {
+            "Tanggal aksi": "1 Nov 2026", "Peserta": "40 orang", "Sampah terkumpul": "120,5 kg · 12 kantong",
+            "OPD yang ikut": "DLH, Dinas PUPR", "Sekolah/kelompok": XSS,
+        }
+        assert popup.locator(".popup-place").text_content() == "Pino"
+        assert page.locator("img[src='x']").count() == 0
+        _shoot(page, f"peta-aksi-{size}")
+
+        # The shared URL opens with the layer on; unticking it removes the markers.
+        page.goto(page.url)
+        _ready(page)
+        wait_until(page, "() => document.querySelectorAll('.leaflet-marker-icon.pin-aksi').length === 1")
+        page.locator("#map-filters-box > summary").click() if size == "360" else None
+        page.uncheck("#f-aksi")
+        wait_until(page, "() => document.querySelectorAll('.leaflet-marker-icon.pin-aksi').length === 0")
+        assert "aksi=1" not in page.url and page.locator("#aksi-status").is_hidden()
+        assert page.problems == []
+    finally:
+        context.close()

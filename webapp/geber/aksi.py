@@ -28,9 +28,9 @@ class Totals:
 
     def add(self, answers: dict) -> None:
         self.actions += 1
-        self.participants += _int(answers.get("peserta"))
-        self.kg += _number(answers.get("sampah_kg"))
-        self.bags += _int(answers.get("kantong"))
+        self.participants += positive_int(answers.get("peserta"))
+        self.kg += positive_number(answers.get("sampah_kg"))
+        self.bags += positive_int(answers.get("kantong"))
 
 
 @dataclass
@@ -48,11 +48,11 @@ class AksiSummary:
     by_opd: list[Row]
 
 
-def _int(value) -> int:
+def positive_int(value) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
-def _number(value) -> float:
+def positive_number(value) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else 0.0
 
 

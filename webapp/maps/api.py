@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from webapp.maps import geojson, services
+from webapp.maps import aksi_layer, geojson, services
 from webapp.maps.schemas import MapQuerySchema
 from webapp.vocabulary import SiteKind
 
@@ -97,3 +97,15 @@ def map_site_detail(site_uuid):
 def kecamatan_summary(filters: services.MapFilters):
     """Per kecamatan: average latest score, sites checked in the period, trend against the period before."""
     return small_json_response(services.kecamatan_summary(current_user, filters))
+
+
+@blp.route("/aksi")
+@blp.arguments(MapQuerySchema, location="query", as_kwargs=False)
+@blp.doc(responses={200: {"description": "GeoJSON: a clean-up action per feature; properties id, date, kecamatan, "
+                                         "participants, kg, bags, opds, group (no names of people)",
+                          "content": GEOJSON_CONTENT},
+                    304: {"description": "Tidak berubah sejak ETag yang dikirim"}})
+@login_required
+def aksi_actions(filters: services.MapFilters):
+    """The "Aksi GEBER" layer: clean-up actions in the user's scope where they took place (gzip, ETag)."""
+    return small_json_response(aksi_layer.aksi_features(current_user, filters))

@@ -60,6 +60,16 @@ STRINGS = {
     "no_data_date": _l("Belum ada skor yang disetujui."),
     "wib": _l("WIB"),
     "none": _l("—"),
+    "aksi": _l("Aksi GEBER"),
+    "aksi_date": _l("Tanggal aksi"),
+    "aksi_participants": _l("Peserta"),
+    "aksi_people": _l("%(n)s orang"),
+    "aksi_waste": _l("Sampah terkumpul"),
+    "aksi_bags": _l("%(n)s kantong"),
+    "aksi_opds": _l("OPD yang ikut"),
+    "aksi_group": _l("Sekolah/kelompok"),
+    "aksi_count": _l("%(n)s aksi GEBER di peta"),
+    "aksi_unplaced": _l("%(n)s aksi tanpa titik lokasi tidak ditampilkan"),
 }
 
 

@@ -28,10 +28,12 @@ def index():
         sites_url=url_for("map_api.map_sites"),
         detail_url=_template_url("map_api.map_site_detail", site_uuid=ZERO),
         summary_url=url_for("map_api.kecamatan_summary"),
+        aksiUrl=url_for("map_api.aksi_actions"),
     )
     return render_template(
         "maps/map.html", config=config, filters=filters, invalid=invalid,
         options=services.filter_options(current_user), summary=request.args.get("ringkasan") == "1",
+        aksi=request.args.get("aksi") == "1",
     )
 
 
