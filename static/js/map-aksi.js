@@ -26,7 +26,7 @@ export function aksiPopup(feature, ctx) {
     el('h3', { class: 'popup-title', text: s.aksi }),
     p.kecamatan ? el('p', { class: 'popup-place', text: p.kecamatan }) : null,
     el('dl', { class: 'aksi-facts' },
-      row(s.aksi_date, formatDate(`${p.date}T12:00:00+07:00`, ctx.locale) || p.date),
+      row(s.aksi_date, formatDate(`${p.date}T12:00:00Z`, ctx.locale) || p.date),
       row(s.aksi_participants, fmt(s.aksi_people, { n: number(p.participants, ctx.locale) })),
       row(s.aksi_waste, `${number(p.kg, ctx.locale, 1)} kg · ${fmt(s.aksi_bags, { n: number(p.bags, ctx.locale) })}`),
       row(s.aksi_opds, p.opds.length ? p.opds.join(', ') : s.none),

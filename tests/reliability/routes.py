@@ -209,6 +209,7 @@ CASES: list[Case] = [
     Case("map_api.map_site_detail", "GET", api(), args={"site_uuid": "site_in"}, label="in"),
     Case("map_api.map_site_detail", "GET", api(404, admin=200, bappeda=200), args={"site_uuid": "site_out"}, label="out"),
     Case("map_api.kecamatan_summary", "GET", api()),
+    Case("map_api.aksi_actions", "GET", api()),
     # --- the public map (photos are off by default) ---
     Case("public.map_view", "GET", everyone(200)),
     Case("public.photo_thumbnail", "GET", everyone(404), args={"attachment_uuid": "att_in"}),

@@ -119,7 +119,7 @@ def test_an_id_past_a_32_bit_integer_is_not_found_rather_than_a_server_error(log
     assert login_as("bappeda").get(url).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/api/v1/map/kecamatan-summary", "/api/v1/map/sites"])
+@pytest.mark.parametrize("path", ["/api/v1/map/kecamatan-summary", "/api/v1/map/sites", "/api/v1/map/aksi"])
 def test_map_filters_with_dates_near_year_one_are_refused_rather_than_a_server_error(login_as, path):
     response = login_as("bappeda").get(f"{path}?from=0001-01-01&to=0001-01-02")
     assert response.status_code == 422 and "from" in response.json["errors"]
@@ -203,7 +203,7 @@ def test_requests_invalid_by_the_document_are_refused_and_valid_ones_accepted(ap
 
 
 @pytest.mark.parametrize("query", ["to=", "from=", "kind=", "from=1999-12-31", "to=2100-01-01", "from=0300-11-21"])
-@pytest.mark.parametrize("path", ["/api/v1/map/sites", "/api/v1/map/kecamatan-summary", "/api/v1/public/sites"])
+@pytest.mark.parametrize("path", ["/api/v1/map/sites", "/api/v1/map/kecamatan-summary", "/api/v1/map/aksi", "/api/v1/public/sites"])
 def test_the_map_apis_refuse_empty_and_far_off_filter_values(login_as, path, query):
     response = login_as("bappeda").get(f"{path}?{query}")
     assert response.status_code == 422, (path, query, response.status_code)
