@@ -5,11 +5,13 @@ Times are stored in UTC and shown in WIB; money is whole rupiah shown as "Rp 1.2
 numbers use the request's locale (decimal comma in Indonesian). Values come out as plain
 text; templates escape them, so whatever a monitor typed is shown as characters, never as markup.
 """
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, url_for
-from flask_babel import format_date, format_datetime, format_decimal
+from babel import numbers as babel_numbers
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -74,8 +76,15 @@ def rupiah(value) -> str:
     return "Rp " + f"{int(value):,}".replace(",", ".")
 
 
+@functools.lru_cache(maxsize=8192)
+def _one_decimal(value, locale) -> str:
+    # A desk shows thousands of percentages drawn from few distinct values; Babel's pattern
+    # formatting costs more than the rest of a cell, so each (value, locale) is formatted once.
+    return babel_numbers.format_decimal(value, format="0.#", locale=locale)
+
+
 def pct(value) -> str:
-    return f"{format_decimal(value, '0.#')}%" if value is not None else "–"
+    return f"{_one_decimal(value, get_locale())}%" if value is not None else "–"
 
 
 def score_text(value) -> str:

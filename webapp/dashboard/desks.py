@@ -70,8 +70,10 @@ def bappeda_desk():
     _require_desk("bappeda")
     desk = figures.bappeda_desk(current_user)
     year, month = opd_report_services.parse_month(request.args.get("bulan"), opd_report_services.reporting_month())
+    # The desk has read every kegiatan in scope already: the evaluation takes them from it.
+    evaluation = monev_desk.monthly_evaluation(current_user, year, month, scoped_kegiatan=[r.kegiatan for r in desk.kegiatan])
     return render_template("dashboard/desks/bappeda.html", desk=desk, charts=figures.bappeda_charts(desk),
-                           evaluation=monev_desk.monthly_evaluation(current_user, year, month), svg=svg_charts,
+                           evaluation=evaluation, svg=svg_charts,
                            desk_list_limit=DESK_LIST_LIMIT, aksi=aksi.summary_for(current_user),
                            status_labels=figures.option_labels(FormCode.MONEV_VISIT, "status"))
 

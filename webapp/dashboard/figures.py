@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import selectinload
 
 from webapp import scopes
 from webapp.accounts.models import Opd, User
@@ -19,7 +18,7 @@ from webapp.followups.services import counts_by_status, overdue_clause, today_wi
 from webapp.forms.services import current_versions
 from webapp.i18n import current_locale
 from webapp.monev import planning
-from webapp.monev.models import Kegiatan
+from webapp.monev.models import Kegiatan, KegiatanPlan
 from webapp.monev.progress import deviation_flags
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site, SiteStatus
@@ -195,11 +194,20 @@ def _count(stmt) -> int:
 
 # --- monev: progress against budget --------------------------------------------------------
 
+@dataclass(frozen=True)
+class LatestVisit:
+    """What the desks read of a kegiatan's latest approved visit (not the whole submission)."""
+
+    id: int
+    recorded_at: datetime
+    answers: dict | None
+
+
 @dataclass
 class KegiatanRow:
     kegiatan: Kegiatan
     opd: Opd
-    visit: Submission | None
+    visit: LatestVisit | None
     progress: float | None = None
     realisation: int | None = None
     realisation_pct: float | None = None
@@ -226,16 +234,21 @@ def kegiatan_progress(user: User, opd_id: int | None = None, now: datetime | Non
     stmt = scopes.kegiatan_query(user)
     if opd_id is not None:
         stmt = stmt.where(Kegiatan.opd_id == opd_id)
-    kegiatan = list(db.session.scalars(stmt.order_by(Kegiatan.opd_id, Kegiatan.code)
-                                       .options(selectinload(Kegiatan.plan))))
+    kegiatan = list(db.session.scalars(stmt.order_by(Kegiatan.opd_id, Kegiatan.code)))
     if not kegiatan:
         return []
     ids = [k.id for k in kegiatan]
     opds = {o.id: o for o in db.session.scalars(select(Opd).where(Opd.id.in_({k.opd_id for k in kegiatan})))}
+    # The latest visit's three columns, not whole submissions; the plan's physical column of the
+    # visited kegiatan only, not plan objects.
     latest = _latest(user, Submission.kegiatan_id, Submission.form_code == FormCode.MONEV_VISIT,
-                     Submission.review_state == ReviewState.APPROVED, Submission.kegiatan_id.in_(ids))
-    visits = {v.id: v for v in db.session.scalars(select(Submission).where(Submission.id.in_([r.id for r in latest])))}
-    latest_by_kegiatan = {row.group_key: visits[row.id] for row in latest}
+                     Submission.review_state == ReviewState.APPROVED, Submission.kegiatan_id.in_(ids),
+                     columns=(Submission.id, Submission.recorded_at, Submission.answers))
+    latest_by_kegiatan = {row.group_key: LatestVisit(row.id, row.recorded_at, row.answers) for row in latest}
+    plans = dict(db.session.execute(
+        select(KegiatanPlan.kegiatan_id, KegiatanPlan.physical_pct)
+        .where(KegiatanPlan.kegiatan_id.in_(list(latest_by_kegiatan)), KegiatanPlan.superseded_at.is_(None))
+    ).all()) if latest_by_kegiatan else {}
     waiting = dict(db.session.execute(
         scopes.submissions_query(user)
         .where(Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state == ReviewState.RECEIVED, Submission.kegiatan_id.in_(ids))
@@ -259,7 +272,7 @@ def kegiatan_progress(user: User, opd_id: int | None = None, now: datetime | Non
             row.realisation = int(realisation) if realisation is not None else None
             if row.realisation is not None and k.pagu:
                 row.realisation_pct = round(row.realisation / k.pagu * 100, 1)
-            planned = planning.planned_progress(k, row.visited_on)
+            planned = planning.planned_progress_from(k, plans.get(k.id), row.visited_on)
             if planned is not None:
                 row.planned_pct, row.planned_basis = planned.pct, planned.basis
             row.status = answers.get("status") if isinstance(answers.get("status"), str) else None

@@ -56,9 +56,12 @@ def trend_series(points: list[evaluation.TrendPoint]) -> list[Series]:
     ]
 
 
-def monthly_evaluation(user, year: int, month: int, today: date | None = None) -> MonthlyEvaluation:
+def monthly_evaluation(user, year: int, month: int, today: date | None = None,
+                       scoped_kegiatan: list | None = None) -> MonthlyEvaluation:
+    """The evaluation block of the desk; `scoped_kegiatan`: every kegiatan of the user's scope when
+    the desk has read them already (see evaluation.evaluate)."""
     today = today or today_wib()
-    rows = evaluation.evaluate(user, year, upto=month, today=today, months=[month])
+    rows = evaluation.evaluate(user, year, upto=month, today=today, months=[month], scoped_kegiatan=scoped_kegiatan)
     opds = list(db.session.scalars(select(Opd).order_by(Opd.name))) if scopes.is_regency_wide(user) else \
         [o for o in db.session.scalars(select(Opd).where(Opd.id == user.opd_id))]
     by_opd: dict[int, list[evaluation.KegiatanYear]] = {}
@@ -67,10 +70,11 @@ def monthly_evaluation(user, year: int, month: int, today: date | None = None) -
     flagged = [r for r in rows if r.cell(month).flags]
     flagged.sort(key=lambda r: (min(FLAG_ORDER.index(f) for f in r.cell(month).flags), r.opd.name, r.kegiatan.code))
     counts = {evaluation.MonthFlag(flag): sum(1 for r in rows if flag in r.cell(month).flags) for flag in FLAG_ORDER}
-    per_opd = [OpdTrend(o, evaluation.trend(by_opd[o.id], month)) for o in opds if o.id in by_opd]
+    regency, by_opd_trend = evaluation.trends(rows, month, group=lambda r: r.opd.id)
+    per_opd = [OpdTrend(o, by_opd_trend[o.id]) for o in opds if o.id in by_opd]
     return MonthlyEvaluation(
         year=year, month=month, kegiatan=len(rows),
-        regency=evaluation.trend(rows, month),
+        regency=regency,
         per_opd=per_opd,
         ranking=evaluation.opd_ranking(rows, opds, month, {t.opd.id: t.points for t in per_opd}),
         report_status=opd_reports.opd_month_status(user, year, month, today),

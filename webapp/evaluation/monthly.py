@@ -152,11 +152,12 @@ def _flags(cell: MonthCell, month: int, upto: int, starts: int, deviation: float
 
 
 def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | None = None,
-             today: date | None = None, months=None) -> list[KegiatanYear]:
+             today: date | None = None, months=None, scoped_kegiatan: list[Kegiatan] | None = None) -> list[KegiatanYear]:
     """Plan, reports, observations and flags of every kegiatan selected by `kegiatan_stmt`
     (a select of Kegiatan inside the user's scope; all of the year's by default). Cells (with
     their flags) are built for `months` (all twelve by default); flags are raised for the months
-    up to `upto` (the current month by default)."""
+    up to `upto` (the current month by default). `scoped_kegiatan`, with no `kegiatan_stmt`: every
+    kegiatan of the user's scope, already loaded by the caller (the desk), so they are not read twice."""
     today = today or today_wib()
     if upto is None:
         upto = 12 if year < today.year else (today.month if year == today.year else 0)
@@ -164,7 +165,10 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
     deviation, verification = thresholds()
     stmt = kegiatan_stmt if kegiatan_stmt is not None else scopes.kegiatan_query(user)
     stmt = stmt.where(Kegiatan.fiscal_year == year)
-    kegiatan = list(db.session.scalars(stmt.order_by(Kegiatan.opd_id, Kegiatan.code, Kegiatan.id)))
+    if scoped_kegiatan is not None and kegiatan_stmt is None:
+        kegiatan = sorted((k for k in scoped_kegiatan if k.fiscal_year == year), key=lambda k: (k.opd_id, k.code, k.id))
+    else:
+        kegiatan = list(db.session.scalars(stmt.order_by(Kegiatan.opd_id, Kegiatan.code, Kegiatan.id)))
     if not kegiatan:
         return []
     ids = stmt.with_only_columns(Kegiatan.id).order_by(None).scalar_subquery()
@@ -252,43 +256,83 @@ class TrendPoint:
     actual_cash_pct: float | None
 
 
+class _TrendSums:
+    """The pagu-weighted sums behind a trend, added to row by row."""
+
+    __slots__ = ("total", "plan_phys", "plan_phys_w", "plan_cash", "plan_cash_w", "act_phys", "act_cash")
+
+    def __init__(self):
+        self.total = 0
+        self.plan_phys, self.plan_phys_w = [0.0] * MONTHS, [0] * MONTHS
+        self.plan_cash, self.plan_cash_w = [0] * MONTHS, [0] * MONTHS
+        self.act_phys, self.act_cash = [0.0] * MONTHS, [0] * MONTHS
+
+    def add(self, pagu: int, plan_phys: list, plan_cash: list, act_phys: list, act_cash: list) -> None:
+        """One kegiatan's month figures, already weighted (None: no plan that month)."""
+        self.total += pagu
+        sums_phys, weights_phys = self.plan_phys, self.plan_phys_w
+        sums_cash, weights_cash = self.plan_cash, self.plan_cash_w
+        for m in range(MONTHS):
+            value = plan_phys[m]
+            if value is not None:
+                sums_phys[m] += value
+                weights_phys[m] += pagu
+            value = plan_cash[m]
+            if value is not None:
+                sums_cash[m] += value
+                weights_cash[m] += pagu
+        sums_phys, sums_cash = self.act_phys, self.act_cash
+        for m, value in enumerate(act_phys):
+            sums_phys[m] += value
+            sums_cash[m] += act_cash[m]
+
+    def points(self, upto: int) -> list[TrendPoint]:
+        total = self.total
+        return [
+            TrendPoint(
+                month=m + 1,
+                plan_physical=round(self.plan_phys[m] / self.plan_phys_w[m], 1) if self.plan_phys_w[m] else None,
+                actual_physical=round(self.act_phys[m] / total, 1) if m < upto and total else None,
+                plan_cash_pct=round(self.plan_cash[m] / self.plan_cash_w[m] * 100, 1) if self.plan_cash_w[m] else None,
+                actual_cash_pct=round(self.act_cash[m] / total * 100, 1) if m < upto and total else None,
+            )
+            for m in range(MONTHS)
+        ]
+
+
 def trend(rows: list[KegiatanYear], upto: int) -> list[TrendPoint]:
     """Pagu-weighted realisation against plan, month by month, for a set of kegiatan (a regency
     or one OPD). A month without a report counts the kegiatan's last reported figure (0 before
     its first); months after `upto` have no actual figures."""
-    total = 0
-    plan_phys, plan_phys_w = [0.0] * MONTHS, [0] * MONTHS
-    plan_cash, plan_cash_w = [0] * MONTHS, [0] * MONTHS
-    act_phys, act_cash = [0.0] * MONTHS, [0] * MONTHS
+    return trends(rows, upto)[0]
+
+
+def trends(rows: list[KegiatanYear], upto: int, group=None) -> tuple[list[TrendPoint], dict]:
+    """The trend of all `rows` and, with `group` (row → key), the trend of each group, in one pass:
+    each kegiatan's weighted month figures are worked out once and added to both sums in the rows'
+    order, so every sum is exactly the one `trend` of that group's rows would make."""
+    whole, groups = _TrendSums(), {}
+    months = range(min(max(upto, 0), MONTHS))
     for r in rows:
         pagu = r.kegiatan.pagu
-        total += pagu
+        plan_phys = [None if value is None else value * pagu for value in r.plan.physical]
+        plan_cash = r.plan.cash
+        act_phys, act_cash = [], []
         last_phys, last_cash = 0.0, 0
-        planned_phys, planned_cash = r.plan.physical, r.plan.cash
-        for m in range(MONTHS):
-            value = planned_phys[m]
-            if value is not None:
-                plan_phys[m] += value * pagu
-                plan_phys_w[m] += pagu
-            value = planned_cash[m]
-            if value is not None:
-                plan_cash[m] += value
-                plan_cash_w[m] += pagu
-            if m < upto:
-                if r.physical[m] is not None:
-                    last_phys, last_cash = r.physical[m], r.cash[m]
-                act_phys[m] += last_phys * pagu
-                act_cash[m] += last_cash
-    return [
-        TrendPoint(
-            month=m + 1,
-            plan_physical=round(plan_phys[m] / plan_phys_w[m], 1) if plan_phys_w[m] else None,
-            actual_physical=round(act_phys[m] / total, 1) if m < upto and total else None,
-            plan_cash_pct=round(plan_cash[m] / plan_cash_w[m] * 100, 1) if plan_cash_w[m] else None,
-            actual_cash_pct=round(act_cash[m] / total * 100, 1) if m < upto and total else None,
-        )
-        for m in range(MONTHS)
-    ]
+        physical, cash = r.physical, r.cash
+        for m in months:
+            if physical[m] is not None:
+                last_phys, last_cash = physical[m], cash[m]
+            act_phys.append(last_phys * pagu)
+            act_cash.append(last_cash)
+        whole.add(pagu, plan_phys, plan_cash, act_phys, act_cash)
+        if group is not None:
+            key = group(r)
+            sums = groups.get(key)
+            if sums is None:
+                sums = groups[key] = _TrendSums()
+            sums.add(pagu, plan_phys, plan_cash, act_phys, act_cash)
+    return whole.points(upto), {key: sums.points(upto) for key, sums in groups.items()}
 
 
 @dataclass

@@ -55,8 +55,14 @@ def _linear(start: date | None, end: date | None, on: date) -> float | None:
 def planned_progress(kegiatan, on: date) -> PlannedProgress | None:
     """The planned physical progress (%) on a day, and whether it comes from the plan or the fallback."""
     plan = kegiatan.plan
-    if plan is not None:
-        return PlannedProgress(_from_plan(plan.physical_pct, kegiatan.fiscal_year, on), PLAN)
+    return planned_progress_from(kegiatan, plan.physical_pct if plan is not None else None, on)
+
+
+def planned_progress_from(kegiatan, physical: list | None, on: date) -> PlannedProgress | None:
+    """The same, given the plan in force's physical figures (None: no monthly plan), so a list of
+    kegiatan needs no plan objects, only that column."""
+    if physical is not None:
+        return PlannedProgress(_from_plan(physical, kegiatan.fiscal_year, on), PLAN)
     pct = _linear(kegiatan.start_date, kegiatan.end_date, on)
     return PlannedProgress(pct, LINEAR) if pct is not None else None
 
