@@ -401,11 +401,15 @@ class Visit:
         self.context.close()
 
 
+#: Routes that answer with a file to save (a template, an export): the browser downloads them, no page to inspect.
+DOWNLOADS = (".xlsx", ".csv", ".zip", ".pdf", ".geojson")
+
+
 def html_routes(app) -> list[str]:
-    """Every GET route of the URL map that takes no arguments (the API and static files aside)."""
+    """Every GET page of the URL map that takes no arguments (the API, static files and downloads aside)."""
     return sorted({rule.rule for rule in app.url_map.iter_rules()
                    if "GET" in rule.methods and not rule.arguments
-                   and not rule.rule.startswith(("/api/", "/static/"))})
+                   and not rule.rule.startswith(("/api/", "/static/")) and not rule.rule.endswith(DOWNLOADS)})
 
 
 @pytest.mark.parametrize("role", ROLES)
