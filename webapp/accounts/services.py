@@ -5,7 +5,8 @@ from functools import lru_cache
 from flask import current_app, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import load_only
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.accounts.lockout import record_failure, record_success
@@ -26,7 +27,7 @@ def init_login(app) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        user = db.session.scalar(select(User).where(User.session_token == token))
+        user = db.session.scalar(_user_by_token(), {"token": token})
         return user if user is not None and user.active else None
 
     @login_manager.unauthorized_handler
@@ -34,6 +35,15 @@ def init_login(app) -> None:
         if request.path.startswith("/api/"):
             return error_response(401)
         return redirect(url_for("accounts.login", next=request.full_path if request.query_string else request.path))
+
+
+@lru_cache(maxsize=1)
+def _user_by_token():
+    """The statement that loads the user of every request, built once, with the columns a request
+    reads (the rest, such as the password hash, load only when a page asks for them)."""
+    columns = (User.id, User.username, User.full_name, User.role, User.kecamatan_id, User.opd_id, User.active,
+               User.language, User.session_token, User.must_change_password)
+    return select(User).options(load_only(*columns)).where(User.session_token == bindparam("token"))
 
 
 @lru_cache(maxsize=4)
