@@ -164,6 +164,8 @@ def test_killing_the_server_mid_sync_loses_nothing_and_stores_everything_once(
         problems = checks.half_written(declared, {s.id for s in sites})
         temp_files = sorted(str(p) for p in storage_root.rglob(".tmp-*"))
         app.config["STORAGE_ROOT"], saved_root = str(storage_root), app.config["STORAGE_ROOT"]
+        # Inline even when the run has Redis: no worker drains the queue in this test.
+        saved_redis, app.config["REDIS_URL"] = app.config.get("REDIS_URL"), None
         try:
             from webapp.jobs_sweep import requeue_pending, stale_site_ids
 
@@ -173,7 +175,7 @@ def test_killing_the_server_mid_sync_loses_nothing_and_stores_everything_once(
             orphans, missing = checks.storage_problems(storage_root)
             stale_after_sweep = stale_site_ids()
         finally:
-            app.config["STORAGE_ROOT"] = saved_root
+            app.config["STORAGE_ROOT"], app.config["REDIS_URL"] = saved_root, saved_redis
         states = db.session.execute(
             db.select(Submission.status, db.func.count()).group_by(Submission.status)).all()
         att_states = db.session.execute(
