@@ -7,7 +7,7 @@ import io
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -174,6 +174,11 @@ def request_conformance(operation, auth: dict, mode, check) -> list[str]:
     @FUZZ
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case):
+        # A period whose start is after its end is refused by a rule across two fields (422 naming
+        # `from`), which the document cannot state: such a case is not a valid request.
+        query = case.query or {}
+        assume(mode.value != "positive" or not (query.get("from") and query.get("to"))
+               or str(query["from"]) <= str(query["to"]))
         case.validate_response(case.call(**auth), checks=[check, not_a_server_error])
 
     try:
