@@ -247,3 +247,9 @@ def test_progress_is_written_on_its_own_connection_throttled_and_never_backwards
             db.session.rollback()
     # 60 comes 0.1 s after 40 (throttled); 30 would go backwards.
     assert seen == [40, 40, 40, 70]
+
+
+def test_an_empty_string_in_a_json_report_request_is_refused_as_the_document_says(login_as):
+    response = login_as("bappeda").post("/api/v1/reports/jobs", json={"kind": "sites", "form": ""})
+    assert response.status_code == 422
+    assert "form" in response.json["errors"]

@@ -48,10 +48,10 @@ class ReportRequestSchema(Schema):
 
     @pre_load
     def _blank_is_missing(self, data, **kwargs):
-        """An HTML form sends "" for an empty select or date."""
-        if hasattr(data, "to_dict"):
-            data = data.to_dict()
-        return {key: value for key, value in data.items() if value != ""} if isinstance(data, dict) else data
+        """An HTML form sends "" for an empty select or date; a JSON body says null, so its "" stays an error."""
+        if not hasattr(data, "to_dict"):
+            return data
+        return {key: value for key, value in data.to_dict().items() if value != ""}
 
     @validates_schema
     def _needed_by_kind(self, data, **kwargs):
