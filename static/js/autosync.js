@@ -24,7 +24,7 @@ export const PROBE_TIMEOUT_MS = 5000;
 /** Triggers that start afresh: the failures counted so far are forgotten. */
 const RESETS = new Set(['open', 'online', 'visible']);
 
-const state = { reachability: null, running: false, progress: null, failure: null };
+const state = { reachability: null, running: false, progress: null, failure: null, queuedMeanwhile: false };
 let timer = null;
 let hooks = { onChange: () => {}, isHidden: () => false };
 
@@ -95,7 +95,12 @@ export function wentOffline() {
  * @returns {Promise<Object>} the run's report (see `sync.runSync`), or {status: 'busy'|'offline'}
  */
 export async function trigger(reason) {
-  if (state.running) return { status: 'busy' };
+  if (state.running) {
+    // The run going on sends what was queued before its last look at the outbox; anything
+    // queued after that is sent by one more run as soon as this one ends.
+    if (reason === 'queued') state.queuedMeanwhile = true;
+    return { status: 'busy' };
+  }
   // Claimed before the first await, so two triggers at once never start two runs.
   state.running = true;
   clearTimeout(timer);
@@ -139,5 +144,16 @@ export async function trigger(reason) {
     state.running = false;
     state.progress = null;
     changed();
+    if (state.queuedMeanwhile) {
+      state.queuedMeanwhile = false;
+      if (report && report.status === 'ok') sendLeftovers();
+    }
   }
+}
+
+/** After a run: one more, only when an item queued during it is still waiting. */
+function sendLeftovers() {
+  outbox.summary(null).then((counts) => {
+    if (counts.pending > 0 && !state.running) trigger('queued');
+  }, () => undefined);
 }

@@ -280,7 +280,7 @@ async function uploadPhotosOf(item, token, report, progress) {
 
 /**
  * One sync run (skipped with status "busy" while another is going on, in this page, another
- * tab or the service worker). Failures are reported, not counted: the caller knows whether the
+ * tab or the service worker). Items queued while it runs are sent by it, in its next batch. Failures are reported, not counted: the caller knows whether the
  * network was there and decides about the backoff.
  * @param {{onProgress?: (progress: {items: number, itemsDone: number, photos: number, photosDone: number,
  *   bytes: number, bytesDone: number, startedAt: number, at: number}) => void}} [options]
@@ -298,15 +298,29 @@ export function runSync({ onProgress } = {}) {
       const session = await fetchSession();
       report.user = session.user;
       await store.bestEffort(() => store.setMeta('authNeeded', false));
-      const pending = await outbox.toSend(session.user.id);
-      progress.plan(pending, await outbox.toUpload(session.user.id));
-      const held = [];
-      for (let start = 0; start < pending.length; start += BATCH_LIMIT) {
-        await sendBatch(pending.slice(start, start + BATCH_LIMIT), session.csrf_token, report, held, progress);
-      }
-      for (const item of [...await outbox.toUpload(session.user.id), ...held]) {
-        await uploadPhotosOf(item, session.csrf_token, report, progress);
-      }
+      const userId = session.user.id;
+      const sent = new Set();
+      // Items queued while this run is on its way (a check saved during a slow batch) join its
+      // next batch instead of waiting for a run, and a request, of their own.
+      const fresh = async () => (await outbox.toSend(userId)).filter((item) => !sent.has(item.uuid));
+      let pending = await fresh();
+      progress.plan(pending, await outbox.toUpload(userId));
+      do {
+        const held = [];
+        while (pending.length) {
+          for (let start = 0; start < pending.length; start += BATCH_LIMIT) {
+            await sendBatch(pending.slice(start, start + BATCH_LIMIT), session.csrf_token, report, held, progress);
+          }
+          pending.forEach((item) => sent.add(item.uuid));
+          pending = await fresh();
+          if (pending.length) progress.plan(pending, []);
+        }
+        for (const item of [...await outbox.toUpload(userId), ...held]) {
+          await uploadPhotosOf(item, session.csrf_token, report, progress);
+        }
+        pending = await fresh();
+        if (pending.length) progress.plan(pending, []);
+      } while (pending.length);
       await outbox.recordSuccess();
     } catch (error) {
       if (error instanceof AuthRequired) {
