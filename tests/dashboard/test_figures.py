@@ -165,7 +165,7 @@ def test_the_bappeda_desk_summarises_per_opd_and_lists_troubles(app, monev_world
         desk = figures.bappeda_desk(db.session.get(User, bappeda.id), now=JULY)
         opds = {s.opd.code: s for s in desk.opds}
         pupr, dlh = opds["PUPR"], opds["DLH"]
-        assert (pupr.kegiatan, pupr.visited, pupr.pagu, pupr.realisation) == (2, 2, 1_500_000_000, 700_000_000)
+        assert (pupr.kegiatan, pupr.visited, pupr.pagu_measured, pupr.realisation) == (2, 2, 1_500_000_000, 700_000_000)
         assert (pupr.realisation_pct, pupr.progress, pupr.flagged, pupr.at_risk) == (46.7, 40.0, 1, 1)
         assert (dlh.kegiatan, dlh.visited, dlh.realisation_pct, dlh.progress, dlh.late) == (2, 1, 50.0, 40.0, 1)
         assert [r.kegiatan.id for r in desk.deviations] == [k1.id]

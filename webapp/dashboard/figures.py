@@ -20,6 +20,7 @@ from webapp.i18n import current_locale
 from webapp.monev import planning
 from webapp.monev.models import Kegiatan, KegiatanPlan
 from webapp.monev.progress import deviation_flags
+from webapp.monev.rollup import OpdRollup, visit_figures
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site, SiteStatus
 from webapp.submissions.latest import latest_per
@@ -45,12 +46,6 @@ def month_start_utc(now: datetime | None = None) -> datetime:
 def _avg(values) -> float | None:
     values = [v for v in values if v is not None]
     return round(sum(values) / len(values), 1) if values else None
-
-
-def _number(value) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
 
 
 # --- latest submission per group ------------------------------------------------------------
@@ -266,57 +261,31 @@ def kegiatan_progress(user: User, opd_id: int | None = None, now: datetime | Non
         row = KegiatanRow(kegiatan=k, opd=opds[k.opd_id], visit=visit, waiting=waiting.get(k.id, 0),
                           visits_this_month=this_month.get(k.id, 0))
         if visit is not None:
-            answers = visit.answers or {}
-            row.progress = _number(answers.get("progres_fisik"))
-            realisation = _number(answers.get("realisasi_anggaran"))
-            row.realisation = int(realisation) if realisation is not None else None
-            if row.realisation is not None and k.pagu:
-                row.realisation_pct = round(row.realisation / k.pagu * 100, 1)
+            seen = visit_figures(visit.answers, k.pagu)
+            row.progress, row.realisation, row.realisation_pct = seen.progress, seen.realisation, seen.realisation_pct
             planned = planning.planned_progress_from(k, plans.get(k.id), row.visited_on)
             if planned is not None:
                 row.planned_pct, row.planned_basis = planned.pct, planned.basis
-            row.status = answers.get("status") if isinstance(answers.get("status"), str) else None
+            row.status = seen.status
             row.flags = deviation_flags(row.progress, row.realisation_pct, row.planned_pct)
         rows.append(row)
     return rows
 
 
 @dataclass
-class OpdSummary:
-    opd: Opd
-    kegiatan: int = 0
-    visited: int = 0
-    pagu: int = 0
-    realisation: int = 0
-    progress: float | None = None
-    flagged: int = 0
-    at_risk: int = 0
-    late: int = 0
+class OpdSummary(OpdRollup):
+    """An OPD's kegiatan rolled up by the one rule of webapp/monev/rollup.py (the report's too)."""
 
-    @property
-    def realisation_pct(self) -> float | None:
-        return round(self.realisation / self.pagu * 100, 1) if self.pagu else None
+    opd: Opd | None = None
 
 
 def opd_summaries(rows: list[KegiatanRow]) -> list[OpdSummary]:
-    """Per OPD: budget and realisation of its visited kegiatan, progress weighted by pagu."""
+    """Per OPD: its kegiatan summed by `OpdRollup` (pagu, realisation, progress weighted by pagu)."""
     groups: dict[int, OpdSummary] = {}
-    weighted: dict[int, list] = defaultdict(list)
     for row in rows:
-        summary = groups.setdefault(row.opd.id, OpdSummary(opd=row.opd))
-        summary.kegiatan += 1
-        if row.visit is None or row.progress is None:
-            continue
-        summary.visited += 1
-        summary.pagu += row.kegiatan.pagu
-        summary.realisation += row.realisation or 0
-        weighted[row.opd.id].append((row.progress, row.kegiatan.pagu))
-        summary.flagged += bool(row.flags)
-        summary.at_risk += row.status == "at_risk"
-        summary.late += row.status == "late"
-    for opd_id, pairs in weighted.items():
-        total = sum(p for _v, p in pairs)
-        groups[opd_id].progress = round(sum(v * p for v, p in pairs) / total, 1) if total else _avg(v for v, _p in pairs)
+        groups.setdefault(row.opd.id, OpdSummary(opd=row.opd)).add(
+            row.kegiatan.pagu, visited=row.visit is not None, progress=row.progress,
+            realisation=row.realisation, status=row.status, flagged=bool(row.flags))
     return sorted(groups.values(), key=lambda s: s.opd.name)
 
 

@@ -21,6 +21,7 @@ from webapp.forms.models import FormVersion
 from webapp.monev import planning
 from webapp.monev.models import Kegiatan
 from webapp.monev.progress import DEVIATION_POINTS, deviation_flags
+from webapp.monev.rollup import OpdRollup, number, percent, visit_figures
 from webapp.regions.models import Kecamatan
 from webapp.regions.services import regency_name
 from webapp.reports import geber, xlsx
@@ -38,18 +39,6 @@ FLAG_TEXT = {
 }
 
 Progress = Callable[[int], None]
-
-
-def _number(value) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return value
-
-
-def _pct(part, whole) -> float | None:
-    if part is None or not whole:
-        return None
-    return round(part / whole * 100, 2)
 
 
 def _points(value: float) -> str:
@@ -140,56 +129,27 @@ class KegiatanLine:
 
 
 @dataclass
-class OpdLine:
-    name: str
-    kegiatan: int = 0
-    visited: int = 0
-    pagu: int = 0
-    pagu_visited: int = 0
-    realisation: int = 0
-    weighted_progress: float = 0.0
-    on_track: int = 0
-    at_risk: int = 0
-    late: int = 0
-    flagged: int = 0
+class OpdLine(OpdRollup):
+    """An OPD's kegiatan rolled up by the one rule of webapp/monev/rollup.py (the desk's too), with
+    the month's risks and follow-ups beside them."""
+
+    name: str = ""
     risks: int = 0
     followups_open: int = 0
     followups_overdue: int = 0
 
-    @property
-    def not_visited(self) -> int:
-        return self.kegiatan - self.visited
-
-    @property
-    def realisation_pct(self) -> float | None:
-        return _pct(self.realisation, self.pagu_visited)
-
-    @property
-    def progress(self) -> float | None:
-        """Physical progress of the visited kegiatan, weighted by their pagu."""
-        return round(self.weighted_progress / self.pagu_visited, 2) if self.pagu_visited else None
-
-    def add(self, line: KegiatanLine) -> None:
-        self.kegiatan += 1
-        self.pagu += line.kegiatan.pagu
+    def add_line(self, line: KegiatanLine) -> None:
+        self.add(line.kegiatan.pagu, visited=line.visited, progress=line.progress, realisation=line.realisation,
+                 status=line.status, flagged=bool(line.flags))
         self.risks += len(line.risks)
         self.followups_open += sum(f.status in OPEN_FOLLOWUP_STATES for f in line.followups)
         self.followups_overdue += sum(f.overdue for f in line.followups)
-        if not line.visited:
-            return
-        self.visited += 1
-        self.pagu_visited += line.kegiatan.pagu
-        self.realisation += line.realisation or 0
-        self.weighted_progress += (line.progress or 0) * line.kegiatan.pagu
-        self.on_track += line.status == "on_track"
-        self.at_risk += line.status == "at_risk"
-        self.late += line.status == "late"
-        self.flagged += bool(line.flags)
 
     def merge(self, other: "OpdLine") -> None:
-        for name in ("kegiatan", "visited", "pagu", "pagu_visited", "realisation", "weighted_progress", "on_track",
-                     "at_risk", "late", "flagged", "risks", "followups_open", "followups_overdue"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        super().merge(other)
+        self.risks += other.risks
+        self.followups_open += other.followups_open
+        self.followups_overdue += other.followups_overdue
 
 
 @dataclass
@@ -279,17 +239,15 @@ def collect(period: Period, cutoff: datetime | None = None, progress: Progress |
         line, answers = lines[kegiatan_id], answers or {}
         k = line.kegiatan
         line.visit_at = recorded_at
-        line.progress = _number(answers.get("progres_fisik"))
-        realisation = _number(answers.get("realisasi_anggaran"))
-        line.realisation = int(realisation) if realisation is not None else None
-        line.realisation_pct = _pct(line.realisation, k.pagu)
+        seen = visit_figures(answers, k.pagu)
+        line.progress, line.realisation, line.realisation_pct = seen.progress, seen.realisation, seen.realisation_pct
         planned = planning.planned_progress(k, wib_date(recorded_at))
         if planned is not None:
             line.planned_pct, line.planned_basis = planned.pct, planned.basis
         line.flags = deviation_flags(line.progress, line.realisation_pct, line.planned_pct)
-        line.status = answers.get("status") if isinstance(answers.get("status"), str) else None
-        line.output = _number(answers.get("output_capaian"))
-        line.output_pct = _pct(line.output, k.target_value)
+        line.status = seen.status
+        line.output = number(answers.get("output_capaian"))
+        line.output_pct = percent(line.output, k.target_value)
     progress(30)
     labels = Labels()
     for kegiatan_id, form_version_id, answers in _visits_in_month(period, ids):
@@ -306,7 +264,7 @@ def collect(period: Period, cutoff: datetime | None = None, progress: Progress |
     by_opd: dict[int, OpdLine] = {}
     total = OpdLine(name="Jumlah")
     for line in lines.values():
-        by_opd.setdefault(line.opd.id, OpdLine(name=line.opd.name)).add(line)
+        by_opd.setdefault(line.opd.id, OpdLine(name=line.opd.name)).add_line(line)
     for opd_line in by_opd.values():
         total.merge(opd_line)
     progress(60)
@@ -330,7 +288,7 @@ def _heading_lines(report: MonthlyReport, extra: list[str] | None = None) -> lis
 
 OPD_COLUMNS = [
     ("No", 5), ("OPD", 38), ("Jumlah kegiatan", 10), ("Kegiatan dipantau", 10), ("Pagu seluruh kegiatan (Rp)", 18),
-    ("Pagu kegiatan dipantau (Rp)", 18), ("Realisasi anggaran (Rp)", 18), ("Realisasi anggaran (% pagu dipantau)", 12),
+    ("Pagu kegiatan terukur (Rp)", 18), ("Realisasi anggaran (Rp)", 18), ("Realisasi anggaran (% pagu terukur)", 12),
     ("Progres fisik tertimbang pagu (%)", 12), ("Sesuai jadwal", 9), ("Berisiko", 9), ("Terlambat", 9),
     ("Belum dikunjungi", 10), ("Bertanda deviasi", 10), ("Risiko bulan ini", 9), ("Tindak lanjut terbuka", 10),
     ("Lewat tenggat", 9),
@@ -339,7 +297,7 @@ OPD_FORMATS = {5: xlsx.RUPIAH, 6: xlsx.RUPIAH, 7: xlsx.RUPIAH, 8: xlsx.PERCENT, 
 
 
 def _opd_values(number, line: OpdLine) -> list:
-    return [number, line.name, line.kegiatan, line.visited, line.pagu, line.pagu_visited, line.realisation,
+    return [number, line.name, line.kegiatan, line.visited, line.pagu, line.pagu_measured, line.realisation,
             line.realisation_pct, line.progress, line.on_track, line.at_risk, line.late, line.not_visited,
             line.flagged, line.risks, line.followups_open, line.followups_overdue]
 
@@ -348,7 +306,8 @@ def _write_opd_sheet(ws, report: MonthlyReport) -> None:
     title = f"Ringkasan per OPD — Evaluasi Bulanan {report.period.label()}"
     header = xlsx.heading(ws, title, _heading_lines(report, [
         "Realisasi dan progres fisik diambil dari kunjungan disetujui terakhir sampai akhir bulan; "
-        "kegiatan yang belum pernah dikunjungi tidak ikut dihitung dalam persentase.",
+        "kegiatan terukur: yang kunjungan terakhirnya memuat angka progres fisik; hanya kegiatan terukur yang "
+        "dihitung dalam pagu terukur, realisasi dan persentase (aturan yang sama dengan Meja Bappeda).",
     ]))
     xlsx.header_row(ws, header, OPD_COLUMNS)
     row = header + 1
