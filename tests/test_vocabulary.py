@@ -16,7 +16,8 @@ from webapp.followups.models import FollowUp
 from webapp.opd_reports.models import OpdReport
 from webapp.reports.models import ReportJob
 from webapp.submissions.models import Attachment, Submission
-from webapp.vocabulary import FollowUpState, JobState, OpdReportState, ReviewState, label
+from webapp.notifications.models import Notification
+from webapp.vocabulary import EmailState, FollowUpState, JobState, NotificationKind, OpdReportState, ReviewState, label
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The migration that put CHECK constraints on the state columns.
@@ -80,9 +81,11 @@ def _invalid_updates(app, make_user, make_kegiatan):
         job = ReportJob(kind="monthly", params={}, state=JobState.QUEUED)
         report = OpdReport(kegiatan_id=kegiatan.id, opd_id=kegiatan.opd_id, year=2026, month=1,
                            state=OpdReportState.DRAFT, realisation_rp=0, physical_pct=0.0)
-        db.session.add_all([job, report])
+        note = Notification(user_id=monitor.id, kind=NotificationKind.ASSIGNED, key="x", title="x",
+                            email_state=EmailState.OFF)
+        db.session.add_all([job, report, note])
         db.session.commit()
-        job_id, report_id = job.id, report.id
+        job_id, report_id, note_id = job.id, report.id, note.id
     return {
         "submission.review_state": update(Submission).where(Submission.id == sub.id).values(review_state="dikembalikan"),
         "submission.status": update(Submission).where(Submission.id == sub.id).values(status="done"),
@@ -91,11 +94,14 @@ def _invalid_updates(app, make_user, make_kegiatan):
         "follow_up.status": update(FollowUp).where(FollowUp.id == followup).values(status="closed"),
         "user.role": update(User).where(User.id == monitor.id).values(role="superuser"),
         "opd_report.state": update(OpdReport).where(OpdReport.id == report_id).values(state="approved"),
+        "notification.kind": update(Notification).where(Notification.id == note_id).values(kind="gossip"),
+        "notification.email_state": update(Notification).where(Notification.id == note_id).values(email_state="lost"),
     }
 
 
 @pytest.mark.parametrize("column", ["submission.review_state", "submission.status", "attachment.state",
-                                    "report_job.state", "follow_up.status", "user.role", "opd_report.state"])
+                                    "report_job.state", "follow_up.status", "user.role", "opd_report.state",
+                                    "notification.kind", "notification.email_state"])
 def test_the_database_refuses_a_state_it_does_not_know(app, make_user, make_kegiatan, column):
     statement = _invalid_updates(app, make_user, make_kegiatan)[column]
     with app.app_context():

@@ -31,6 +31,9 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     display.init_app(app)
     security.init_app(app)
     cli.init_app(app)
+    from webapp.notifications import services as notifications
+
+    notifications.init_app(app)
     return app
 
 

@@ -28,13 +28,15 @@ def register(app: Flask) -> None:
     from webapp.evaluation import views as evaluation
     from webapp.followups import views as followups
     from webapp.maps import views as maps
+    from webapp.notifications import views as notifications
     from webapp.opd_reports import views as opd_reports
     from webapp.public import views as public
     from webapp.pwa import views as pwa
     from webapp.reports import views as reports
     from webapp.review import views as review
 
-    for pages in (accounts, dashboard, review, followups, maps, pwa, public, reports, opd_reports, admin, evaluation):
+    for pages in (accounts, dashboard, review, followups, maps, pwa, public, reports, opd_reports, admin, evaluation,
+                  notifications):
         app.register_blueprint(pages.bp)
 
     api = PantauApi(app, spec_kwargs={"info": {"description": "Sync and data API of Pantau"}})

@@ -99,6 +99,20 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
+    #: Email notifications go through this SMTP server; no server, no email (the bell still works).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or 587)
+    #: STARTTLS after connecting (port 587); MAIL_USE_SSL for TLS from the start (port 465).
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_SENDER = os.environ.get("MAIL_SENDER") or "Pantau <pantau@localhost>"
+    #: Seconds to wait for the SMTP server before the send counts as failed (and is retried).
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT") or 10)
+    #: Where links in emails point, e.g. "https://pantau.bengkuluselatankab.go.id".
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -117,6 +131,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     #: One PBKDF2 round: the suite makes hundreds of users and needs no protection for them.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+    MAIL_SERVER = None
 
 
 class ProductionConfig(Config):

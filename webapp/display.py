@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(filters)
     app.context_processor(lambda: {
         "is_overdue": followups.is_overdue,
+        "is_late": followups.is_late,
         "flag_short": flag_short,
         "score_band": score_band,
         "form_title": form_title,

@@ -35,6 +35,10 @@ SCHEDULE: list[Entry] = [
           "Laporan evaluasi bulan lalu, tanggal 1 pukul 00.30 WIB"),
     Entry("ringkasan-geber-mingguan", "webapp.reports.tasks.scheduled_weekly_geber", "0 6 * * 1",
           "Ringkasan GEBER mingguan per kecamatan untuk setiap camat, Senin pukul 06.00 WIB"),
+    Entry("pengingat-harian", "webapp.reminders.scheduled_daily_reminders", "0 7 * * *",
+          "Pengingat tenggat tindak lanjut (3 hari lagi, lewat tenggat) dan batas laporan OPD, setiap hari 07.00 WIB"),
+    Entry("ringkasan-mingguan", "webapp.reminders.scheduled_weekly_digest", "30 7 * * 1",
+          "Ringkasan mingguan tindak lanjut untuk setiap kepala OPD dan camat, Senin pukul 07.30 WIB"),
 ]
 #: A scheduled run may take this long (a monthly report of a large regency, eleven weekly summaries).
 JOB_TIMEOUT = 60 * 60

@@ -213,6 +213,25 @@ def can_manage_followup(user: User, followup: FollowUp) -> bool:
     return False
 
 
+def can_verify_followup(user: User, followup: FollowUp) -> bool:
+    """Bappeda (and admin) judge the work reported done: verify it, or reopen it with a reason."""
+    return user.role in REGENCY_WIDE
+
+
+def can_assign_followup_owner(user: User, followup: FollowUp) -> bool:
+    """The regency, the creator, or a user of the assignee unit (the head delegating) names the owner."""
+    if user.role in REGENCY_WIDE:
+        return True
+    if followup.created_by_id is not None and followup.created_by_id == user.id:
+        return True
+    return can_manage_followup(user, followup)
+
+
+def can_run_rakor(user: User) -> bool:
+    """Rakor mode (the monthly coordination meeting on the projector) is Bappeda's and the admin's."""
+    return user.is_authenticated and user.role in REGENCY_WIDE
+
+
 #: Which desk pages each role opens; the figures on them are scoped by the queries above regardless.
 DESK_ROLES = {
     "camat": ("camat", *REGENCY_WIDE),

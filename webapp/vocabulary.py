@@ -104,16 +104,45 @@ class JobState(Vocabulary):
 
 
 class FollowUpState(Vocabulary):
-    """A follow-up: open → in_progress → done; open or in progress → cancelled."""
+    """A follow-up: open → in_progress → done (with evidence) → verified by Bappeda; done or verified
+    → reopened (with a reason) → done again; open, in progress or reopened → cancelled."""
 
     OPEN = "open", _l("Terbuka")
     IN_PROGRESS = "in_progress", _l("Sedang dikerjakan")
     DONE = "done", _l("Selesai")
+    VERIFIED = "verified", _l("Terverifikasi")
+    REOPENED = "reopened", _l("Dibuka kembali")
     CANCELLED = "cancelled", _l("Dibatalkan")
 
 
 #: Follow-ups that still wait for work.
-OPEN_FOLLOWUP_STATES = (FollowUpState.OPEN, FollowUpState.IN_PROGRESS)
+OPEN_FOLLOWUP_STATES = (FollowUpState.OPEN, FollowUpState.IN_PROGRESS, FollowUpState.REOPENED)
+#: Follow-ups whose work is reported done (awaiting verification, or verified).
+COMPLETED_FOLLOWUP_STATES = (FollowUpState.DONE, FollowUpState.VERIFIED)
+
+
+class NotificationKind(Vocabulary):
+    """Why a user is notified."""
+
+    ASSIGNED = "assigned", _l("Ditugaskan kepada Anda")
+    DUE_SOON = "due_soon", _l("Tenggat dalam 3 hari")
+    OVERDUE = "overdue", _l("Lewat tenggat")
+    RETURNED = "returned", _l("Perlu perbaikan")
+    DEADLINE_NEAR = "deadline_near", _l("Batas laporan sudah dekat")
+    DIGEST = "digest", _l("Ringkasan mingguan")
+    DONE = "done", _l("Tindak lanjut dilaporkan selesai")
+    REOPENED = "reopened", _l("Tindak lanjut dibuka kembali")
+
+
+class EmailState(Vocabulary):
+    """The email of a notification: pending → sending → sent | failed (retried); off when not emailed
+    (mail not configured, no address, or the user turned email off)."""
+
+    PENDING = "pending", _l("Menunggu dikirim")
+    SENDING = "sending", _l("Sedang dikirim")
+    SENT = "sent", _l("Terkirim")
+    FAILED = "failed", _l("Gagal dikirim")
+    OFF = "off", _l("Tidak dikirim lewat email")
 
 
 class MonevStatus(Vocabulary):
@@ -173,6 +202,7 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(
         review_state_label=ReviewState.label_of,
         followup_state_label=FollowUpState.label_of,
+        notification_kind_label=NotificationKind.label_of,
         attachment_state_label=AttachmentState.label_of,
         monev_status_label=MonevStatus.label_of,
         band_label=ScoreBand.label_of,

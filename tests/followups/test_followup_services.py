@@ -18,7 +18,9 @@ from webapp.followups.models import FollowUp
 from webapp.vocabulary import FollowUpState
 
 LEGAL = {("open", "start"): "in_progress", ("in_progress", "complete"): "done",
-         ("open", "cancel"): "cancelled", ("in_progress", "cancel"): "cancelled"}
+         ("open", "cancel"): "cancelled", ("in_progress", "cancel"): "cancelled",
+         ("done", "verify"): "verified", ("done", "reopen"): "reopened", ("verified", "reopen"): "reopened",
+         ("reopened", "complete"): "done", ("reopened", "cancel"): "cancelled"}
 ILLEGAL = [(state, action) for state in FollowUpState for action in services.ACTIONS if (state, action) not in LEGAL]
 
 
@@ -35,6 +37,8 @@ def _args(action):
         return {"note": "Saluran sudah dibersihkan", "photo": image_bytes()}
     if action == "cancel":
         return {"note": "Sudah ditangani program lain"}
+    if action == "reopen":
+        return {"note": "Foto bukti tidak menunjukkan saluran yang dimaksud"}
     return {}
 
 
@@ -272,4 +276,5 @@ def test_followups_are_counted_by_status_with_overdue_apart(app, make_user, add_
         add_followup(opd_code="DLH", status=status, due=today + timedelta(days=offset))
     with app.app_context():
         counts = services.counts_by_status(db.session.get(User, bappeda.id), today)
-        assert counts == {"by_status": {"open": 2, "in_progress": 1, "done": 1, "cancelled": 1}, "overdue": 2}
+        assert counts == {"by_status": {"open": 2, "in_progress": 1, "done": 1, "verified": 0, "reopened": 0,
+                                        "cancelled": 1}, "overdue": 2}

@@ -263,6 +263,17 @@ CASES: list[Case] = [
          body=evidence, label="kecamatan, done"),
     Case("followups_api.complete_followup", "POST", api(404, admin=409, bappeda=409), args={"followup_id": "fu_out"},
          body=evidence, label="out, done"),
+    # Naming the owner with none chosen: those who may reach the form's check (422).
+    Case("followups.assign", "POST", page(422, camat=403, monitor=404), args={"followup_id": "fu_opd_in"},
+         body=lambda w: ("form", {"owner": ""}), label="opd, in progress"),
+    Case("followups.assign", "POST", page(404, admin=403, bappeda=403), args={"followup_id": "fu_out"},
+         body=lambda w: ("form", {"owner": ""}), label="out, done"),
+    # --- notifications: each user's own ---
+    Case("notifications.index", "GET", page()),
+    Case("notifications.read", "POST", page(404), args={"notification_id": "2147483000"}, body=lambda w: ("form", {}),
+         label="someone else's or none"),
+    Case("notifications.read_all", "POST", page(302), body=lambda w: ("form", {})),
+    Case("notifications.email_choice", "POST", page(302), body=lambda w: ("form", {"email": "1"})),
     # --- OPD monthly reports: October submitted (a second submission is a conflict), September returned ---
     Case("opd_reports.report_page", "GET", page(404, admin=200, bappeda=200, opd=200),
          args={"code": "kegiatan_in_code", "year": "2026", "month": "10"}, label="in"),

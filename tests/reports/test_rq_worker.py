@@ -75,6 +75,8 @@ def test_registering_the_schedule_twice_puts_each_run_on_the_rq_scheduler_once(a
     assert first == second == [
         "pantau-jadwal-laporan-bulanan-20260531T1730Z",
         "pantau-jadwal-ringkasan-geber-mingguan-20260517T2300Z",
+        "pantau-jadwal-pengingat-harian-20260516T0000Z",
+        "pantau-jadwal-ringkasan-mingguan-20260518T0030Z",
     ]
     registry = ScheduledJobRegistry(queue=Queue("default", connection=redis))
     assert sorted(registry.get_job_ids()) == sorted(first)

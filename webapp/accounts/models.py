@@ -47,6 +47,8 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(120))
+    #: The user wants notifications by email too (they always appear in the app).
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
     kecamatan = relationship("Kecamatan")
     opd = relationship("Opd")

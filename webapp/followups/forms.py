@@ -15,13 +15,18 @@ class FollowupCreateForm(FlaskForm):
     #: "opd:<id>" or "kec:<id>": exactly one assignee.
     assignee = SelectField(_l("Penanggung jawab"), validators=[DataRequired(_l("Pilih penanggung jawab."))],
                            validate_choice=True)
+    #: A user of the assignee unit who answers for it (checked by the service).
+    owner = SelectField(_l("Orang yang bertanggung jawab"), validators=[Optional()], validate_choice=True)
     due_date = DateField(_l("Tenggat"), validators=[DataRequired(_l("Tenggat wajib diisi."))])
+    kegiatan_code = StringField(_l("Kode kegiatan (jika terkait kegiatan)"), validators=[Optional(), Length(max=40)])
     #: The submission the follow-up comes from, when it is made on a review page.
     source = HiddenField()
 
     def data_for_service(self) -> dict:
         """What `create_followup` takes from this form."""
+        owner = (self.owner.data or "").strip()
         return {"title": self.title.data, "description": self.description.data, "due_date": self.due_date.data,
+                "owner_id": int(owner) if owner.isdigit() else None, "kegiatan_code": self.kegiatan_code.data,
                 **self.assignee_ids()}
 
     def assignee_ids(self) -> dict:
@@ -33,6 +38,11 @@ class FollowupCreateForm(FlaskForm):
         if kind == "kec":
             return {"assignee_kecamatan_id": int(ident)}
         return {}
+
+
+class FollowupOwnerForm(FlaskForm):
+    owner = SelectField(_l("Orang yang bertanggung jawab"), validators=[DataRequired(_l("Pilih penanggung jawab."))],
+                        validate_choice=True)
 
 
 class FollowupActionForm(FlaskForm):

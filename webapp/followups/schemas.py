@@ -1,7 +1,7 @@
 """Load and dump schemas of the follow-up API."""
 from marshmallow import Schema, fields, validate
 
-from webapp.followups.services import ACTIONS, TEXT_MAX, TITLE_MAX, is_overdue
+from webapp.followups.services import ACTIONS, TEXT_MAX, TITLE_MAX, is_late, is_overdue
 from webapp.vocabulary import FollowUpState
 
 
@@ -20,6 +20,8 @@ class FollowupCreateSchema(Schema):
     assignee_opd_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
     assignee_kecamatan_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
     due_date = fields.Date(required=True)
+    owner_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
+    kegiatan_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
     source_submission_uuid = fields.UUID(load_default=None, allow_none=True)
 
 
@@ -38,6 +40,14 @@ class FollowupSchema(Schema):
     description = fields.String(allow_none=True)
     status = fields.String()
     overdue = fields.Function(lambda f: is_overdue(f))
+    #: "Lewat tenggat": done after the due date, or still open after it.
+    late = fields.Function(lambda f: is_late(f))
+    owner_id = fields.Integer(allow_none=True)
+    owner_name = fields.Function(lambda f: f.owner.full_name if f.owner else None)
+    completed_at = fields.AwareDateTime(allow_none=True)
+    verified_at = fields.AwareDateTime(allow_none=True)
+    reopen_reason = fields.String(allow_none=True)
+    rakor_month = fields.String(allow_none=True)
     due_date = fields.Date()
     assignee_opd_id = fields.Integer(allow_none=True)
     assignee_kecamatan_id = fields.Integer(allow_none=True)

@@ -14,10 +14,10 @@ from webapp.domain_errors import Conflict, Invalid
 from webapp.errors import put_on_form
 from webapp.extensions import db
 from webapp.followups import services as followups
-from webapp.followups.forms import FollowupActionForm, FollowupCreateForm
+from webapp.followups.forms import FollowupActionForm, FollowupCreateForm, FollowupOwnerForm
 from webapp.followups.models import FollowUp
 from webapp.submissions.models import Submission
-from webapp.vocabulary import label
+from webapp.vocabulary import OPEN_FOLLOWUP_STATES, label
 
 bp = Blueprint("followups", __name__)
 
@@ -36,6 +36,7 @@ def followup_create_form(source: Submission | None = None, formdata=None) -> Fol
     choices += [(f"kec:{k.id}", _("Kecamatan %(name)s", name=k.name)) for k in kecamatan]
     choices += [(f"opd:{o.id}", o.name) for o in db.session.scalars(select(Opd).order_by(Opd.name))]
     form.assignee.choices = choices
+    form.owner.choices = [("", _("— belum ditunjuk —")), *followups.owner_choices()]
     if source is not None and not form.is_submitted():
         form.source.data = str(source.uuid)
         rec = followups.recommendation_of(source)
@@ -70,12 +71,16 @@ def create():
             followup = followups.create_followup(current_user, form.data_for_service(), source=source)
         except Invalid as error:
             db.session.rollback()
-            put_on_form(form, error, field_of=lambda name: "assignee" if name.startswith("assignee") else name)
+            put_on_form(form, error, field_of=_create_field)
         else:
             db.session.commit()
             flash(_("Tindak lanjut dibuat."), "success")
             return redirect(url_for("followups.detail", followup_id=followup.id))
     return render_template("followups/create.html", create_form=form, source=source), 422
+
+
+def _create_field(name: str) -> str:
+    return {"owner_id": "owner", "kegiatan_id": "kegiatan_code"}.get(name, "assignee" if name.startswith("assignee") else name)
 
 
 @bp.route("/tindak-lanjut/<int:followup_id>")
@@ -85,11 +90,48 @@ def detail(followup_id: int):
     return _render_followup(followup, FollowupActionForm())
 
 
-def _render_followup(followup: FollowUp, form: FollowupActionForm, status: int = 200):
+def owner_form(followup: FollowUp, formdata=None) -> FollowupOwnerForm | None:
+    """The form naming the owner, for those who may (only while the work is not done)."""
+    if not scopes.can_assign_followup_owner(current_user, followup) or followup.status not in OPEN_FOLLOWUP_STATES:
+        return None
+    form = FollowupOwnerForm(formdata=formdata) if formdata is not None else FollowupOwnerForm(
+        owner=str(followup.owner_id or ""))
+    candidates = db.session.scalars(followups.owner_candidates(followup.assignee_opd_id, followup.assignee_kecamatan_id))
+    form.owner.choices = [("", _("— pilih —"))] + [(str(u.id), u.full_name) for u in candidates]
+    return form
+
+
+def _render_followup(followup: FollowUp, form: FollowupActionForm, status: int = 200, owner: FollowupOwnerForm | None = None):
     return render_template(
-        "followups/detail.html", followup=followup, form=form,
+        "followups/detail.html", followup=followup, form=form, owner_form=owner or owner_form(followup),
         actions=followups.allowed_actions(current_user, followup), history=followups.history(followup),
+        late=followups.is_late(followup), completed_on=followups.completed_on(followup),
     ), status
+
+
+@bp.route("/tindak-lanjut/<int:followup_id>/penanggung-jawab", methods=["POST"])
+@login_required
+def assign(followup_id: int):
+    """Name the person who answers for the follow-up."""
+    followup = followups.get_visible(current_user, followup_id)
+    form = owner_form(followup, request.form)
+    if form is None:
+        abort(403)
+    if form.validate_on_submit() and _assigned(followup, form):
+        return redirect(url_for("followups.detail", followup_id=followup_id))
+    return _render_followup(followups.get_visible(current_user, followup_id), FollowupActionForm(), 422, form)
+
+
+def _assigned(followup: FollowUp, form: FollowupOwnerForm) -> bool:
+    try:
+        followups.assign_owner(current_user, followup, int(form.owner.data))
+    except Invalid as error:
+        db.session.rollback()
+        put_on_form(form, error, field_of=lambda name: "owner")
+        return False
+    db.session.commit()
+    flash(_("Penanggung jawab ditunjuk."), "success")
+    return True
 
 
 @bp.route("/tindak-lanjut/<int:followup_id>/tindakan", methods=["POST"])

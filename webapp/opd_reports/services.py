@@ -201,6 +201,9 @@ def return_report(user, report: OpdReport, note: str | None) -> OpdReport:
     report.returned_by_id = user.id
     db.session.flush()
     audit.record(user, "opd_report.return", "opd_report", report.id, before, snapshot(report))
+    from webapp.opd_reports import notices
+
+    notices.returned(report)
     return report
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from webapp.accounts.models import Opd
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
+from webapp.followups.services import is_late
 from webapp.forms.models import FormVersion
 from webapp.monev import planning
 from webapp.monev.models import Kegiatan
@@ -217,7 +218,7 @@ def collect_followups(period: Period, cutoff: datetime, kegiatan_names: dict[int
         lines.append(FollowUpLine(
             title=followup.title, kegiatan=kegiatan_names.get(followup.kegiatan_id), site=site_name, owner=owner,
             due_date=followup.due_date, status=followup.status, status_label=label(followup.status),
-            overdue=followup.status in OPEN_FOLLOWUP_STATES and followup.due_date < today, created=followup.created_at,
+            overdue=is_late(followup, today), created=followup.created_at,
             resolution=followup.resolution, kegiatan_id=followup.kegiatan_id,
         ))
     return lines

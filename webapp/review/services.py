@@ -62,6 +62,10 @@ def review(user, submission: Submission, action: str, note: str | None = None) -
     if target == ReviewState.APPROVED:
         # An approved visit's recommendation becomes a follow-up with an owner and a due date.
         create_from_visit(user, submission)
+    if target == ReviewState.RETURNED:
+        from webapp.notifications import services as notifications
+
+        notifications.submission_returned(submission)
     return submission
 
 

@@ -1,0 +1,1 @@
+"""Notifications: in the app (the bell) and by email through SMTP."""
