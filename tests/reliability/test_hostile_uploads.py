@@ -89,7 +89,7 @@ def gif_html_polyglot() -> bytes:
     return out.getvalue() + PAYLOAD
 
 
-def test_a_jpeg_with_html_appended_is_kept_privately_and_served_only_re_encoded(
+def test_a_jpeg_with_html_appended_is_kept_privately_and_served_only_as_a_rewritten_copy(
         app, sandbox, monitor, login_as, make_site, run_jobs):
     photo = jpeg_bytes(900, 600, (200, 30, 30)) + PAYLOAD
     item, att_uuid = declared(monitor, make_site, photo)
@@ -102,7 +102,7 @@ def test_a_jpeg_with_html_appended_is_kept_privately_and_served_only_re_encoded(
         assert served.status_code == 200
         assert served.mimetype == "image/jpeg" and served.headers["X-Content-Type-Options"] == "nosniff"
         assert b"<script" not in served.data and served.data != photo
-        assert served.data.endswith(b"\xff\xd9"), "a re-encoded JPEG ends at its end-of-image marker"
+        assert served.data.endswith(b"\xff\xd9"), "a served JPEG ends at its end-of-image marker"
         with Image.open(io.BytesIO(served.data)) as image:
             image.load()
         served.close()

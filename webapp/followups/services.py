@@ -359,7 +359,7 @@ def store_evidence(data: bytes) -> str:
                 image = image.convert("RGB")
                 image.thumbnail((EVIDENCE_MAX_SIDE, EVIDENCE_MAX_SIDE))
                 out = io.BytesIO()
-                image.save(out, "JPEG", quality=82, optimize=True)
+                image.save(out, "JPEG", quality=82)  # no optimize: a second pass for a few per cent
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise Invalid(errors={"photo": [str(_l("Gambar terlalu besar (dimensinya melebihi batas)."))]}) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):

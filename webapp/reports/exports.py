@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from types import SimpleNamespace
+from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -31,7 +31,7 @@ from webapp.reports.periods import Period, to_wib, wib_naive
 from webapp.reports.xlsx import neutralise
 from webapp.sites.models import Site, SiteStatus
 from webapp.submissions.models import Attachment, Submission
-from webapp.submissions.photos import display_key
+from webapp.submissions.photos import stored_display_key
 from webapp.vocabulary import AttachmentState, ReviewState, SiteKind, SyncState
 
 #: Rows fetched from the database per round trip.
@@ -334,7 +334,7 @@ def _photo_stmt(user: User, params: dict):
         .with_only_columns(
             Attachment.uuid, Attachment.field, Attachment.state, Submission.uuid, Form.code, FormVersion.version,
             FormVersion.id, Submission.recorded_at, User.full_name, Kecamatan.name, Desa.name, Site.name,
-            Submission.lat, Submission.lon, Submission.score, Submission.review_state,
+            Submission.lat, Submission.lon, Submission.score, Submission.review_state, Attachment.content_type,
         )
         .select_from(Submission)
         .join(Attachment, Attachment.submission_id == Submission.id)
@@ -368,7 +368,7 @@ def _copy_into(archive: zipfile.ZipFile, source, name: str) -> tuple[str, int]:
 
 
 def write_photos_zip(path, user: User, params: dict, progress: Progress | None = None) -> int:
-    """The display copies (re-encoded, without metadata) of the photos of a period, and manifest.csv.
+    """The display copies (without metadata) of the photos of a period, and manifest.csv.
 
     Photos not processed yet, or whose file is missing, are listed in the manifest with the reason
     and no file, so nothing is left out silently.
@@ -380,27 +380,27 @@ def write_photos_zip(path, user: User, params: dict, progress: Progress | None =
     files = 0
     fd, manifest_path = tempfile.mkstemp(suffix=".csv", dir=os.path.dirname(path))
     try:
-        # JPEGs do not compress: storing them saves time and keeps the archive streamable.
+        # JPEG and WebP photos do not compress: storing them saves time and keeps the archive streamable.
         with os.fdopen(fd, "w", newline="", encoding="utf-8-sig") as manifest, \
                 zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
             writer = csv.writer(manifest)
             writer.writerow(MANIFEST_COLUMNS)
             for row in _stream(stmt):
                 (att_uuid, field, state, sub_uuid, form_code, version, version_id, recorded_at, monitor, kec,
-                 desa, site, lat, lon, score, review_state) = row
+                 desa, site, lat, lon, score, review_state, content_type) = row
                 if version_id not in questions:
                     definition = db.session.get(FormVersion, version_id).definition
                     questions[version_id] = {name: _label(spec) for name, spec in form_fields(definition)}
                 number = seen[(sub_uuid, field)] = seen.get((sub_uuid, field), 0) + 1
                 local = wib_naive(recorded_at)
                 name, note, sha, size = "", "", "", ""
-                key = display_key_for(att_uuid)
+                key = stored_display_key(att_uuid, content_type)
                 if state != AttachmentState.PROCESSED:
                     note = "Foto belum diproses server; tidak disertakan."
-                elif not storage.exists(key):
+                elif key is None:
                     note = "Berkas foto tidak ditemukan di penyimpanan."
                 else:
-                    name = f"foto/{local:%Y-%m-%d}/{sub_uuid}_{field}_{number}.jpg"
+                    name = f"foto/{local:%Y-%m-%d}/{sub_uuid}_{field}_{number}{Path(key).suffix}"
                     sha, size = _copy_into(archive, storage.path_for(key), name)
                     files += 1
                 writer.writerow([_csv_value(v) for v in (
@@ -414,8 +414,3 @@ def write_photos_zip(path, user: User, params: dict, progress: Progress | None =
     finally:
         os.unlink(manifest_path)
     return files
-
-
-def display_key_for(attachment_uuid) -> str:
-    """The storage key of a photo's served copy (the photo job names it from the UUID alone)."""
-    return display_key(SimpleNamespace(uuid=attachment_uuid))

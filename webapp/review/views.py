@@ -96,12 +96,12 @@ def _next_in_queue(done: Submission) -> str | None:
 @bp.route("/tinjauan/<uuid:uuid>/foto/<uuid:photo>")
 @login_required
 def photo(uuid, photo):
-    """The display copy (re-encoded, 1600 px) of a photo of a submission in the user's scope.
+    """The display copy (1600 px, without metadata) of a photo of a submission in the user's scope.
 
     Thumbnails come from the map's scoped route (maps.photo_thumbnail); the original upload
     is never served.
     """
     path = display_file(current_user, uuid, photo)
-    response = send_file(path, mimetype="image/jpeg", max_age=86400)
+    response = send_file(path, max_age=86400)  # image/jpeg or image/webp, by the copy's name
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
