@@ -455,7 +455,7 @@ def main() -> None:
     parser.add_argument("--calibrate", type=int, default=5,
                         help="syncs and pans made one at a time before the load, for the unloaded cost (0: none)")
     parser.add_argument("--rq-worker", choices=["flask", "simple"], default="flask",
-                        help="flask: `flask worker` as deployed (a forked work horse per job); simple: rq's SimpleWorker")
+                        help="flask: `flask worker` as deployed (no fork per job); simple: `rq worker` with rq's SimpleWorker")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=240.0)
@@ -476,7 +476,7 @@ def main() -> None:
     if args.rq_worker == "flask":
         command = [sys.executable, "-m", "flask", "--app", "webapp", "worker"]
     else:
-        # For comparison only: rq's SimpleWorker runs jobs in its own process instead of forking one per job.
+        # For comparison only: rq's own command with its SimpleWorker, outside the app's CLI.
         command = [str(Path(sys.executable).parent / "rq"), "worker", "--url", redis_url, "--worker-class",
                    "rq.worker.SimpleWorker", "default"]
     worker = subprocess.Popen(command, env=env, cwd=ROOT, stdout=worker_log, stderr=subprocess.STDOUT,

@@ -212,10 +212,8 @@ def demo_data_command():
 @click.option("--with-scheduler", is_flag=True, help="Also run the scheduled jobs (monthly report, weekly digest).")
 @with_appcontext
 def worker_command(queues, burst, with_scheduler):
-    """Run an rq worker inside the app (needs REDIS_URL)."""
-    from rq import Worker
-
-    from webapp.jobs import redis_connection
+    """Run an rq worker inside the app (needs REDIS_URL); jobs run in its own process, not forked."""
+    from webapp.jobs import app_worker, redis_connection
 
     if not current_app.config.get("REDIS_URL"):
         _fail("REDIS_URL is not set: without Redis, jobs run inline and no worker is needed.")
@@ -225,7 +223,7 @@ def worker_command(queues, burst, with_scheduler):
         from webapp.schedule import register_schedule
 
         register_schedule(connection)
-    Worker(list(queues), connection=connection).work(burst=burst, with_scheduler=with_scheduler)
+    app_worker(current_app._get_current_object(), queues, connection).work(burst=burst, with_scheduler=with_scheduler)
 
 
 def _sweep(temp_age_s: float | None = None) -> None:

