@@ -67,6 +67,40 @@ def sites_query(user: User) -> Select:
     return stmt.where(false())
 
 
+def map_scope_key(user: User) -> str:
+    """The map data a user shares with others of the same scope: the name of its prebuilt files.
+
+    Two users with the same key see exactly the same sites (`map_scope_sites` of the key)."""
+    if user.role in REGENCY_WIDE:
+        return "regency"
+    if user.role in ("camat", "monitor") and user.kecamatan_id:
+        return f"kecamatan:{user.kecamatan_id}"
+    if user.role == "monitor":
+        return "regency"
+    if user.role == "opd" and user.opd_id:
+        return f"opd:{user.opd_id}"
+    return "none"
+
+
+#: The scope of the public map's prebuilt files.
+PUBLIC_MAP_SCOPE = "public"
+
+
+def map_scope_sites(key: str) -> Select:
+    """The sites of a map scope key, as `sites_query` gives them to its users (the public: approved only)."""
+    stmt = select(Site)
+    kind, _, value = key.partition(":")
+    if kind == "regency":
+        return stmt
+    if kind == "kecamatan" and value.isdigit():
+        return stmt.where(Site.kecamatan_id == int(value))
+    if kind == "opd" and value.isdigit():
+        return stmt.where(Site.id.in_(_opd_site_ids(int(value))))
+    if key == PUBLIC_MAP_SCOPE:
+        return public_sites_query()
+    return stmt.where(false())
+
+
 def kegiatan_query(user: User) -> Select:
     stmt = select(Kegiatan)
     if user.role in REGENCY_WIDE:

@@ -1,6 +1,7 @@
 /**
- * Loads Leaflet and Leaflet.markercluster from the CDN with Subresource Integrity, falling back
- * to the copies the app serves when the CDN fails, is blocked, or does not answer in time.
+ * Loads Leaflet from the CDN with Subresource Integrity, falling back to the copy the app serves
+ * when the CDN fails, is blocked, or does not answer in time. (Sites are grouped by the server,
+ * so no clustering plugin is loaded.)
  * @module map-loader
  */
 
@@ -63,24 +64,17 @@ async function loadOne(kind, entry) {
 }
 
 /**
- * Load Leaflet, then markercluster (it extends Leaflet), with their stylesheets.
+ * Load Leaflet and its stylesheet.
  * @param {Object<string, {cdn: string, local: string, integrity: string}>} vendor  from the page config
  * @returns {Promise<{L: Object, sources: Object<string, string>}>}
  */
 export async function loadLeaflet(vendor) {
-  const styles = Promise.allSettled([
-    loadOne('link', vendor.leaflet_css),
-    loadOne('link', vendor.markercluster_css),
-    loadOne('link', vendor.markercluster_default_css),
-  ]);
+  const styles = loadOne('link', vendor.leaflet_css).catch(() => 'failed');
   const sources = {};
   sources.leaflet = window.L && window.L.version ? 'present' : await loadOne('script', vendor.leaflet_js);
   window.__pantauLeaflet = window.L;
-  sources.markercluster = window.L.MarkerClusterGroup ? 'present' : await loadOne('script', vendor.markercluster_js);
-  const css = await styles;
-  sources.css = css.map((r) => (r.status === 'fulfilled' ? r.value : 'failed')).join(',');
-  if (!window.L || !window.L.MarkerClusterGroup) throw new Error('Leaflet did not load');
+  sources.css = await styles;
+  if (!window.L || !window.L.map) throw new Error('Leaflet did not load');
   document.documentElement.dataset.leafletSource = sources.leaflet;
-  document.documentElement.dataset.markerclusterSource = sources.markercluster;
   return { L: window.L, sources };
 }

@@ -1,7 +1,9 @@
 /**
- * The map page: filters in the URL, sites from the map API as clustered markers and as a list,
- * a popup and a side panel per site, and the kecamatan summary. The list and the summary table
- * work without the map (no tiles, no Leaflet): they are the accessible view of the same data.
+ * The map page: filters in the URL, the sites as groups and single markers computed by the server
+ * for the zoom level and the visible box (the browser never holds every site as a marker), a list
+ * a page at a time (worst first), a popup and a side panel per site whose details load on demand,
+ * and the kecamatan summary. The list and the summary table work without the map (no tiles, no
+ * Leaflet): they are the accessible view of the same data.
  * @module map
  */
 import { aksiStatus, drawAksi } from './map-aksi.js';
@@ -9,11 +11,15 @@ import { el, fmt, formatDate } from './map-dom.js';
 import { activeCount, apiParams, formParams, showLayerControls, syncDesaOptions, writeUrl } from './map-filters.js';
 import { loadLeaflet } from './map-loader.js';
 import { attachDetail, badge, popupContent, renderPanel } from './map-panel.js';
-import { LETTERS, siteClass, worstClass, worstFirst } from './map-style.js';
+import { LETTERS, siteClass, worstClass } from './map-style.js';
 import { drawSummary, renderSummaryTable } from './map-summary.js';
 
 const LIST_PAGE = 100;
 const TILE_ERRORS_BEFORE_NOTICE = 3;
+/** The zoom from which the server sends every site on its own (webapp/maps/clusters.py SINGLE_ZOOM). */
+const SITE_ZOOM = 17;
+/** Pan and zoom settle for this long before the map asks for its groups again. */
+const MOVE_DELAY_MS = 120;
 
 const root = document.getElementById('map-app');
 const config = JSON.parse(root.dataset.config);
@@ -22,16 +28,19 @@ const $ = (id) => document.getElementById(id);
 
 const state = {
   layer: 'geber',
+  params: null,
   features: [],
-  shown: 0,
+  total: 0,
+  bounds: null,
   L: null,
   map: null,
-  cluster: null,
-  markers: new Map(),
+  markers: null,
   summary: null,
   aksi: null,
   aksiData: null,
   request: null,
+  clusterRequest: null,
+  moveTimer: null,
   tileErrors: 0,
 };
 
@@ -42,6 +51,10 @@ function ctx() {
   };
 }
 
+function localeTag() {
+  return ctx().locale === 'en' ? 'en-GB' : 'id-ID';
+}
+
 function setStatus(text, ...extra) {
   $('map-status').replaceChildren(text, ...extra);
 }
@@ -50,6 +63,18 @@ function notice(text) {
   const node = $('map-notice');
   node.textContent = text;
   node.hidden = false;
+}
+
+/** A site row of the list or cluster answer as the feature the popup and panel read. */
+function toFeature(row) {
+  return { type: 'Feature', geometry: { type: 'Point', coordinates: [row.lon, row.lat] }, properties: row };
+}
+
+function apiUrl(base, params, extra = {}) {
+  const query = apiParams(params);
+  for (const [key, value] of Object.entries(extra)) query.set(key, value);
+  const text = query.toString();
+  return `${base}${text ? `?${text}` : ''}`;
 }
 
 // --- Filters and the URL -------------------------------------------------------------------
@@ -121,21 +146,23 @@ async function refresh(params) {
   if (state.request) state.request.abort();
   const controller = new AbortController();
   state.request = controller;
+  state.params = params;
   state.layer = config.mode === 'public' ? 'geber' : (params.get('layer') || 'geber');
   root.dataset.layer = state.layer;
   root.dataset.state = 'loading';
   setStatus(config.strings.loading);
-  const query = apiParams(params).toString();
   try {
-    const data = await fetchJson(`${config.sitesUrl}${query ? `?${query}` : ''}`, controller.signal);
+    const data = await fetchJson(apiUrl(config.listUrl, params, { offset: 0, limit: LIST_PAGE }), controller.signal);
     if (controller.signal.aborted) return;
-    state.features = data.features.sort(worstFirst(state.layer));
+    state.features = data.sites.map(toFeature);
+    state.total = data.count;
+    state.bounds = data.bounds;
     renderList();
-    drawMarkers(true);
-    const n = state.features.length;
-    setStatus(n ? fmt(config.strings.count, { n: n.toLocaleString(ctx().locale === 'en' ? 'en-GB' : 'id-ID') }) : config.strings.empty);
-    if (config.mode === 'public' && data.meta) showDataDate(data.meta.latest);
+    const n = state.total;
+    setStatus(n ? fmt(config.strings.count, { n: n.toLocaleString(localeTag()) }) : config.strings.empty);
+    if (config.mode === 'public') showDataDate(data.latest);
     root.dataset.state = 'ready';
+    if (state.map) fitSites();
   } catch (error) {
     if (error.name === 'AbortError') return;
     root.dataset.state = 'error';
@@ -219,34 +246,43 @@ function listRow(feature) {
     el('span', { class: 'site-date' }, el('span', { class: 'site-date-label', text: `${dateLabel}: ` }), date));
 }
 
-function renderList(more = false) {
+function renderList(more = []) {
   const body = $('site-list-body');
-  const start = more ? state.shown : 0;
-  const end = Math.min(state.features.length, start + LIST_PAGE);
-  const rows = state.features.slice(start, end).map(listRow);
-  if (more) body.append(...rows);
-  else body.replaceChildren(...rows);
-  state.shown = end;
-  const total = state.features.length;
-  const locale = ctx().locale === 'en' ? 'en-GB' : 'id-ID';
-  $('site-list-count').textContent = total > state.shown
-    ? `(${fmt(config.strings.showing, { shown: state.shown.toLocaleString(locale), n: total.toLocaleString(locale) })})`
+  if (more.length) body.append(...more.map(listRow));
+  else body.replaceChildren(...state.features.map(listRow));
+  const shown = state.features.length;
+  const total = state.total;
+  const locale = localeTag();
+  $('site-list-count').textContent = total > shown
+    ? `(${fmt(config.strings.showing, { shown: shown.toLocaleString(locale), n: total.toLocaleString(locale) })})`
     : `(${fmt(config.strings.count, { n: total.toLocaleString(locale) })})`;
   const button = $('site-list-more');
-  const rest = Math.min(LIST_PAGE, total - state.shown);
+  const rest = Math.min(LIST_PAGE, total - shown);
   button.hidden = rest <= 0;
   button.textContent = fmt(config.strings.more, { n: rest });
 }
 
+/** The next page of the list, from the server (it keeps the order, worst first). */
+async function moreList() {
+  const params = state.params;
+  try {
+    const data = await fetchJson(apiUrl(config.listUrl, params, { offset: state.features.length, limit: LIST_PAGE }));
+    if (params !== state.params) return;
+    const rows = data.sites.map(toFeature);
+    state.features.push(...rows);
+    state.total = data.count;
+    renderList(rows);
+  } catch (error) {
+    setStatus(config.strings.load_failed);
+  }
+}
+
 // --- The map ---------------------------------------------------------------------------------
 
-function clusterIcon(L, cluster) {
+function clusterIcon(L, group) {
   const worst = worstClass(state.layer);
-  let bad = 0;
-  for (const marker of cluster.getAllChildMarkers()) if (marker.siteClass === worst) bad += 1;
-  const count = cluster.getChildCount();
-  const size = count < 100 ? 40 : count < 1000 ? 48 : 56;
-  const html = `<span class="cluster-count">${count}</span>${bad ? `<span class="cluster-bad">${LETTERS[worst]} ${bad}</span>` : ''}`;
+  const size = group.n < 100 ? 40 : group.n < 1000 ? 48 : 56;
+  const html = `<span class="cluster-count">${Number(group.n)}</span>${group.bad ? `<span class="cluster-bad">${LETTERS[worst]} ${Number(group.bad)}</span>` : ''}`;
   return L.divIcon({ html, className: 'cluster', iconSize: [size, size] });
 }
 
@@ -259,36 +295,67 @@ function siteIcon(L, cls) {
   return state.icons[cls];
 }
 
-function drawMarkers(fit) {
-  if (!state.map) return;
-  const { L } = state;
-  state.cluster.clearLayers();
-  state.markers.clear();
-  const markers = state.features.map((feature) => {
-    const [lon, lat] = feature.geometry.coordinates;
-    const cls = siteClass(feature.properties, state.layer);
-    const marker = L.marker([lat, lon], { icon: siteIcon(L, cls), title: feature.properties.n, keyboard: true });
-    marker.feature = feature;
-    marker.siteClass = cls;
-    state.markers.set(feature.properties.id, marker);
-    return marker;
-  });
-  root.dataset.markers = 'loading';
-  state.markersReady = new Promise((resolve) => { state.resolveMarkers = resolve; });
-  state.cluster.addLayers(markers);
-  if (fit && markers.length) {
-    state.map.fitBounds(state.cluster.getBounds(), { padding: [24, 24], maxZoom: 15, animate: false });
-  } else if (fit) {
-    fitRegion();
+/** Zoom into a group: to its members' extent, or closer when they share one spot. */
+function openGroup(group) {
+  const [south, west, north, east] = group.bounds;
+  if (south === north && west === east) {
+    state.map.setView([group.lat, group.lon], Math.min(state.map.getZoom() + 3, SITE_ZOOM));
+  } else {
+    state.map.fitBounds([[south, west], [north, east]], { padding: [24, 24], maxZoom: SITE_ZOOM, animate: false });
   }
 }
 
-/** Markercluster adds large sets in chunks; a site can be shown once its chunk is in. */
-function onChunk(processed, total) {
-  if (processed >= total) {
-    root.dataset.markers = 'ready';
-    if (state.resolveMarkers) state.resolveMarkers();
+function drawGroups(data) {
+  const { L } = state;
+  state.markers.clearLayers();
+  for (const group of data.clusters) {
+    const marker = L.marker([group.lat, group.lon], { icon: clusterIcon(L, group), keyboard: true, title: fmt(config.strings.count, { n: group.n }) });
+    marker.on('click', () => openGroup(group));
+    state.markers.addLayer(marker);
   }
+  for (const row of data.sites) {
+    const feature = toFeature(row);
+    const marker = L.marker([row.lat, row.lon], { icon: siteIcon(L, siteClass(row, state.layer)), title: row.n, keyboard: true });
+    marker.on('click', () => selectSite(feature));
+    state.markers.addLayer(marker);
+  }
+}
+
+/** Ask the server for the groups and single sites of the visible box at this zoom. */
+async function loadGroups() {
+  if (!state.map || !state.params) return;
+  if (state.clusterRequest) state.clusterRequest.abort();
+  const controller = new AbortController();
+  state.clusterRequest = controller;
+  root.dataset.markers = 'loading';
+  const box = state.map.getBounds().pad(0.25);
+  const bbox = [box.getSouth(), box.getWest(), box.getNorth(), box.getEast()]
+    .map((v, i) => Math.max(Math.min(v, i % 2 ? 180 : 90), i % 2 ? -180 : -90).toFixed(5)).join(',');
+  try {
+    const data = await fetchJson(apiUrl(config.clustersUrl, state.params, { z: state.map.getZoom(), bbox }), controller.signal);
+    if (controller.signal.aborted) return;
+    drawGroups(data);
+    root.dataset.markers = 'ready';
+  } catch (error) {
+    if (error.name === 'AbortError') return;
+    root.dataset.markers = 'error';
+  }
+}
+
+function onMove() {
+  clearTimeout(state.moveTimer);
+  state.moveTimer = setTimeout(loadGroups, MOVE_DELAY_MS);
+}
+
+/** Fit the map to the sites that pass the filters (the region when there are none); the move loads the groups. */
+function fitSites() {
+  if (state.bounds) {
+    const [south, west, north, east] = state.bounds;
+    state.map.fitBounds([[south, west], [north, east]], { padding: [24, 24], maxZoom: 15, animate: false });
+  } else {
+    fitRegion();
+  }
+  onMove();
 }
 
 function fitRegion() {
@@ -304,11 +371,9 @@ async function fetchDetail(feature) {
 async function selectSite(feature, fromList = false) {
   const panel = $('site-panel');
   const c = ctx();
-  if (state.map && state.markersReady) await state.markersReady;
-  const marker = state.markers.get(feature.properties.id);
   let popupNode = null;
-  const showOnMap = state.map && marker ? () => openPopup(marker, true) : null;
-  if (state.map && marker) popupNode = openPopup(marker, fromList);
+  const showOnMap = state.map ? () => openPopup(feature, true) : null;
+  if (state.map) popupNode = openPopup(feature, fromList);
   renderPanel(panel, feature, null, c, showOnMap);
   root.dataset.selected = feature.properties.id;
   try {
@@ -316,7 +381,6 @@ async function selectSite(feature, fromList = false) {
     if (root.dataset.selected !== feature.properties.id) return;
     renderPanel(panel, feature, detail, c, showOnMap);
     if (popupNode) {
-      // The popup may still be waiting for the zoom to reach its marker: fill it all the same.
       attachDetail(popupNode, detail, c);
       if (state.popup && state.popup.isOpen()) state.popup.update();
     }
@@ -325,14 +389,14 @@ async function selectSite(feature, fromList = false) {
   }
 }
 
-function openPopup(marker, scroll = false) {
-  const node = popupContent(marker.feature, ctx());
-  const show = () => {
-    state.popup = state.L.popup({ maxWidth: 280, minWidth: 200, autoPanPadding: [16, 16] })
-      .setLatLng(marker.getLatLng()).setContent(node).openOn(state.map);
-  };
-  state.cluster.zoomToShowLayer(marker, show);
-  if (scroll) document.querySelector('.map-stage').scrollIntoView({ behavior: 'smooth', block: 'start' });
+/** Open a site's popup where it is, zooming in far enough to show it on its own. */
+function openPopup(feature, zoomIn = false) {
+  const node = popupContent(feature, ctx());
+  const [lon, lat] = feature.geometry.coordinates;
+  if (zoomIn) state.map.setView([lat, lon], Math.max(state.map.getZoom(), SITE_ZOOM), { animate: false });
+  state.popup = state.L.popup({ maxWidth: 280, minWidth: 200, autoPanPadding: [16, 16] })
+    .setLatLng([lat, lon]).setContent(node).openOn(state.map);
+  if (zoomIn) document.querySelector('.map-stage').scrollIntoView({ behavior: 'smooth', block: 'start' });
   return node;
 }
 
@@ -350,18 +414,10 @@ function setupMap({ L }) {
     }
   });
   tiles.addTo(map);
-  state.cluster = L.markerClusterGroup({
-    chunkedLoading: true, chunkProgress: onChunk, showCoverageOnHover: false, maxClusterRadius: 60,
-    spiderfyOnMaxZoom: true,
-    iconCreateFunction: (cluster) => clusterIcon(L, cluster),
-  });
-  state.cluster.on('click', (event) => selectSite(event.layer.feature));
-  state.cluster.on('keypress', (event) => {
-    if (event.originalEvent && event.originalEvent.key === 'Enter') selectSite(event.layer.feature);
-  });
-  map.addLayer(state.cluster);
+  state.markers = L.layerGroup().addTo(map);
+  map.on('moveend', onMove);
   root.dataset.map = 'ready';
-  if (state.features.length) drawMarkers(true);
+  if (root.dataset.state === 'ready') fitSites();
   if (state.summaryData && !$('summary-box').hidden) state.summary = drawSummary(L, map, state.summaryData, ctx());
   if (state.aksiData) state.aksi = drawAksi(L, map, state.aksiData, ctx());
 }
@@ -370,7 +426,7 @@ function setupMap({ L }) {
 
 setupForm();
 showLayerControls(root, form.elements.layer ? form.elements.layer.value : 'geber');
-$('site-list-more').addEventListener('click', () => renderList(true));
+$('site-list-more').addEventListener('click', moreList);
 loadLeaflet(config.vendor).then(setupMap).catch(() => {
   root.dataset.map = 'failed';
   root.classList.add('no-map');

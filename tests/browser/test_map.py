@@ -1,6 +1,6 @@
 """The map in headless Chromium, with the CDN and the tile server unreachable (as without internet).
 
-Leaflet and markercluster must come from the app's own copies, the markers must cluster, a
+Leaflet must come from the app's own copy, the server's groups must be drawn, a
 filter must change what is shown, and a site named `<img src=x onerror=alert(1)>` must show
 those characters in the popup, the side panel and the list with no dialog ever opening.
 Screenshots at 360×740 and 1280×800 go to PANTAU_ARTIFACTS.
@@ -81,7 +81,7 @@ def _ready(page):
 
 def _map_ready(page):
     wait_until(page, "() => document.querySelector('#map-app').dataset.map === 'ready'")
-    # Markercluster adds its layers in chunks; wait until all are in and something is drawn.
+    # The groups of the visible box come from the server after the map settles; wait until drawn.
     wait_until(page, "() => document.querySelector('#map-app').dataset.markers === 'ready'")
     wait_until(page, "() => document.querySelectorAll('.leaflet-marker-icon').length > 0")
 
@@ -108,7 +108,6 @@ def test_the_map_clusters_markers_from_the_local_leaflet_and_a_filter_changes_th
         _map_ready(page)
         sources = page.evaluate("() => ({...document.documentElement.dataset})")
         assert sources["leafletSource"] == "local"
-        assert sources["markerclusterSource"] == "local"
         assert page.locator(".cluster").count() >= 1, "markers are clustered"
         assert len(_list_names(page)) == 41
         _shoot(page, f"peta-{size}")
@@ -175,6 +174,44 @@ def test_a_typed_site_name_shows_as_text_in_the_popup_panel_and_list(browser, li
         page.goto(f"/lokasi/{sites['hostile'].uuid}")
         assert page.locator("h1").text_content() == XSS
         _shoot(page, f"lokasi-{size}")
+        assert page.problems == []
+    finally:
+        context.close()
+
+
+def test_the_server_groups_are_drawn_and_a_group_click_leads_to_a_site_whose_popup_loads_its_details(
+        browser, live_server, sites, make_user):
+    """The browser holds the groups of the visible box, never every site: a click on a group zooms
+    in until single sites show; a site's popup then fetches its details (history link) on demand."""
+    bappeda = make_user("bappeda")
+    context, page = _open(browser, live_server, "1280")
+    try:
+        _login(page, bappeda.username)
+        requests = []
+        page.on("request", lambda r: requests.append(r.url) if "/api/v1/map/" in r.url else None)
+        page.goto("/peta")
+        _ready(page)
+        _map_ready(page)
+        assert page.evaluate("() => document.documentElement.dataset.leafletSource") == "local"
+        counts = page.eval_on_selector_all(".leaflet-marker-icon.cluster .cluster-count", "els => els.map(e => +e.textContent)")
+        singles = page.locator(".leaflet-marker-icon.pin").count()
+        assert counts and sum(counts) + singles == 41
+        assert page.locator(".leaflet-marker-icon").count() < 41, "grouped, not one marker per site"
+        assert any("/api/v1/map/clusters?" in url and "z=" in url and "bbox=" in url for url in requests)
+        for _ in range(8):
+            if page.locator(".leaflet-marker-icon.pin").count():
+                break
+            page.locator(".leaflet-marker-icon.cluster").first.click()
+            wait_until(page, "() => document.querySelector('#map-app').dataset.markers === 'ready'")
+            wait_for_animations(page)
+        marker = page.locator(".leaflet-marker-icon.pin").first
+        name = marker.get_attribute("title")
+        requests.clear()
+        marker.click()
+        page.locator(".leaflet-popup .popup-title").wait_for()
+        assert page.locator(".leaflet-popup .popup-title").text_content() == name
+        page.locator(".leaflet-popup .popup-extra a", has_text="Riwayat lokasi").wait_for()
+        assert any(re.search(r"/api/v1/map/sites/[0-9a-f-]{36}$", url) for url in requests)
         assert page.problems == []
     finally:
         context.close()

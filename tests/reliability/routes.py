@@ -210,6 +210,12 @@ CASES: list[Case] = [
     Case("map_api.map_site_detail", "GET", api(404, admin=200, bappeda=200), args={"site_uuid": "site_out"}, label="out"),
     Case("map_api.kecamatan_summary", "GET", api()),
     Case("map_api.aksi_actions", "GET", api()),
+    Case("map_api.map_manifest", "GET", api()),
+    Case("map_api.status_array", "GET", api()),
+    # A positions file is found only under the hash of the user's own scope (see tests/maps/test_map_snapshots.py).
+    Case("map_api.positions_file", "GET", api(404), args={"sites_hash": "0" * 20}),
+    Case("map_api.map_clusters", "GET", api(), query="z=22", check=check_sites),
+    Case("map_api.map_list", "GET", api(), check=check_sites),
     # --- the public map (photos are off by default) ---
     Case("public.map_view", "GET", everyone(200)),
     Case("public.photo_thumbnail", "GET", everyone(404), args={"attachment_uuid": "att_in"}),
@@ -217,6 +223,11 @@ CASES: list[Case] = [
     Case("public_api.public_site_detail", "GET", everyone(200), args={"site_uuid": "site_in"}, label="approved"),
     Case("public_api.public_site_detail", "GET", everyone(404), args={"site_uuid": "site_out"}, label="not approved"),
     Case("public_api.public_kecamatan_summary", "GET", everyone(200)),
+    Case("public_api.public_manifest", "GET", everyone(200)),
+    Case("public_api.status_array", "GET", everyone(200)),
+    Case("public_api.positions_file", "GET", everyone(404), args={"sites_hash": "0" * 20}),
+    Case("public_api.public_clusters", "GET", everyone(200), query="z=22", check=check_public),
+    Case("public_api.public_list", "GET", everyone(200), check=check_public),
     # --- review ---
     Case("review.index", "GET", page(opd=403, monitor=403)),
     Case("review.detail", "GET", SUB_IN_VIEW, args={"uuid": "sub_in"}, label="in"),

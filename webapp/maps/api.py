@@ -7,8 +7,9 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from webapp.maps import aksi_layer, geojson, services
-from webapp.maps.schemas import MapQuerySchema
+from webapp import scopes
+from webapp.maps import aksi_layer, delivery, geojson, services
+from webapp.maps.schemas import MapQuerySchema, MapViewQuerySchema, StatusQuerySchema
 from webapp.vocabulary import SiteKind
 
 #: What the GeoJSON answers are, so the OpenAPI document (and schemathesis) can check them.
@@ -109,3 +110,59 @@ def kecamatan_summary(filters: services.MapFilters):
 def aksi_actions(filters: services.MapFilters):
     """The "Aksi GEBER" layer: clean-up actions in the user's scope where they took place (gzip, ETag)."""
     return small_json_response(aksi_layer.aksi_features(current_user, filters))
+
+
+#: A positions file's address: its content hash.
+HASH_RULE = "<string(length=20):sites_hash>"
+JSON_CONTENT = {"application/json": {"schema": {"type": "object"}}}
+NOT_MODIFIED = {304: {"description": "Tidak berubah sejak ETag yang dikirim"}}
+
+
+@blp.route("/manifest")
+@blp.doc(responses={200: {"description": "Alamat berkas posisi (dengan hash isinya) dan versi status",
+                          "content": JSON_CONTENT}, **NOT_MODIFIED})
+@login_required
+def map_manifest():
+    """Where the user's map data is now: the positions file under its hash and the status version."""
+    return delivery.manifest(scopes.map_scope_key(current_user), "map_api", PRIVATE, VARY)
+
+
+@blp.route(f"/files/{HASH_RULE}.json")
+@blp.doc(responses={200: {"description": "Berkas posisi lokasi (id, posisi, nama, jenis, desa); tidak pernah berubah",
+                          "content": JSON_CONTENT}})
+@login_required
+def positions_file(sites_hash):
+    """The positions and identities of the user's sites; cached for good (its URL changes with it)."""
+    return delivery.positions_file(scopes.map_scope_key(current_user), sites_hash, "private", VARY)
+
+
+@blp.route("/status")
+@blp.arguments(StatusQuerySchema, location="query", as_kwargs=False)
+@blp.doc(responses={200: {"description": "Larik status sejajar berkas posisi, atau perubahan sejak versi `since`",
+                          "content": JSON_CONTENT}, **NOT_MODIFIED})
+@login_required
+def status_array(args):
+    """Latest score, date, monev status and flag per site of the positions file, or the delta since a version."""
+    return delivery.status_array(scopes.map_scope_key(current_user), args.get("since"), PRIVATE, VARY)
+
+
+@blp.route("/clusters")
+@blp.arguments(MapViewQuerySchema, location="query", as_kwargs=False)
+@blp.doc(responses={200: {"description": "Kelompok lokasi dan lokasi tunggal pada zoom dan kotak yang terlihat",
+                          "content": JSON_CONTENT}, **NOT_MODIFIED})
+@login_required
+def map_clusters(query):
+    """The map at one zoom level: groups of nearby sites (count, how many bad) and single sites."""
+    filters, view = query
+    return delivery.cluster_view(scopes.map_scope_key(current_user), filters, view, PRIVATE, VARY)
+
+
+@blp.route("/list")
+@blp.arguments(MapViewQuerySchema, location="query", as_kwargs=False)
+@blp.doc(responses={200: {"description": "Satu halaman daftar lokasi, yang terburuk dulu", "content": JSON_CONTENT},
+                    **NOT_MODIFIED})
+@login_required
+def map_list(query):
+    """A page of the site list, worst first, with the total count."""
+    filters, view = query
+    return delivery.list_view(scopes.map_scope_key(current_user), filters, view, PRIVATE, VARY)

@@ -74,6 +74,52 @@ class PublicQuerySchema(PublicFiltersSchema):
         return data
 
 
+def _box(value: str):
+    """The visible box from "south,west,north,east" (the pattern checked the numbers); a box given
+    the wrong way round or beyond the world is read as the box it can only mean."""
+    from webapp.maps.clusters import Box
+
+    south, west, north, east = (float(part) for part in value.split(","))
+    south, north = sorted((max(min(south, 90.0), -90.0), max(min(north, 90.0), -90.0)))
+    west, east = sorted((max(min(west, 180.0), -180.0), max(min(east, 180.0), -180.0)))
+    return Box(south, west, north, east)
+
+
+NUMBER = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
+BBOX_PATTERN = rf"^{NUMBER},{NUMBER},{NUMBER},{NUMBER}$"
+
+
+class _ViewMixin:
+    """What the map view adds to the filters: the zoom and the visible box, or a page of the list."""
+
+    zoom = fields.Integer(data_key="z", load_default=10, validate=validate.Range(0, 22),
+                          metadata={"description": "Tingkat zoom peta"})
+    bbox = fields.String(validate=validate.Regexp(BBOX_PATTERN),
+                         metadata={"description": "Kotak yang terlihat: selatan,barat,utara,timur"})
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000_000))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+
+    @post_load
+    def make_filters(self, data, **kwargs):
+        view = {key: data.pop(key, None) for key in ("zoom", "bbox", "offset", "limit")}
+        if view["bbox"] is not None:
+            view["bbox"] = _box(view["bbox"])
+        return MapFilters(**data), view
+
+
+class MapViewQuerySchema(_ViewMixin, MapQuerySchema):
+    """The query string of the map's clusters and list: filters, zoom, box, page."""
+
+
+class PublicViewQuerySchema(_ViewMixin, PublicQuerySchema):
+    """The public map's clusters and list: its filters, zoom, box, page."""
+
+
+class StatusQuerySchema(Schema):
+    since = fields.Integer(validate=validate.Range(0, 2**31 - 1),
+                           metadata={"description": "Versi status yang sudah dimiliki klien"})
+
+
 def parse_filters(args, schema_class=MapFiltersSchema) -> tuple[MapFilters, dict]:
     """Filters from a page's query string: invalid values are dropped (and reported), never fatal."""
     schema = schema_class()

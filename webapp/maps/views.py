@@ -24,7 +24,7 @@ def _template_url(endpoint: str, **values) -> str:
 def index():
     filters, invalid = parse_filters(request.args)
     config = page_config(
-        "dashboard",
+        "dashboard", "map_api",
         sites_url=url_for("map_api.map_sites"),
         detail_url=_template_url("map_api.map_site_detail", site_uuid=ZERO),
         summary_url=url_for("map_api.kecamatan_summary"),

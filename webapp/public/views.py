@@ -37,7 +37,7 @@ def map_view():
     filters, invalid = parse_filters(request.args, PublicFiltersSchema)
     latest = services.public_data_date()
     config = page_config(
-        "public",
+        "public", "public_api",
         sites_url=url_for("public_api.public_sites"),
         detail_url=url_for("public_api.public_site_detail", site_uuid=ZERO).replace(str(ZERO), "{id}"),
         summary_url=url_for("public_api.public_kecamatan_summary"),

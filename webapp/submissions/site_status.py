@@ -2,6 +2,7 @@
 from its submissions, in the SiteStatus table the map and the desks read."""
 import functools
 
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import and_, bindparam, false, func, or_, select, update
 
@@ -16,6 +17,10 @@ from webapp.vocabulary import FormCode, ReviewState
 def not_in_the_future():
     """The clause that keeps out submissions whose device time is beyond what intake accepts today."""
     return Submission.recorded_at <= recorded_window(current_app.config)[1]
+
+#: Sent at the end of every refresh, inside its transaction, with the connection and the site ids:
+#: what keeps other data derived from a site's status (the map's prebuilt files) current.
+status_refreshed = Namespace().signal("site-status-refreshed")
 
 #: Every review state but rejected: what the map shows as a site's current figures.
 NOT_REJECTED = (ReviewState.RECEIVED, ReviewState.APPROVED, ReviewState.RETURNED)
@@ -99,6 +104,7 @@ def refresh_site_status(*site_ids: int) -> None:
             "updated_at": now,
         })
     connection.execute(write, rows)
+    status_refreshed.send(current_app._get_current_object(), connection=connection, site_ids=ids)
 
 
 @job

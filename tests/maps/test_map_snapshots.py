@@ -1,0 +1,240 @@
+"""The map's prebuilt data: the positions file and the status array per scope, their version, the
+304 that costs one query, the deltas, and the server's clusters and list, each within the scope."""
+import gzip
+import json
+
+import pytest
+from sqlalchemy import event
+
+from tests import factories
+from tests.factories import days_ago
+from tests.helpers import geojson_of
+
+MANIFEST = "/api/v1/map/manifest"
+STATUS = "/api/v1/map/status"
+CLUSTERS = "/api/v1/map/clusters"
+LIST = "/api/v1/map/list"
+GZ = {"Accept-Encoding": "gzip"}
+
+
+@pytest.fixture
+def spread(map_builder, make_kegiatan):
+    """Twelve sites in Kota Manna on a line, three in Pino; one of Pino tied to a DLH kegiatan."""
+    manna = [map_builder.site(name=f"Manna {n}", lat=-4.40 - n * 0.01, lon=102.90 + n * 0.01,
+                              geber_score=30 + n * 5, geber_at=days_ago(n % 5 + 1)) for n in range(12)]
+    pino = [map_builder.site(factories.PINO, name=f"Pino {n}", lat=-4.30, lon=103.0 + n * 0.001,
+                             geber_score=50, geber_at=days_ago(1), monev_status="late", monev_at=days_ago(1))
+            for n in range(3)]
+
+    class Ref:
+        id = pino[0].id
+
+    make_kegiatan("DLH", sites=[Ref])
+    return {"manna": manna, "pino": pino}
+
+
+def _manifest(client):
+    response = client.get(MANIFEST)
+    assert response.status_code == 200
+    return response
+
+
+def _positions(client):
+    return geojson_of(client.get(_manifest(client).json["sites_url"]))
+
+
+def test_the_positions_file_holds_the_scopes_sites_in_id_order_with_deltas(login_as, spread):
+    bappeda = login_as("bappeda")
+    manifest = _manifest(bappeda).json
+    response = bappeda.get(manifest["sites_url"], headers=GZ)
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
+    assert manifest["sites"] in manifest["sites_url"]
+    body = geojson_of(response)
+    ids, lats, at, lat = [], [], 0, 0
+    for step, d_lat in zip(body["id"], body["lat"]):
+        at += step
+        lat += d_lat
+        ids.append(at)
+        lats.append(lat / 100_000)
+    expected = [s.id for s in spread["manna"] + spread["pino"]]
+    assert ids == sorted(expected) and body["count"] == 15
+    assert lats[0] == pytest.approx(-4.40) and lats[11] == pytest.approx(-4.51)
+    assert body["n"][:2] == ["Manna 0", "Manna 1"]
+    assert [body["kecamatan"][c][0] for c in body["c"]].count(factories.PINO) == 3
+    assert body["opd"] == {"DLH": [12]}
+
+
+def test_the_status_array_is_aligned_with_the_positions_file(login_as, spread):
+    bappeda = login_as("bappeda")
+    status = geojson_of(bappeda.get(STATUS))
+    assert status["sites"] == _manifest(bappeda).json["sites"]
+    assert status["s"][:3] == [30, 35, 40]
+    assert status["m"][12:] == ["late"] * 3 and status["m"][0] is None
+    assert abs(status["t"][0] - days_ago(1).timestamp()) < 2
+
+
+def test_an_unchanged_map_costs_a_304_after_one_small_query_and_never_reads_the_site_table(app, login_as, spread):
+    from webapp.extensions import db
+
+    bappeda = login_as("bappeda")
+    etag = _manifest(bappeda).headers["ETag"]
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for url in (MANIFEST, STATUS):
+            statements.clear()
+            url_etag = bappeda.get(url).headers["ETag"]
+            statements.clear()
+            again = bappeda.get(url, headers={"If-None-Match": url_etag if url == STATUS else etag})
+            assert again.status_code == 304
+            # The session's own user look-up, then the snapshot state: nothing else.
+            mine = [s for s in statements if "FROM user" not in s.replace('"', "")]
+            assert len(mine) == 1, statements
+            assert "map_snapshot" in mine[0] and " site " not in mine[0] and "site_status" not in mine[0]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_status_change_bumps_the_version_and_a_client_gets_only_the_delta(login_as, spread, map_builder):
+    bappeda = login_as("bappeda")
+    first = _manifest(bappeda)
+    version = first.json["version"]
+    map_builder.set_status(spread["manna"][3].id, geber_score=99, geber_at=days_ago(0))
+    again = bappeda.get(MANIFEST, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    assert again.json["version"] == version + 1
+    assert again.json["sites_url"] == first.json["sites_url"], "the positions did not change"
+    delta = geojson_of(bappeda.get(f"{STATUS}?since={version}"))
+    assert delta["since"] == version and delta["version"] == version + 1
+    assert [change[:2] for change in delta["changes"]] == [[3, 99]]
+    nothing = geojson_of(bappeda.get(f"{STATUS}?since={version + 1}"))
+    assert nothing["changes"] == []
+
+
+def test_a_new_site_changes_the_positions_file_and_its_address(login_as, spread, map_builder):
+    bappeda = login_as("bappeda")
+    before = _manifest(bappeda).json["sites_url"]
+    map_builder.site(name="Baru")
+    after = _manifest(bappeda).json["sites_url"]
+    assert after != before
+    assert bappeda.get(before).status_code == 404, "an outdated file is not kept"
+    assert "Baru" in _positions(bappeda)["n"]
+
+
+def test_the_site_status_refresh_bumps_the_generation(app, login_as, spread, map_builder, make_user):
+    """The refresh writes with Core statements (no ORM flush): its signal keeps the map current."""
+    from webapp.extensions import db
+    from webapp.submissions.site_status import refresh_site_status
+
+    bappeda = login_as("bappeda")
+    version = _manifest(bappeda).json["version"]
+    monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
+    site = spread["manna"][0]
+    map_builder.submission(monitor, site, score=5.0, recorded_at=days_ago(0))
+    with app.app_context():
+        refresh_site_status(site.id)
+        db.session.commit()
+    manifest = _manifest(bappeda).json
+    assert manifest["version"] > version
+    assert geojson_of(bappeda.get(STATUS))["s"][0] == 5
+
+
+def test_clusters_add_up_to_the_sites_that_pass_the_filters_at_every_zoom(login_as, spread):
+    bappeda = login_as("bappeda")
+    for zoom in range(0, 19, 2):
+        body = bappeda.get(f"{CLUSTERS}?z={zoom}").json
+        assert sum(c["n"] for c in body["clusters"]) + len(body["sites"]) == 15 == body["count"], zoom
+    far = bappeda.get(f"{CLUSTERS}?z=5").json
+    assert len(far["clusters"]) == 1 and far["clusters"][0]["bad"] == 9  # Manna 30..55 and Pino 50 are kotor
+    near = bappeda.get(f"{CLUSTERS}?z=18").json
+    assert not near["clusters"] and {s["n"] for s in near["sites"]} >= {"Manna 0", "Pino 2"}
+    filtered = bappeda.get(f"{CLUSTERS}?z=18&kecamatan={factories.PINO}").json
+    assert filtered["count"] == 3 and {s["n"] for s in filtered["sites"]} == {"Pino 0", "Pino 1", "Pino 2"}
+    monev = bappeda.get(f"{CLUSTERS}?z=18&layer=monev").json
+    assert [s["n"] for s in monev["sites"]] == ["Pino 0"] and monev["sites"][0]["m"] == "late"
+
+
+def test_the_visible_box_keeps_only_the_groups_inside_it(login_as, spread):
+    bappeda = login_as("bappeda")
+    body = bappeda.get(f"{CLUSTERS}?z=18&bbox=-4.305,102.99,-4.295,103.01").json
+    assert {s["n"] for s in body["sites"]} == {"Pino 0", "Pino 1", "Pino 2"}
+    assert body["count"] == 15, "the count is of the whole filtered map"
+
+
+def test_the_list_is_worst_first_a_page_at_a_time(login_as, spread):
+    bappeda = login_as("bappeda")
+    first = bappeda.get(f"{LIST}?limit=5").json
+    assert first["count"] == 15
+    assert [s["n"] for s in first["sites"]] == ["Manna 0", "Manna 1", "Manna 2", "Manna 3", "Manna 4"]
+    rest = bappeda.get(f"{LIST}?offset=5&limit=100").json
+    assert len(rest["sites"]) == 10 and rest["sites"][-1]["n"] == "Manna 11"  # 85: bersih, last
+    assert first["bounds"] == pytest.approx([-4.51, 102.90, -4.30, 103.01])
+
+
+def test_a_camat_never_sees_another_kecamatan_in_files_arrays_clusters_list_or_popups(login_as, spread):
+    bappeda = login_as("bappeda")
+    regency_file = _manifest(bappeda).json["sites_url"]
+    camat = login_as("camat", kecamatan_code=factories.PINO)
+    manifest = _manifest(camat).json
+    assert manifest["sites_url"] != regency_file
+    assert camat.get(regency_file).status_code == 404
+    positions = _positions(camat)
+    assert positions["n"] == ["Pino 0", "Pino 1", "Pino 2"]
+    assert len(geojson_of(camat.get(STATUS))["s"]) == 3
+    for zoom in (3, 10, 18):
+        body = camat.get(f"{CLUSTERS}?z={zoom}").json
+        assert sum(c["n"] for c in body["clusters"]) + len(body["sites"]) == 3
+    # Asking for another kecamatan's sites by filter gives nothing.
+    assert camat.get(f"{CLUSTERS}?z=18&kecamatan={factories.KOTA_MANNA}").json["sites"] == []
+    assert {s["n"] for s in camat.get(LIST).json["sites"]} == {"Pino 0", "Pino 1", "Pino 2"}
+    assert camat.get(f"/api/v1/map/sites/{spread['manna'][0].uuid}").status_code == 404
+
+
+def test_an_opd_user_gets_the_sites_of_its_kegiatan_only(login_as, spread):
+    opd = login_as("opd", opd_code="DLH")
+    assert _positions(opd)["n"] == ["Pino 0"]
+    assert [s["n"] for s in opd.get(LIST).json["sites"]] == ["Pino 0"]
+
+
+def test_the_public_files_hold_approved_scores_only(client, map_builder, spread):
+    map_builder.set_status(spread["manna"][5].id, approved_score=88, approved_at=days_ago(3))
+    manifest = client.get("/api/v1/public/manifest").json
+    positions = geojson_of(client.get(manifest["sites_url"]))
+    assert positions["n"] == ["Manna 5"]
+    status = geojson_of(client.get(manifest["status_url"]))
+    assert status["s"] == [88] and "m" not in status and "f" not in status
+    listed = client.get("/api/v1/public/list").json
+    assert [s["n"] for s in listed["sites"]] == ["Manna 5"] and listed["latest"] == int(days_ago(3).timestamp())
+    assert client.get("/api/v1/public/clusters?z=18").json["count"] == 1
+
+
+def test_two_processes_share_one_build(app, login_as, spread, monkeypatch):
+    """A second process (its decoded cache empty) serves the stored files without building them again."""
+    from webapp.maps import snapshots
+
+    bappeda = login_as("bappeda")
+    first = bappeda.get(f"{CLUSTERS}?z=10").get_data()
+    snapshots.clear_decoded()
+
+    def fail(*args, **kwargs):
+        raise AssertionError("built again although nothing changed")
+
+    monkeypatch.setattr(snapshots, "build_positions", fail)
+    monkeypatch.setattr(snapshots, "build_status", fail)
+    assert bappeda.get(f"{CLUSTERS}?z=10").get_data() == first
+
+
+def test_the_status_array_and_delta_builders():
+    from webapp.maps.snapshots import site_ids_of, status_changes
+
+    old = {"version": 3, "s": [10, 20, None], "t": [1, 2, None]}
+    new = {"s": [10, 25, 70], "t": [1, 2, 9]}
+    assert status_changes(old, new) == [[1, 25, 2], [2, 70, 9]]
+    assert site_ids_of({"id": [4, 1, 10]}) == [4, 5, 15]

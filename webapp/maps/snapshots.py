@@ -1,0 +1,410 @@
+"""The map's data in two parts, prebuilt per scope and shared by every web process.
+
+* The **positions file**: every active site of the scope (id, position, name, kind, desa,
+  kecamatan, the OPDs whose kegiatan it belongs to). It changes only when sites change, so it is
+  served under its content hash with `Cache-Control: immutable`.
+* The **status array**: per site of the positions file, in the same order, the latest score,
+  its time, the monev status and its time, and the evidence flag. It changes with every synced
+  check, so it carries a version; a client holding version v fetches only what changed since.
+
+Both are stored gzip-compressed in the database (`MapSnapshot`), so a worker serves their bytes
+as they are. A single generation counter (`MapGeneration`) is bumped in the same transaction as
+any change of sites, statuses or kegiatan links; a snapshot built at the current generation is
+current, so a conditional request costs one small query and never reads the site table.
+"""
+import gzip
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from itertools import chain
+
+from flask import current_app
+from sqlalchemy import BigInteger, cast, event, func, select
+from sqlalchemy.orm import Session
+
+from webapp import scopes
+from webapp.extensions import db
+from webapp.maps.models import MapGeneration, MapSnapshot, MapStatusDelta
+from webapp.monev.models import Kegiatan, kegiatan_site
+from webapp.accounts.models import Opd
+from webapp.regions.models import Desa, Kecamatan
+from webapp.sites.models import Site, SiteStatus
+from webapp.submissions.site_status import status_refreshed
+from webapp.types import utcnow
+
+#: Bump when the layout of the files changes.
+FORMAT = 1
+#: Positions are sent as integers of 1e-5 degree (about a metre), each the difference from the one before.
+COORD_SCALE = 100_000
+#: Status deltas kept per scope; a client further behind gets the whole array.
+MAX_DELTAS = 200
+GZIP_LEVEL = 6
+#: Tables whose changes move the map (anything written to them bumps the generation).
+WATCHED_TABLES = frozenset({"site", "site_status", "kegiatan", "kegiatan_site"})
+
+
+@dataclass(frozen=True)
+class SnapshotState:
+    """What a conditional request needs: the scope's file hash and status version."""
+
+    scope: str
+    sites_hash: str
+    status_version: int
+    status_hash: str
+
+    @property
+    def etag(self) -> str:
+        return f"{self.sites_hash}.{self.status_version}.{self.status_hash[:8]}"
+
+
+# --- The generation counter -----------------------------------------------------------------
+
+def _bump_statement(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(MapGeneration.__table__).values(id=1, value=1)
+    return stmt.on_conflict_do_update(index_elements=["id"], set_={"value": MapGeneration.__table__.c.value + 1})
+
+
+def bump_generation(connection) -> None:
+    """Mark every scope's snapshot as outdated, inside the caller's transaction."""
+    connection.execute(_bump_statement(connection.dialect.name))
+
+
+def _changes_map(session: Session) -> bool:
+    return any(isinstance(obj, (Site, SiteStatus, Kegiatan)) for obj in chain(session.new, session.dirty, session.deleted))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, flush_context):
+    if _changes_map(session):
+        bump_generation(session.connection())
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state):
+    # Bulk statements (merging sites, kegiatan links of a DPA import) bypass the flush.
+    if (state.is_insert or state.is_update or state.is_delete) and \
+            getattr(getattr(state.statement, "table", None), "name", None) in WATCHED_TABLES:
+        bump_generation(state.session.connection())
+
+
+def on_status_refreshed(sender, connection, site_ids) -> None:
+    """The site-status refresh changed figures of these sites: the snapshots are outdated."""
+    bump_generation(connection)
+
+
+status_refreshed.connect(on_status_refreshed)
+
+
+# --- Reading the state ----------------------------------------------------------------------
+
+_CURRENT = select(MapGeneration.value).where(MapGeneration.id == 1).scalar_subquery()
+_STATE = select(
+    func.coalesce(_CURRENT, 0).label("current"), MapSnapshot.generation, MapSnapshot.sites_hash,
+    MapSnapshot.status_version, MapSnapshot.status_hash,
+)
+
+
+def current_state(scope: str) -> SnapshotState:
+    """The scope's snapshot, rebuilt first when the data changed since it was built.
+
+    When current (the usual case) this is one query of two one-row tables."""
+    row = db.session.execute(_STATE.where(MapSnapshot.scope == scope)).first()
+    if row is not None and row.generation == row.current:
+        return SnapshotState(scope, row.sites_hash, row.status_version, row.status_hash)
+    return rebuild(scope)
+
+
+# --- Building -------------------------------------------------------------------------------
+
+def _gzip(payload) -> bytes:
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return gzip.compress(text, GZIP_LEVEL, mtime=0)
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:20]
+
+
+def _scope_sites(scope: str):
+    return scopes.map_scope_sites(scope).where(Site.active.is_(True))
+
+
+def sites_fingerprint(scope: str) -> str:
+    """What the positions file depends on, by one aggregate over the scope's sites and kegiatan links."""
+    count, id_sum, latest = db.session.execute(
+        _scope_sites(scope).with_only_columns(func.count(Site.id), func.sum(cast(Site.id, BigInteger)),
+                                              func.max(Site.updated_at))
+    ).one()
+    links = db.session.execute(
+        select(func.count(), func.sum(cast(kegiatan_site.c.site_id, BigInteger) * 1_000_003 + kegiatan_site.c.kegiatan_id))
+    ).one()
+    opd_sum = db.session.scalar(select(func.sum(cast(Kegiatan.id, BigInteger) * 1_009 + Kegiatan.opd_id)))
+    text = f"{FORMAT}|{count}|{id_sum}|{latest}|{links[0]}|{links[1]}|{opd_sum}"
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def _deltas(values) -> list[int]:
+    out, previous = [], 0
+    for value in values:
+        out.append(value - previous)
+        previous = value
+    return out
+
+
+def build_positions(scope: str) -> dict:
+    """The positions file of a scope: sites in id order, columns of equal length."""
+    rows = db.session.execute(
+        _scope_sites(scope).with_only_columns(Site.id, Site.lat, Site.lon, Site.name, Site.kind, Site.desa_id,
+                                              Site.kecamatan_id).order_by(Site.id)
+    ).all()
+    desa = {d.id: d for d in db.session.execute(select(Desa.id, Desa.code, Desa.name))}
+    kecamatan = {k.id: k for k in db.session.execute(select(Kecamatan.id, Kecamatan.code, Kecamatan.name))}
+    kinds: dict[str, int] = {}
+    desa_index: dict[int, int] = {}
+    kec_index: dict[int, int] = {}
+    for row in rows:
+        kinds.setdefault(row.kind, len(kinds))
+        desa_index.setdefault(row.desa_id, len(desa_index))
+        kec_index.setdefault(row.kecamatan_id, len(kec_index))
+    position = {row.id: i for i, row in enumerate(rows)}
+    opds: dict[str, list[int]] = {}
+    for opd_code, site_id in db.session.execute(
+        select(Opd.code, kegiatan_site.c.site_id).join(Kegiatan, Kegiatan.id == kegiatan_site.c.kegiatan_id)
+        .join(Opd, Opd.id == Kegiatan.opd_id).distinct().order_by(Opd.code, kegiatan_site.c.site_id)
+    ):
+        if site_id in position:
+            opds.setdefault(opd_code, []).append(position[site_id])
+    return {
+        "format": FORMAT,
+        "count": len(rows),
+        "id": _deltas(row.id for row in rows),
+        "lat": _deltas(round(row.lat * COORD_SCALE) for row in rows),
+        "lon": _deltas(round(row.lon * COORD_SCALE) for row in rows),
+        "n": [row.name for row in rows],
+        "k": [kinds[row.kind] for row in rows],
+        "kinds": list(kinds),
+        "d": [desa_index[row.desa_id] for row in rows],
+        "desa": [[desa[i].code, desa[i].name] for i in desa_index],
+        "c": [kec_index[row.kecamatan_id] for row in rows],
+        "kecamatan": [[kecamatan[i].code, kecamatan[i].name] for i in kec_index],
+        "opd": opds,
+    }
+
+
+def _epoch(value) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+def _score(value) -> float | int | None:
+    if value is None:
+        return None
+    value = round(float(value), 1)
+    return int(value) if value.is_integer() else value
+
+
+def build_status(scope: str, site_ids: list[int]) -> dict:
+    """The status array of a scope, aligned with its positions file (`site_ids` in that order)."""
+    public = scope == scopes.PUBLIC_MAP_SCOPE
+    columns = (SiteStatus.site_id, SiteStatus.approved_score, SiteStatus.approved_at) if public else (
+        SiteStatus.site_id, SiteStatus.geber_score, SiteStatus.geber_at, SiteStatus.monev_status,
+        SiteStatus.monev_at, SiteStatus.flagged)
+    stmt = _scope_sites(scope)
+    if not public:  # the public scope's query joins the status already
+        stmt = stmt.join(SiteStatus, SiteStatus.site_id == Site.id)
+    found = {row[0]: row[1:] for row in db.session.execute(stmt.with_only_columns(*columns))}
+    empty = (None,) * (len(columns) - 1)
+    rows = [found.get(site_id, empty) for site_id in site_ids]
+    status = {"s": [_score(r[0]) for r in rows], "t": [_epoch(r[1]) for r in rows]}
+    if not public:
+        status["m"] = [r[2] for r in rows]
+        status["mt"] = [_epoch(r[3]) for r in rows]
+        status["f"] = [1 if r[4] else 0 for r in rows]
+    return status
+
+
+def status_changes(old: dict, new: dict) -> list[list]:
+    """[index, value per column...] of every site whose status differs (same positions file)."""
+    keys = list(new)
+    old_columns = [old.get(k) or [] for k in keys]
+    new_columns = [new[k] for k in keys]
+    changes = []
+    for i, values in enumerate(zip(*new_columns)):
+        if any(i >= len(column) or column[i] != value for column, value in zip(old_columns, values)):
+            changes.append([i, *values])
+    return changes
+
+
+def site_ids_of(positions: dict) -> list[int]:
+    ids, current = [], 0
+    for step in positions["id"]:
+        current += step
+        ids.append(current)
+    return ids
+
+
+def _upsert(dialect: str, values: dict):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = MapSnapshot.__table__
+    stmt = insert(table).values(**values)
+    # Two processes may rebuild at once: the one that read the newer generation wins.
+    return stmt.on_conflict_do_update(
+        index_elements=["scope"], set_={k: stmt.excluded[k] for k in values if k != "scope"},
+        where=table.c.generation <= stmt.excluded.generation)
+
+
+def _insert_delta(dialect: str, values: dict):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(MapStatusDelta.__table__).values(**values).on_conflict_do_nothing()
+
+
+def rebuild(scope: str) -> SnapshotState:
+    """Build the scope's files from the current data (the positions only when its sites changed)
+    and store them for every process; commits, so others share the work at once."""
+    generation = db.session.scalar(select(MapGeneration.value).where(MapGeneration.id == 1)) or 0
+    old = db.session.get(MapSnapshot, scope)
+    fingerprint = sites_fingerprint(scope)
+    if old is not None and old.sites_fingerprint == fingerprint:
+        sites_gz, sites_hash = old.sites_gz, old.sites_hash
+        site_ids = site_ids_of(json.loads(gzip.decompress(sites_gz)))
+    else:
+        positions = build_positions(scope)
+        sites_gz = _gzip(positions)
+        sites_hash = _hash(sites_gz)
+        site_ids = site_ids_of(positions)
+    status = build_status(scope, site_ids)
+    status_hash = _hash(json.dumps(status, separators=(",", ":")).encode())
+    version = 1
+    connection = db.session.connection()
+    if old is not None:
+        version = old.status_version
+        if old.status_hash != status_hash or old.sites_hash != sites_hash:
+            version += 1
+            if old.sites_hash == sites_hash:
+                changes = status_changes(json.loads(gzip.decompress(old.status_gz)), status)
+                connection.execute(_insert_delta(connection.dialect.name, {
+                    "scope": scope, "version": version, "sites_hash": status_hash, "changes_gz": _gzip(changes)}))
+                connection.execute(MapStatusDelta.__table__.delete().where(
+                    MapStatusDelta.scope == scope, MapStatusDelta.version <= version - MAX_DELTAS))
+        db.session.expunge(old)
+    # Stored with its version and positions hash, so it is served as it is.
+    status_gz = _gzip({"version": version, "sites": sites_hash, **status})
+    connection.execute(_upsert(connection.dialect.name, {
+        "scope": scope, "generation": generation, "sites_fingerprint": fingerprint, "sites_hash": sites_hash,
+        "sites_gz": sites_gz, "status_version": version, "status_hash": status_hash, "status_gz": status_gz,
+        "built_at": utcnow(),
+    }))
+    db.session.commit()
+    return SnapshotState(scope, sites_hash, version, status_hash)
+
+
+# --- Reading the files ----------------------------------------------------------------------
+
+def positions_gz(scope: str, sites_hash: str) -> bytes | None:
+    """The stored positions file of the scope with this hash, or None (another scope's, or outdated)."""
+    return db.session.scalar(select(MapSnapshot.sites_gz).where(MapSnapshot.scope == scope,
+                                                               MapSnapshot.sites_hash == sites_hash))
+
+
+def status_body(state: SnapshotState, since: int | None) -> tuple[bytes, bool]:
+    """(gzip JSON, whole): the delta from version `since` when every step is kept, else the whole array."""
+    if since is not None and since == state.status_version:
+        return _gzip({"version": since, "since": since, "sites": state.sites_hash, "changes": []}), False
+    if since is not None and 0 < since < state.status_version:
+        rows = db.session.execute(
+            select(MapStatusDelta.version, MapStatusDelta.sites_hash, MapStatusDelta.changes_gz)
+            .where(MapStatusDelta.scope == state.scope, MapStatusDelta.version > since,
+                   MapStatusDelta.version <= state.status_version).order_by(MapStatusDelta.version)
+        ).all()
+        # A delta chain is used only when it is complete and ends in the stored array.
+        if len(rows) == state.status_version - since and rows[-1].sites_hash == state.status_hash:
+            merged: dict[int, list] = {}
+            for row in rows:
+                for change in json.loads(gzip.decompress(row.changes_gz)):
+                    merged[change[0]] = change
+            body = {"version": state.status_version, "since": since, "sites": state.sites_hash,
+                    "changes": [merged[i] for i in sorted(merged)]}
+            return _gzip(body), False
+    stored = db.session.scalar(select(MapSnapshot.status_gz).where(MapSnapshot.scope == state.scope))
+    return stored, True
+
+
+# --- Decoded, per process -------------------------------------------------------------------
+
+@dataclass
+class MapData:
+    """A scope's two files decoded into columns, for clustering and lists in this process."""
+
+    scope: str
+    ids: list[int]
+    lat: list[float]
+    lon: list[float]
+    names: list[str]
+    kinds: list[str]
+    kind: list[int]
+    desa: list[list[str]]
+    desa_of: list[int]
+    kecamatan: list[list[str]]
+    kecamatan_of: list[int]
+    opd: dict[str, list[int]]
+    status: dict[str, list]
+    #: Memo of derived values (filters, zoom grids), valid as long as this object.
+    memo: OrderedDict
+
+
+def decode(scope: str, positions: dict, status: dict) -> MapData:
+    lat, lon, current_lat, current_lon = [], [], 0, 0
+    for d_lat, d_lon in zip(positions["lat"], positions["lon"]):
+        current_lat += d_lat
+        current_lon += d_lon
+        lat.append(current_lat / COORD_SCALE)
+        lon.append(current_lon / COORD_SCALE)
+    return MapData(scope, site_ids_of(positions), lat, lon, positions["n"], positions["kinds"], positions["k"],
+                   positions["desa"], positions["d"], positions["kecamatan"], positions["c"], positions["opd"],
+                   status, OrderedDict())
+
+
+_DECODED: OrderedDict[tuple, MapData] = OrderedDict()
+_DECODED_LOCK = threading.Lock()
+
+
+def _decoded_limit() -> int:
+    return current_app.config.get("MAP_DECODED_SCOPES", 16)
+
+
+def map_data(state: SnapshotState) -> MapData:
+    """The decoded files of a state, kept per process by content hash (so never outdated)."""
+    key = (state.scope, state.sites_hash, state.status_hash)
+    with _DECODED_LOCK:
+        found = _DECODED.get(key)
+        if found is not None:
+            _DECODED.move_to_end(key)
+            return found
+    row = db.session.execute(select(MapSnapshot.sites_gz, MapSnapshot.status_gz, MapSnapshot.sites_hash,
+                                    MapSnapshot.status_hash).where(MapSnapshot.scope == state.scope)).one()
+    if (row.sites_hash, row.status_hash) != (state.sites_hash, state.status_hash):
+        # Rebuilt by another process meanwhile: decode what is stored now, under its own key.
+        state = SnapshotState(state.scope, row.sites_hash, state.status_version, row.status_hash)
+        key = (state.scope, state.sites_hash, state.status_hash)
+    data = decode(state.scope, json.loads(gzip.decompress(row.sites_gz)), json.loads(gzip.decompress(row.status_gz)))
+    with _DECODED_LOCK:
+        _DECODED[key] = data
+        while len(_DECODED) > _decoded_limit():
+            _DECODED.popitem(last=False)
+    return data
+
+
+def clear_decoded() -> None:
+    with _DECODED_LOCK:
+        _DECODED.clear()
