@@ -21,7 +21,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     _init_extensions(app)
     _register_blueprints(app)
-    from webapp import cli, compression, display, errors, navigation, security, thresholds, vocabulary
+    from webapp import cli, compression, display, errors, maps, navigation, security, thresholds, vocabulary
 
     compression.init_app(app)
     errors.init_app(app)
@@ -34,6 +34,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     from webapp.notifications import services as notifications
 
     notifications.init_app(app)
+    maps.init_app(app)
     return app
 
 

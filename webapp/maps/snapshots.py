@@ -79,13 +79,11 @@ def _changes_map(session: Session) -> bool:
     return any(isinstance(obj, (Site, SiteStatus, Kegiatan)) for obj in chain(session.new, session.dirty, session.deleted))
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session, flush_context):
     if _changes_map(session):
         bump_generation(session.connection())
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _on_execute(state):
     # Bulk statements (merging sites, kegiatan links of a DPA import) bypass the flush.
     if (state.is_insert or state.is_update or state.is_delete) and \
@@ -98,7 +96,12 @@ def on_status_refreshed(sender, connection, site_ids) -> None:
     bump_generation(connection)
 
 
-status_refreshed.connect(on_status_refreshed)
+def connect() -> None:
+    """Keep the generation current: listen to every session's writes and to the site-status refresh."""
+    for name, listener in (("after_flush", _after_flush), ("do_orm_execute", _on_execute)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+    status_refreshed.connect(on_status_refreshed)
 
 
 # --- Reading the state ----------------------------------------------------------------------
