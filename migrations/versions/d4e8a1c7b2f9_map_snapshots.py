@@ -1,7 +1,7 @@
 """map snapshots: prebuilt positions and status per scope, status deltas, generation counter
 
 Revision ID: d4e8a1c7b2f9
-Revises: 5c1e7d2a9b40
+Revises: b7d4e2f9c1a3
 Create Date: 2026-12-04 10:10:00
 
 """
@@ -11,7 +11,7 @@ import webapp.types  # noqa: F401
 
 
 revision = 'd4e8a1c7b2f9'
-down_revision = '5c1e7d2a9b40'
+down_revision = 'b7d4e2f9c1a3'
 branch_labels = None
 depends_on = None
 
