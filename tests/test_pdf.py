@@ -40,3 +40,12 @@ def test_an_outside_address_in_typed_text_does_not_stop_the_render(app):
     html = '<p>Catatan</p><img src="http://127.0.0.1:9/track.png"><img src="file:///etc/hostname">'
     with app.app_context():
         assert "Catatan" in _text(pdf.html_to_pdf(html))
+
+
+def test_rendering_leaves_pillows_truncated_image_check_on(app):
+    # WeasyPrint switches LOAD_TRUNCATED_IMAGES on for the process; the photo checks need it off.
+    from PIL import ImageFile
+
+    with app.app_context():
+        pdf.html_to_pdf("<p>x</p>")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

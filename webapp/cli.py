@@ -109,6 +109,24 @@ def create_user_command(username, password, role, full_name, kecamatan, opd):
     click.echo(f"Pengguna {user.username} ({user.role}) dibuat.")
 
 
+@click.command("opd-head")
+@with_appcontext
+@click.argument("code")
+@click.option("--name", required=True, help="Full name with titles, as signed")
+@click.option("--nip", default=None, help="The 18-digit NIP")
+@click.option("--title", default=None, help='The position, when not "Kepala <name of the OPD>"')
+def opd_head_command(code, name, nip, title):
+    """Record who heads an OPD and signs its printed reports (RFK, RKPD evaluation)."""
+    from webapp.accounts.opds import set_head
+
+    try:
+        opd = set_head(code, name, nip, title)
+    except Invalid as exc:
+        _fail("; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in exc.errors.items()))
+    db.session.commit()
+    click.echo(f"{opd.signer_title}: {opd.head_name} (NIP {opd.head_nip or '-'})")
+
+
 @click.command("import-boundaries")
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
@@ -289,6 +307,7 @@ def init_app(app) -> None:
         repair_times_command,
         unlock_user_command,
         import_outbox_command,
+        opd_head_command,
         reports_cli,
     ):
         app.cli.add_command(command)

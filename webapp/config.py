@@ -83,6 +83,11 @@ class Config:
     VERIFICATION_POINTS = float(os.environ.get("VERIFICATION_POINTS", 10))
     #: Points of deviation from the plan (or of disbursement ahead of progress) before a flag.
     DEVIATION_POINTS = float(os.environ.get("DEVIATION_POINTS", 10))
+    #: The printed reports (RFK, RKPD evaluation): paper ("A4" or "F4"), the place written above the
+    #: signature, and the OPD (by code) whose head signs the regency-wide ones.
+    REPORT_PAPER = os.environ.get("REPORT_PAPER", "A4")
+    REPORT_PLACE = os.environ.get("REPORT_PLACE", "Manna")
+    REPORT_SIGNER_OPD = os.environ.get("REPORT_SIGNER_OPD", "BAPPEDA")
 
     TILE_URL = os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     TILE_ATTRIBUTION = os.environ.get(

@@ -16,7 +16,7 @@ NAV_ITEMS = [
     ("review.index", _l("Tinjauan"), ("camat", "bappeda", "admin")),
     ("followups.index", _l("Tindak Lanjut"), ("camat", "bappeda", "admin", "opd")),
     ("dashboard.my_submissions", _l("Kiriman Saya"), ("monitor",)),
-    ("reports.index", _l("Laporan"), ("bappeda", "admin", "camat")),
+    ("reports.index", _l("Laporan"), ("bappeda", "admin", "camat", "opd")),
     ("admin.index", _l("Admin"), ("admin",)),
     ("accounts.settings", _l("Akun & bahasa"), ("admin", "bappeda", "camat", "opd", "monitor")),
 ]

@@ -12,8 +12,15 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from flask import current_app, render_template
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
+from PIL import ImageFile
+
+# WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process when it is imported;
+# the photo checks (webapp/submissions/photos.py) rely on a truncated image being refused.
+_LOAD_TRUNCATED = ImageFile.LOAD_TRUNCATED_IMAGES
+from weasyprint import HTML  # noqa: E402
+from weasyprint.urls import URLFetcher  # noqa: E402
+
+ImageFile.LOAD_TRUNCATED_IMAGES = _LOAD_TRUNCATED
 
 
 class _StaticOnlyFetcher(URLFetcher):
@@ -41,8 +48,11 @@ def html_to_pdf(html: str, target=None) -> bytes | None:
     Relative addresses (`css/print.css`, `icons/logo.png`) resolve under the app's static folder.
     """
     root = _static_root()
-    document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=_StaticOnlyFetcher(root))
-    return document.write_pdf(target)
+    try:
+        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=_StaticOnlyFetcher(root))
+        return document.write_pdf(target)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = _LOAD_TRUNCATED
 
 
 def render_pdf(template: str, target=None, **context) -> bytes | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from croniter import croniter
+from flask import current_app, has_app_context
 
 from webapp.thresholds import WIB
 
@@ -25,7 +26,8 @@ class Entry:
     name: str
     #: Dotted path of the job, so registering imports nothing of the app.
     func: str
-    #: Cron expression read in WIB (Asia/Jakarta).
+    #: Cron expression read in WIB (Asia/Jakarta); "{after_deadline}" stands for the day after the
+    #: OPD report deadline (OPD_REPORT_DEADLINE_DAY), see `cron_of`.
     cron: str
     description: str
 
@@ -39,13 +41,30 @@ SCHEDULE: list[Entry] = [
           "Pengingat tenggat tindak lanjut (3 hari lagi, lewat tenggat) dan batas laporan OPD, setiap hari 07.00 WIB"),
     Entry("ringkasan-mingguan", "webapp.reminders.scheduled_weekly_digest", "30 7 * * 1",
           "Ringkasan mingguan tindak lanjut untuk setiap kepala OPD dan camat, Senin pukul 07.30 WIB"),
+    Entry("laporan-rfk", "webapp.reports.tasks.scheduled_rfk", "0 1 {after_deadline} * *",
+          "Laporan RFK bulan lalu (kabupaten dan setiap OPD), sehari setelah batas laporan OPD, pukul 01.00 WIB"),
+    Entry("evaluasi-rkpd", "webapp.reports.tasks.scheduled_rkpd_evaluation", "0 2 {after_deadline} 1,4,7,10 *",
+          "Evaluasi hasil RKPD triwulan yang baru berakhir (kabupaten dan setiap OPD), sehari setelah batas "
+          "laporan OPD bulan berikutnya, pukul 02.00 WIB"),
 ]
+#: The deadline day is at most this late for the runs the day after it (a cron day exists in every month).
+LAST_DEADLINE_DAY = 27
 #: A scheduled run may take this long (a monthly report of a large regency, eleven weekly summaries).
 JOB_TIMEOUT = 60 * 60
 
 
 def entry(name: str) -> Entry:
     return next(e for e in SCHEDULE if e.name == name)
+
+
+def cron_of(item: Entry, deadline_day: int | None = None) -> str:
+    """The entry's cron expression with the day after the OPD report deadline filled in
+    (`deadline_day`, else OPD_REPORT_DEADLINE_DAY of the running app, else the 10th)."""
+    if "{" not in item.cron:
+        return item.cron
+    if deadline_day is None:
+        deadline_day = int(current_app.config.get("OPD_REPORT_DEADLINE_DAY", 10)) if has_app_context() else 10
+    return item.cron.format(after_deadline=min(max(int(deadline_day), 1), LAST_DEADLINE_DAY) + 1)
 
 
 def next_run(cron: str, after: datetime) -> datetime:
@@ -63,7 +82,7 @@ def schedule_run(connection, item: Entry, after: datetime, queue_name: str = "de
     from rq import Queue
     from rq.exceptions import DuplicateJobError
 
-    when = next_run(item.cron, after)
+    when = next_run(cron_of(item), after)
     job_id = run_id(item, when)
     try:
         Queue(queue_name, connection=connection).enqueue_at(

@@ -3,6 +3,8 @@
 Every query of user data starts from one of the `*_query` functions below, and every
 write checks one of the `can_*` predicates. A role missing here sees nothing.
 """
+from dataclasses import dataclass
+
 from sqlalchemy import Select, exists, false, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -290,25 +292,59 @@ def public_sites_query() -> Select:
 
 
 #: Reports and exports: Bappeda and admin everything; a camat exports within their kecamatan only
-#: (the exports read through submissions_query / sites_query) and gets the GEBER summary of it.
+#: (the exports read through submissions_query / sites_query) and gets the GEBER summary of it;
+#: an OPD gets the RFK and the RKPD evaluation of its own kegiatan.
 CAMAT_REPORT_KINDS = ("geber_weekly", "submissions", "sites", "photos")
+OPD_REPORT_KINDS = ("rfk", "rkpd_evaluation")
 
 
 def can_use_reports(user: User) -> bool:
-    return user.role in REGENCY_WIDE or (user.role == "camat" and user.kecamatan_id is not None)
+    return (user.role in REGENCY_WIDE or (user.role == "camat" and user.kecamatan_id is not None)
+            or (user.role == "opd" and user.opd_id is not None))
 
 
 def can_request_report(user: User, kind: str) -> bool:
     if user.role in REGENCY_WIDE:
         return True
-    return can_use_reports(user) and kind in CAMAT_REPORT_KINDS
+    if not can_use_reports(user):
+        return False
+    return kind in (OPD_REPORT_KINDS if user.role == "opd" else CAMAT_REPORT_KINDS)
+
+
+def can_request_report_for_opd(user: User, opd_id: int | None) -> bool:
+    """An OPD-limited report (RFK, RKPD evaluation): regency-wide roles for any OPD or the whole
+    regency (None); an OPD user for its own OPD only."""
+    if user.role in REGENCY_WIDE:
+        return True
+    return user.role == "opd" and user.opd_id is not None and opd_id == user.opd_id
 
 
 def report_jobs_query(user: User) -> Select:
-    """A user's own report jobs; the regency-wide roles also see the scheduled ones (no owner)."""
+    """A user's own report jobs; the regency-wide roles also see the scheduled ones (no owner),
+    and an OPD the scheduled reports of its own OPD."""
     stmt = select(ReportJob)
     if user.role in REGENCY_WIDE:
         return stmt.where(or_(ReportJob.user_id == user.id, ReportJob.user_id.is_(None)))
+    if user.role == "opd" and user.opd_id is not None:
+        return stmt.where(or_(ReportJob.user_id == user.id,
+                              (ReportJob.user_id.is_(None)) & (ReportJob.opd_id == user.opd_id)))
     if can_use_reports(user):
         return stmt.where(ReportJob.user_id == user.id)
     return stmt.where(false())
+
+
+@dataclass(frozen=True)
+class ReportReader:
+    """The scope a report job reads in when it is built for an OPD or for the regency rather than
+    for a person (a scheduled run, or a file shared by everyone who asks for the same report):
+    exactly what an OPD user, or Bappeda, would read through the queries above."""
+
+    role: str
+    opd_id: int | None = None
+    kecamatan_id: int | None = None
+    id: int | None = None
+
+
+def report_reader(opd_id: int | None) -> ReportReader:
+    """The reader of a report limited to `opd_id`, or of the whole regency when None."""
+    return ReportReader("opd", opd_id) if opd_id is not None else ReportReader("bappeda")

@@ -162,15 +162,23 @@ def own_photo(world: World):
 
 SUB_IN_VIEW = page(opd=404)
 SUB_OUT_VIEW = page(404, admin=200, bappeda=200)
-REPORTS = ("admin", "bappeda", "camat")
+REPORTS = ("admin", "bappeda", "camat", "opd")
 
 
 def reports_page(default=200, **statuses):
-    return page(default, **{"opd": 403, "monitor": 403, **statuses})
+    return page(default, **{"monitor": 403, **statuses})
 
 
 def reports_api(default=200, **statuses):
-    return api(default, **{"opd": 403, "monitor": 403, **statuses})
+    return api(default, **{"monitor": 403, **statuses})
+
+
+def rfk_form(world: World):
+    return "form", {"kind": "rfk", "period": "2026-10", "format": "xlsx"}
+
+
+def rfk_request(world: World):
+    return "json", {"kind": "rfk", "period": "2026-10", "format": "xlsx"}
 
 
 def admin_page(admin: int = 200) -> dict[str, int]:
@@ -335,19 +343,22 @@ CASES: list[Case] = [
     Case("api-docs.openapi_json", "GET", everyone(200)),
     # --- reports ---
     Case("reports.index", "GET", reports_page(), check=check_jobs),
-    Case("reports.create", "POST", reports_page(302), body=lambda w: ("form", {"kind": "sites"})),
-    Case("reports.create", "POST", reports_page(302, camat=403), body=lambda w: ("form", {"kind": "monthly", "period": "2026-01"}),
+    Case("reports.create", "POST", reports_page(302, opd=403), body=lambda w: ("form", {"kind": "sites"})),
+    Case("reports.create", "POST", reports_page(302, camat=403, opd=403), body=lambda w: ("form", {"kind": "monthly", "period": "2026-01"}),
          label="monthly"),
     Case("reports.download", "GET", reports_page(), args={"job_uuid": "job_own"}, label="own"),
     Case("reports.download", "GET", reports_page(404), args={"job_uuid": "job_other"}, label="another's"),
-    Case("reports.download", "GET", reports_page(camat=404), args={"job_uuid": "job_scheduled"}, label="scheduled"),
+    Case("reports.download", "GET", reports_page(camat=404, opd=404), args={"job_uuid": "job_scheduled"}, label="scheduled"),
     Case("reports.retry", "POST", reports_page(409), args={"job_uuid": "job_own"}, label="own, ready"),
     Case("reports.retry", "POST", reports_page(404), args={"job_uuid": "job_other"}, label="another's"),
     Case("reports_api.Jobs", "GET", reports_api(), check=check_jobs),
-    Case("reports_api.Jobs", "POST", reports_api(202), body=report_request),
+    Case("reports_api.Jobs", "POST", reports_api(202, opd=403), body=report_request),
+    # The RFK: the regency for Bappeda and admin, its own OPD's for an OPD user, nothing for a camat.
+    Case("reports.create", "POST", reports_page(302, camat=403), body=rfk_form, label="rfk"),
+    Case("reports_api.Jobs", "POST", reports_api(202, camat=403), body=rfk_request, label="rfk"),
     Case("reports_api.job_state", "GET", reports_api(), args={"job_uuid": "job_own"}, label="own"),
     Case("reports_api.job_state", "GET", reports_api(404), args={"job_uuid": "job_other"}, label="another's"),
-    Case("reports_api.job_state", "GET", reports_api(camat=404), args={"job_uuid": "job_scheduled"}, label="scheduled"),
+    Case("reports_api.job_state", "GET", reports_api(camat=404, opd=404), args={"job_uuid": "job_scheduled"}, label="scheduled"),
     Case("reports_api.retry_job", "POST", reports_api(409), args={"job_uuid": "job_own"}, label="own, ready"),
     Case("reports_api.retry_job", "POST", reports_api(404), args={"job_uuid": "job_other"}, label="another's"),
     # --- account: a password of one's own ---

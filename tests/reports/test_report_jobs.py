@@ -33,11 +33,20 @@ def _jobs(app):
         return db.session.scalars(select(ReportJob).order_by(ReportJob.id)).all()
 
 
-@pytest.mark.parametrize("role", ["monitor", "opd"])
-def test_roles_without_reports_get_403_on_the_page_and_the_api(login_as, role):
-    api = login_as(role)
+def test_roles_without_reports_get_403_on_the_page_and_the_api(login_as):
+    api = login_as("monitor")
     assert api.get("/laporan").status_code == 403
     assert api.get("/api/v1/reports/jobs").status_code == 403
+    assert api.post("/api/v1/reports/jobs", json={"kind": "sites"}).status_code == 403
+
+
+def test_an_opd_gets_its_printed_reports_only(login_as):
+    api = login_as("opd", opd_code="DLH")
+    page = api.get("/laporan").text
+    assert 'id="form-rfk"' in page and "Dinas Lingkungan Hidup" in page
+    for kind in ("monthly", "geber_weekly", "submissions", "photos", "sites"):
+        assert f'id="form-{kind}"' not in page
+    assert api.post("/api/v1/reports/jobs", json={"kind": "monthly", "period": "2026-05"}).status_code == 403
     assert api.post("/api/v1/reports/jobs", json={"kind": "sites"}).status_code == 403
 
 

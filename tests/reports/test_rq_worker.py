@@ -77,6 +77,9 @@ def test_registering_the_schedule_twice_puts_each_run_on_the_rq_scheduler_once(a
         "pantau-jadwal-ringkasan-geber-mingguan-20260517T2300Z",
         "pantau-jadwal-pengingat-harian-20260516T0000Z",
         "pantau-jadwal-ringkasan-mingguan-20260518T0030Z",
+        # The day after the OPD deadline (the 10th): 11 June 01:00 WIB, and 11 July 02:00 WIB after triwulan II.
+        "pantau-jadwal-laporan-rfk-20260610T1800Z",
+        "pantau-jadwal-evaluasi-rkpd-20260710T1900Z",
     ]
     registry = ScheduledJobRegistry(queue=Queue("default", connection=redis))
     assert sorted(registry.get_job_ids()) == sorted(first)
@@ -113,7 +116,8 @@ def test_the_procfile_worker_with_its_scheduler_runs_a_due_scheduled_report(app,
     assert result.returncode == 0, result.stderr[-3000:]
     with app.app_context():
         reports = db.session.scalars(select(ReportJob)).all()
-        assert [(r.kind, r.params, r.state) for r in reports] == [("monthly", {"period": "2020-01"}, "ready")]
+        assert sorted((r.kind, r.params["period"], r.state) for r in reports) == [
+            ("monthly", "2020-01", "ready"), ("rfk", "2020-01", "ready"), ("rkpd_evaluation", "2020-T1", "ready")]
     from rq import Queue
     from rq.registry import ScheduledJobRegistry
 

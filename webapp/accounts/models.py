@@ -20,6 +20,15 @@ class Opd(db.Model):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     short_name: Mapped[str] = mapped_column(String(40))
+    #: Who signs the OPD's printed reports ("Mengetahui, Kepala …"): name, NIP (civil-servant
+    #: number) and, when it is not "Kepala <name of the OPD>", the position as written under it.
+    head_name: Mapped[str | None] = mapped_column(String(120))
+    head_nip: Mapped[str | None] = mapped_column(String(30))
+    head_title: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def signer_title(self) -> str:
+        return self.head_title or f"Kepala {self.name}"
 
 
 class User(UserMixin, db.Model):

@@ -2,6 +2,7 @@
 from sqlalchemy import select
 
 from webapp.accounts.models import Opd
+from webapp.domain_errors import Invalid
 from webapp.extensions import db
 
 #: (code, short name, full name)
@@ -37,3 +38,16 @@ def seed_opds() -> int:
             db.session.add(Opd(code=code, short_name=short, name=name))
     db.session.flush()
     return len(existing | {code for code, _, _ in STANDARD_OPDS})
+
+
+def set_head(code: str, name: str, nip: str | None, title: str | None = None) -> Opd:
+    """Record who heads an OPD and signs its printed reports; an unknown code is refused."""
+    opd = db.session.scalar(select(Opd).where(Opd.code == code.upper()))
+    if opd is None:
+        raise Invalid(errors={"opd": [f"OPD {code} tidak dikenal."]})
+    nip = (nip or "").replace(" ", "") or None
+    if nip is not None and not (nip.isdigit() and len(nip) == 18):
+        raise Invalid(errors={"nip": ["NIP terdiri dari 18 angka."]})
+    opd.head_name, opd.head_nip, opd.head_title = name.strip() or None, nip, (title or "").strip() or None
+    db.session.flush()
+    return opd

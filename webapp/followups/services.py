@@ -480,3 +480,23 @@ def history(followup: FollowUp) -> list[audit.AuditEvent]:
         .order_by(audit.AuditEvent.created_at, audit.AuditEvent.id)
     ))
 
+
+
+def for_kegiatan(user, kegiatan_ids) -> dict[int, list[FollowUp]]:
+    """The follow-ups in the user's scope linked to these kegiatan (a list or a select of ids),
+    by kegiatan id, soonest due first; one query whatever the number of kegiatan."""
+    stmt = (scopes.followups_query(user).where(FollowUp.kegiatan_id.in_(kegiatan_ids))
+            .order_by(FollowUp.kegiatan_id, FollowUp.due_date, FollowUp.id))
+    found: dict[int, list[FollowUp]] = {}
+    for followup in db.session.scalars(stmt):
+        found.setdefault(followup.kegiatan_id, []).append(followup)
+    return found
+
+
+def fingerprint(user, kegiatan_ids) -> tuple:
+    """(count, newest change, highest id) of the follow-ups `for_kegiatan` reads: it changes
+    whenever one of them is created, changed or deleted."""
+    stmt = scopes.followups_query(user).where(FollowUp.kegiatan_id.in_(kegiatan_ids)).order_by(None)
+    row = db.session.execute(stmt.with_only_columns(func.count(), func.max(FollowUp.updated_at),
+                                                    func.max(FollowUp.id))).one()
+    return tuple(row)

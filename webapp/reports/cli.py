@@ -68,5 +68,5 @@ def schedule_command():
     """Show when each scheduled job runs next (WIB)."""
     now = datetime.now(timezone.utc)
     for item in schedule.SCHEDULE:
-        click.echo(f"{item.name:<26} {item.cron:<12} {periods.format_wib(schedule.next_run(item.cron, now))}  "
+        click.echo(f"{item.name:<26} {schedule.cron_of(item):<16} {periods.format_wib(schedule.next_run(schedule.cron_of(item), now))}  "
                    f"{item.description}")

@@ -1,7 +1,7 @@
 import uuid as uuidlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -18,6 +18,11 @@ class ReportJob(db.Model):
     params: Mapped[dict] = mapped_column(JSONType, default=dict)
     #: None for scheduled runs.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    #: The OPD a report is limited to (its RFK or RKPD evaluation); None for regency-wide ones.
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"), index=True)
+    #: A digest of the inputs the file was built from: a request whose inputs have not changed
+    #: since reuses that file instead of building it again.
+    data_version: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[JobState] = mapped_column(state_type(JobState, "state"), default=JobState.QUEUED)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
@@ -28,3 +33,6 @@ class ReportJob(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
+    opd = relationship("Opd")
+
+    __table_args__ = (Index("ix_report_job_kind_data_version", "kind", "data_version"),)

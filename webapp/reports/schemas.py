@@ -4,9 +4,11 @@ from datetime import date, timedelta
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from webapp.reports import periods
-from webapp.reports.services import KINDS
+from webapp.reports.rkpd import parse_quarter
+from webapp.reports.services import KINDS, PRINTED_FORMATS, PRINTED_KINDS
 
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "pdf")
+EXPORT_FORMATS = ("csv", "xlsx")
 #: The longest span of photos one archive may hold.
 MAX_PHOTO_DAYS = 366
 #: Ids are PostgreSQL integers; a larger number is simply unknown, never a database error.
@@ -29,6 +31,21 @@ class MonthField(fields.Field):
         return value.key if value else None
 
 
+class QuarterField(fields.Field):
+    """"YYYY-T1".."YYYY-T4" (a triwulan) or "YYYY" (the year) ↔ a Quarter."""
+
+    default_error_messages = {"invalid": "Harus triwulan dengan format TTTT-T1 … TTTT-T4, atau tahun TTTT."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_quarter(value if isinstance(value, str) else "")
+        except ValueError as exc:
+            raise self.make_error("invalid") from exc
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value.key if value else None
+
+
 class ReportRequestSchema(Schema):
     """What the report page's forms (and the JSON API) send; unknown keys such as the CSRF token are ignored."""
 
@@ -37,10 +54,12 @@ class ReportRequestSchema(Schema):
 
     kind = fields.String(required=True, validate=validate.OneOf(KINDS, error="Jenis laporan tidak dikenal."))
     period = MonthField(load_default=None)
+    quarter = QuarterField(load_default=None)
+    opd_id = fields.Integer(load_default=None, allow_none=True, validate=_ID)
     week = fields.Date(load_default=None, validate=_DAY)
     kecamatan_id = fields.Integer(load_default=None, allow_none=True, validate=_ID)
     form_version_id = fields.Integer(load_default=None, allow_none=True, validate=_ID)
-    format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS, error="Format harus CSV atau XLSX."))
+    format = fields.String(load_default=None, validate=validate.OneOf(FORMATS, error="Format harus CSV, XLSX atau PDF."))
     start = fields.Date(load_default=None, allow_none=True, validate=_DAY)
     end = fields.Date(load_default=None, allow_none=True, validate=_DAY)
     form = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 40))
@@ -57,8 +76,15 @@ class ReportRequestSchema(Schema):
     def _needed_by_kind(self, data, **kwargs):
         kind = data.get("kind")
         errors = {}
-        if kind == "monthly" and data.get("period") is None:
+        if kind in ("monthly", "rfk") and data.get("period") is None:
             errors["period"] = ["Pilih bulan laporan."]
+        if kind == "rkpd_evaluation" and data.get("quarter") is None:
+            errors["quarter"] = ["Pilih triwulan atau tahun."]
+        fmt = data.get("format")
+        if fmt and kind in PRINTED_KINDS and fmt not in PRINTED_FORMATS:
+            errors["format"] = ["Format harus XLSX atau PDF."]
+        elif fmt and kind not in PRINTED_KINDS and fmt not in EXPORT_FORMATS:
+            errors["format"] = ["Format harus CSV atau XLSX."]
         if kind == "submissions" and data.get("form_version_id") is None:
             errors["form_version_id"] = ["Pilih formulir dan versinya."]
         if kind == "photos":

@@ -11,18 +11,23 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp import scopes, storage
-from webapp.accounts.models import User
+from webapp.accounts.models import Opd, User
 from webapp.domain_errors import Conflict, Forbidden, Invalid, NotFound
 from webapp.extensions import db
 from webapp.forms.models import FormVersion
 from webapp.jobs import enqueue
+from webapp.monev.models import Kegiatan
 from webapp.regions.models import Kecamatan
-from webapp.reports import periods
+from webapp.reports import periods, rkpd
 from webapp.reports.models import ReportJob
 from webapp.types import utcnow
 from webapp.vocabulary import JobState
 
-KINDS = ("monthly", "geber_weekly", "submissions", "sites", "photos")
+KINDS = ("monthly", "geber_weekly", "submissions", "sites", "photos", "rfk", "rkpd_evaluation")
+#: The printed government reports: limited to an OPD or the whole regency, as XLSX or PDF, and
+#: kept per (period, scope, format, data version) so an unchanged one is not built again.
+PRINTED_KINDS = ("rfk", "rkpd_evaluation")
+PRINTED_FORMATS = ("xlsx", "pdf")
 FINAL_STATES = (JobState.READY, JobState.FAILED)
 #: A queued or running job untouched for this long was lost (a worker killed mid-job): it may be run again.
 STALE_AFTER = timedelta(hours=1)
@@ -57,6 +62,8 @@ def request_report(user: User, data: dict) -> ReportJob:
     kind = data["kind"]
     if not scopes.can_request_report(user, kind):
         raise _forbidden()
+    if kind in PRINTED_KINDS:
+        return _request_printed(user, kind, data)
     if kind == "monthly":
         params = {"period": data["period"].key}
     elif kind == "geber_weekly":
@@ -80,6 +87,24 @@ def request_report(user: User, data: dict) -> ReportJob:
                   "kecamatan_id": _scope_kecamatan(user, data.get("kecamatan_id")),
                   "approved_only": bool(data.get("approved_only"))}
     report = ReportJob(kind=kind, params=params, user_id=user.id, state=JobState.QUEUED, progress=0)
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def _request_printed(user: User, kind: str, data: dict) -> ReportJob:
+    """An RFK (a month) or an RKPD evaluation (a quarter or a year), for an OPD or the regency."""
+    opd_id = data.get("opd_id")
+    if opd_id is None and user.role == "opd":
+        opd_id = user.opd_id
+    if not scopes.can_request_report_for_opd(user, opd_id):
+        raise Forbidden(_("Anda hanya dapat meminta laporan OPD Anda sendiri."),
+                        {"opd_id": [_("Di luar OPD Anda.")]})
+    if opd_id is not None and db.session.get(Opd, opd_id) is None:
+        raise Invalid(errors={"opd_id": [_("OPD tidak dikenal.")]})
+    period = data["period"].key if kind == "rfk" else data["quarter"].key
+    params = {"period": period, "opd_id": opd_id, "format": data.get("format") or "xlsx"}
+    report = ReportJob(kind=kind, params=params, user_id=user.id, opd_id=opd_id, state=JobState.QUEUED, progress=0)
     db.session.add(report)
     db.session.flush()
     return report
@@ -160,9 +185,22 @@ def _range(params: dict) -> str:
     return f"{first} – {last}"
 
 
+def _opd_scope(opd_id) -> str:
+    opd = db.session.get(Opd, opd_id) if opd_id else None
+    return opd.short_name if opd else _("Kabupaten")
+
+
 def job_title(report: ReportJob) -> str:
     """A one-line description in the user's language, e.g. "Laporan evaluasi bulanan Mei 2026"."""
     params = report.params or {}
+    scheduled = " (" + _("terjadwal") + ")" if report.user_id is None else ""
+    if report.kind == "rfk":
+        return _("Laporan RFK %(period)s · %(scope)s (%(format)s)", period=periods.parse_month(params["period"]).label(),
+                 scope=_opd_scope(params.get("opd_id")), format=(params.get("format") or "xlsx").upper()) + scheduled
+    if report.kind == "rkpd_evaluation":
+        return _("Evaluasi hasil RKPD %(period)s · %(scope)s (%(format)s)",
+                 period=rkpd.parse_quarter(params["period"]).label(), scope=_opd_scope(params.get("opd_id")),
+                 format=(params.get("format") or "xlsx").upper()) + scheduled
     kecamatan = _kecamatan_name(params.get("kecamatan_id"))
     where = " · " + _("Kecamatan %(name)s", name=kecamatan) if kecamatan else ""
     if report.kind == "monthly":
@@ -213,6 +251,26 @@ def scheduled_weekly(week: periods.Period) -> list[ReportJob]:
         if report is None or (report.params or {}).get("kecamatan_id") != camat.kecamatan_id:
             report = ReportJob(kind="geber_weekly", user_id=camat.id, state=JobState.QUEUED,
                                params={"kecamatan_id": camat.kecamatan_id, "week": week.first.isoformat()})
+            db.session.add(report)
+            db.session.flush()
+        reports.append(report)
+    return reports
+
+
+def scheduled_printed(kind: str, period_key: str) -> list[ReportJob]:
+    """The scheduled RFK or RKPD evaluation (XLSX) of a period: one for the regency and one for each
+    OPD with kegiatan in that fiscal year; existing rows are kept."""
+    year = int(period_key[:4])
+    opd_ids = db.session.scalars(select(Kegiatan.opd_id).where(Kegiatan.fiscal_year == year).distinct())
+    reports = []
+    for opd_id in [None, *sorted(opd_ids)]:
+        params = {"period": period_key, "opd_id": opd_id, "format": "xlsx"}
+        report = next((job for job in db.session.scalars(
+            select(ReportJob).where(ReportJob.kind == kind, ReportJob.user_id.is_(None),
+                                    ReportJob.opd_id.is_(None) if opd_id is None else ReportJob.opd_id == opd_id)
+            .order_by(ReportJob.id.desc())) if job.params == params), None)
+        if report is None:
+            report = ReportJob(kind=kind, params=params, user_id=None, opd_id=opd_id, state=JobState.QUEUED)
             db.session.add(report)
             db.session.flush()
         reports.append(report)

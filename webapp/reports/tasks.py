@@ -11,7 +11,7 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import force_locale
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from webapp import schedule, scopes, storage
 from webapp.accounts.models import User
@@ -19,7 +19,8 @@ from webapp.extensions import db
 from webapp.forms.models import FormVersion
 from webapp.jobs import enqueue, job, redis_connection
 from webapp.regions.models import Kecamatan
-from webapp.reports import exports, monthly, periods, weekly
+from webapp.accounts.models import Opd
+from webapp.reports import exports, monthly, periods, rfk, rkpd, weekly
 from webapp.reports.models import ReportJob
 from webapp.types import utcnow
 from webapp.vocabulary import JobState
@@ -47,6 +48,11 @@ def _user(report: ReportJob) -> User:
 
 def _filename(report: ReportJob) -> str:
     params = report.params or {}
+    if report.kind in PRINTED:
+        opd = db.session.get(Opd, params["opd_id"]) if params.get("opd_id") else None
+        scope = _slug(opd.code) if opd else "kabupaten"
+        prefix = "rfk" if report.kind == "rfk" else "evaluasi-rkpd"
+        return f"{prefix}-{params['period']}-{scope}.{params.get('format') or 'xlsx'}"
     if report.kind == "monthly":
         return f"laporan-evaluasi-bulanan-{params['period']}.xlsx"
     if report.kind == "geber_weekly":
@@ -71,7 +77,10 @@ def _build(report: ReportJob, path: str, progress) -> None:
 
 def _build_file(report: ReportJob, path: str, progress) -> None:
     params = report.params or {}
-    if report.kind == "monthly":
+    if report.kind in PRINTED:
+        module, period = PRINTED[report.kind]
+        module.build(path, period(params["period"]), params.get("opd_id"), params.get("format") or "xlsx", progress)
+    elif report.kind == "monthly":
         monthly.build(path, periods.parse_month(params["period"]), progress)
     elif report.kind == "geber_weekly":
         if report.user_id is not None:
@@ -116,6 +125,39 @@ def _fail(report_id: int, reason: str) -> None:
     db.session.commit()
 
 
+#: kind → (module with `build` and `data_version`, parser of the period key)
+PRINTED = {"rfk": (rfk, periods.parse_month), "rkpd_evaluation": (rkpd, rkpd.parse_quarter)}
+
+
+def _data_version(report: ReportJob) -> str | None:
+    if report.kind not in PRINTED:
+        return None
+    params = report.params or {}
+    if report.user_id is not None and not scopes.can_request_report_for_opd(_user(report), params.get("opd_id")):
+        # An OPD user moved to another OPD no longer receives the old one's report.
+        raise ReportError("Laporan ini di luar OPD pengguna.")
+    module, period = PRINTED[report.kind]
+    return module.data_version(period(params["period"]), params.get("opd_id"))
+
+
+def _reuse(report: ReportJob, version: str) -> bool:
+    """Point the job at the file of an earlier job of the same report, scope and format built
+    from the same data version, when that file is still there."""
+    earlier = db.session.scalars(
+        select(ReportJob).where(ReportJob.kind == report.kind, ReportJob.data_version == version,
+                                ReportJob.state == JobState.READY, ReportJob.id != report.id)
+        .order_by(ReportJob.id.desc())
+    )
+    for other in earlier:
+        if other.params == report.params and storage.exists(other.result_key):
+            report.state, report.progress, report.message = JobState.READY, 100, None
+            report.result_key, report.result_name, report.finished_at = other.result_key, other.result_name, utcnow()
+            report.data_version = version
+            db.session.commit()
+            return True
+    return False
+
+
 @job
 def run_report(report_id: int) -> None:
     """Build the file of a report job and mark the row ready, or failed with the reason."""
@@ -129,6 +171,9 @@ def run_report(report_id: int) -> None:
     db.session.commit()
     tmp = None
     try:
+        version = _data_version(report)
+        if version is not None and _reuse(report, version):
+            return
         name = _filename(report)
         key = f"reports/{report.uuid}/{name}"
         target = storage.path_for(key)
@@ -157,6 +202,7 @@ def run_report(report_id: int) -> None:
     report = db.session.get(ReportJob, report_id)
     report.state, report.progress, report.message = JobState.READY, 100, None
     report.result_key, report.result_name, report.finished_at = key, name, utcnow()
+    report.data_version = version
     db.session.commit()
 
 
@@ -197,5 +243,33 @@ def scheduled_weekly_geber(occurrence: str) -> None:
     when = datetime.fromisoformat(occurrence)
     _schedule_next("ringkasan-geber-mingguan", when)
     reports = scheduled_weekly(periods.previous_week(when))
+    db.session.commit()
+    _run_all([r.id for r in reports if r.state != JobState.READY])
+
+
+@job
+def scheduled_rfk(occurrence: str) -> None:
+    """The day after the OPD report deadline, 01:00 WIB: last month's RFK for the regency and each OPD."""
+    from webapp.reports.services import scheduled_printed
+
+    when = datetime.fromisoformat(occurrence)
+    _schedule_next("laporan-rfk", when)
+    reports = scheduled_printed("rfk", periods.previous_month(when).key)
+    db.session.commit()
+    _run_all([r.id for r in reports if r.state != JobState.READY])
+
+
+@job
+def scheduled_rkpd_evaluation(occurrence: str) -> None:
+    """After each triwulan (the day after the next month's OPD deadline, 02:00 WIB): the RKPD
+    evaluation of the triwulan that ended, and in January also of the whole year."""
+    from webapp.reports.services import scheduled_printed
+
+    when = datetime.fromisoformat(occurrence)
+    _schedule_next("evaluasi-rkpd", when)
+    local = periods.wib_date(when)
+    quarter = rkpd.quarter_ended_before(local.year, local.month)
+    keys = [quarter.key] + ([str(quarter.year)] if quarter.number == 4 else [])
+    reports = [r for key in keys for r in scheduled_printed("rkpd_evaluation", key)]
     db.session.commit()
     _run_all([r.id for r in reports if r.state != JobState.READY])

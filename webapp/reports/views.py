@@ -12,19 +12,22 @@ from webapp.display import job_view
 from webapp.domain_errors import Invalid
 from webapp.extensions import db
 from webapp.forms.models import Form, FormVersion
-from webapp.reports import periods, services
+from webapp.accounts.models import Opd
+from webapp.reports import periods, rkpd, services
 from webapp.reports.schemas import ReportRequestSchema
 from webapp.types import utcnow
 
 bp = Blueprint("reports", __name__)
 
 MONTHS_OFFERED = 24
+YEARS_OFFERED = 3
 WEEKS_OFFERED = 12
 MEDIA_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".csv": "text/csv; charset=utf-8",
     ".geojson": "application/geo+json",
     ".zip": "application/zip",
+    ".pdf": "application/pdf",
 }
 
 
@@ -46,8 +49,15 @@ def _choices() -> dict:
     versions = db.session.execute(
         select(FormVersion, Form).join(Form, Form.id == FormVersion.form_id).order_by(Form.title, FormVersion.version.desc())
     ).all()
+    quarters = []
+    for year in range(today.year, today.year - YEARS_OFFERED, -1):
+        quarters += [rkpd.Quarter(year, n) for n in (4, 3, 2, 1) if (year, 3 * n - 2) <= (today.year, today.month)]
+        quarters.append(rkpd.Quarter(year))
     return {
         "months": months,
+        "quarters": quarters,
+        "default_quarter": rkpd.quarter_ended_before(today.year, today.month).key,
+        "opds": list(db.session.scalars(select(Opd).order_by(Opd.name))) if scopes.is_regency_wide(current_user) else [],
         "weeks": weeks,
         "kecamatan": list(db.session.scalars(scopes.kecamatan_query(current_user))),
         "versions": [(v.id, _("%(title)s — versi %(version)s", title=f.title, version=v.version)) for v, f in versions],
