@@ -1,7 +1,7 @@
 """the head of each OPD signs its reports; report jobs keep their scope and data version
 
 Revision ID: e41b7c9d2f10
-Revises: 5c1e7d2a9b40
+Revises: d4e8a1c7b2f9
 Create Date: 2026-12-04 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e41b7c9d2f10'
-down_revision = '5c1e7d2a9b40'
+down_revision = 'd4e8a1c7b2f9'
 branch_labels = None
 depends_on = None
 
