@@ -198,7 +198,7 @@ def test_an_admin_runs_the_regency_from_the_console(app, browser, live_server, m
     desk = desk_ctx.new_page()
     _login(desk, "bappeda.kab")
     desk.goto("/bappeda")
-    row = desk.locator("section[aria-labelledby=h-all] tr", has_text=kegiatan.name).first
+    row = desk.locator("section[aria-labelledby=h-deviations] tr", has_text=kegiatan.name).first
     assert f"{planned.pct:g}".replace(".", ",") in row.inner_text() or f"{planned.pct:g}" in row.inner_text()
     assert "Tertinggal jadwal" in row.inner_text()
     assert "garis lurus" not in row.inner_text()

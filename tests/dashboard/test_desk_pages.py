@@ -111,3 +111,35 @@ def test_the_monitor_page_puts_returned_work_first_with_the_reason(app, auth, cl
     page = client.get("/kiriman-saya").text
     assert page.index("Perlu perbaikan</span>") < page.index("Disetujui</span>")
     assert "Foto tempat sampah belum ada" in page
+
+
+def test_the_bappeda_desk_lists_the_deviating_kegiatan_and_links_the_full_list(app, login_as, make_user, make_kegiatan,
+        add_site, add_submission):
+    monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
+    site = add_site()
+    behind = make_kegiatan("PUPR", sites=[site], pagu=1_000_000_000, name="Jalan tertinggal")
+    make_kegiatan("PUPR", sites=[site], pagu=1_000_000_000, name="Belum dikunjungi sama sekali")
+    add_submission(monitor, site, form="monev_kunjungan", kegiatan=behind, review_state="approved",
+                   answers=visit_answers(behind.code, 0, 0, status="late"))
+    page = login_as("bappeda").get("/bappeda").text
+    section = page.split('aria-labelledby="h-deviations"', 1)[1].split("</section>", 1)[0]
+    assert f'data-kegiatan="{behind.code}"' in section and "Belum dikunjungi sama sekali" not in section
+    assert 'href="/bappeda/kegiatan"' in section and "Lihat semua kegiatan (2)" in section
+
+
+def test_the_full_kegiatan_list_pages_by_fifty_and_filters_by_opd(app, login_as, make_kegiatan):
+    for _n in range(52):
+        make_kegiatan("PUPR", pagu=100_000_000)
+    make_kegiatan("DLH", pagu=100_000_000, name="Kegiatan lingkungan")
+    client = login_as("bappeda")
+    first = client.get("/bappeda/kegiatan").text
+    assert first.count("<tr data-kegiatan=") == 50 and "Halaman 1 dari 2" in first
+    assert 'href="/bappeda/kegiatan?halaman=2"' in first
+    second = client.get("/bappeda/kegiatan?halaman=2").text
+    assert second.count("<tr data-kegiatan=") == 3
+    assert (first + second).count("Kegiatan lingkungan") == 1
+    # A page past the end shows the last one; an OPD narrows the list.
+    assert client.get("/bappeda/kegiatan?halaman=99").text.count("<tr data-kegiatan=") == 3
+    dlh = client.get("/bappeda/kegiatan?opd=DLH").text
+    assert dlh.count("<tr data-kegiatan=") == 1 and "Kegiatan lingkungan" in dlh and "Halaman 1 dari" not in dlh
+    assert login_as("opd", opd_code="DLH").get("/bappeda/kegiatan").status_code == 403

@@ -87,7 +87,7 @@ def _count_queries(app, client, url: str) -> int:
     return len(statements)
 
 
-@pytest.mark.parametrize("path", ["/bappeda?bulan=2026-11", "/kegiatan/{code}"])
+@pytest.mark.parametrize("path", ["/bappeda?bulan=2026-11", "/kegiatan/{code}", "/bappeda/kegiatan"])
 def test_queries_per_page_do_not_grow_with_rows(app, login_as, path):
     bappeda = login_as("bappeda")
     code = _world(app, 2)

@@ -204,6 +204,7 @@ CASES: list[Case] = [
     Case("dashboard.camat_desk", "GET", page(opd=403, monitor=403)),
     Case("dashboard.camat_desk", "GET", page(opd=403, monitor=403), query="kecamatan=17.01.03", label="other kecamatan"),
     Case("dashboard.bappeda_desk", "GET", page(403, admin=200, bappeda=200)),
+    Case("dashboard.bappeda_kegiatan", "GET", page(403, admin=200, bappeda=200)),
     Case("dashboard.opd_desk", "GET", page(camat=403, monitor=403)),
     Case("dashboard.opd_desk", "GET", page(camat=403, monitor=403), query="opd=PUPR", label="other opd"),
     Case("dashboard.my_submissions", "GET", page()),

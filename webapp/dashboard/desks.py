@@ -43,6 +43,15 @@ def _require_desk(desk: str) -> None:
         abort(403)
 
 
+@bp.route("/bappeda/kegiatan")
+@login_required
+def bappeda_kegiatan():
+    _require_desk("bappeda")
+    listing = figures.kegiatan_list(current_user, request.args.get("halaman", 1, type=int), request.args.get("opd"))
+    return render_template("dashboard/desks/bappeda_kegiatan.html", listing=listing,
+                           status_labels=figures.option_labels(FormCode.MONEV_VISIT, "status"))
+
+
 # --- desks ---------------------------------------------------------------------------------------
 
 @bp.route("/camat")
@@ -71,7 +80,8 @@ def bappeda_desk():
     desk = figures.bappeda_desk(current_user)
     year, month = opd_report_services.parse_month(request.args.get("bulan"), opd_report_services.reporting_month())
     # The desk has read every kegiatan in scope already: the evaluation takes them from it.
-    evaluation = monev_desk.monthly_evaluation(current_user, year, month, scoped_kegiatan=[r.kegiatan for r in desk.kegiatan])
+    evaluation = monev_desk.monthly_evaluation(current_user, year, month, scoped_kegiatan=[r.kegiatan for r in desk.kegiatan],
+                                               dpa_plans=desk.plans)
     return render_template("dashboard/desks/bappeda.html", desk=desk, charts=figures.bappeda_charts(desk),
                            evaluation=evaluation, svg=svg_charts,
                            desk_list_limit=DESK_LIST_LIMIT, aksi=aksi.summary_for(current_user),

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
+from sqlalchemy.engine import Row
 
 from webapp import scopes
 from webapp.accounts.models import Opd, User
@@ -18,7 +19,9 @@ from webapp.followups.services import counts_by_status, overdue_clause, today_wi
 from webapp.forms.services import current_versions
 from webapp.i18n import current_locale
 from webapp.monev import planning
-from webapp.monev.models import Kegiatan, KegiatanPlan
+from webapp.monev.facts import kegiatan_facts
+from webapp.monev.models import Kegiatan
+from webapp.monev.plan import MonthlyPlan, dpa_plans
 from webapp.monev.progress import deviation_flags
 from webapp.monev.rollup import OpdRollup, visit_figures
 from webapp.regions.models import Desa, Kecamatan
@@ -189,20 +192,13 @@ def _count(stmt) -> int:
 
 # --- monev: progress against budget --------------------------------------------------------
 
-@dataclass(frozen=True)
-class LatestVisit:
-    """What the desks read of a kegiatan's latest approved visit (not the whole submission)."""
-
-    id: int
-    recorded_at: datetime
-    answers: dict | None
-
-
 @dataclass
 class KegiatanRow:
-    kegiatan: Kegiatan
+    #: The kegiatan's facts (monev.facts: id, code, name, opd_id, fiscal_year, pagu, dates).
+    kegiatan: Row
     opd: Opd
-    visit: LatestVisit | None
+    #: The latest approved visit as a row of (id, recorded_at, answers, group_key), not the whole submission.
+    visit: Row | None
     progress: float | None = None
     realisation: int | None = None
     realisation_pct: float | None = None
@@ -223,36 +219,39 @@ class KegiatanRow:
         return str(planning.BASIS_LABELS[self.planned_basis]) if self.planned_basis else ""
 
 
-def kegiatan_progress(user: User, opd_id: int | None = None, now: datetime | None = None) -> list[KegiatanRow]:
-    """Every kegiatan in scope with the figures of its latest approved visit and its deviation flags."""
+def kegiatan_progress(user: User, opd_id: int | None = None, now: datetime | None = None,
+                      kegiatan_ids: list[int] | None = None, plans: dict[int, MonthlyPlan] | None = None
+                      ) -> list[KegiatanRow]:
+    """Every kegiatan in scope (of one OPD, or among `kegiatan_ids`) with the figures of its latest
+    approved visit and its deviation flags. `plans`: the DPA plans in force (monev.plan.dpa_plans)
+    when the caller has read them already; a kegiatan without one is on the straight line."""
     now = now or utcnow()
     stmt = scopes.kegiatan_query(user)
     if opd_id is not None:
         stmt = stmt.where(Kegiatan.opd_id == opd_id)
-    kegiatan = list(db.session.scalars(stmt.order_by(Kegiatan.opd_id, Kegiatan.code)))
+    if kegiatan_ids is not None:
+        stmt = stmt.where(Kegiatan.id.in_(kegiatan_ids))
+    # Plain rows, not mapped objects: a regency has thousands of kegiatan (see monev/facts.py).
+    kegiatan = kegiatan_facts(stmt.order_by(Kegiatan.opd_id, Kegiatan.code, Kegiatan.id))
     if not kegiatan:
         return []
-    ids = [k.id for k in kegiatan]
+    ids = stmt.with_only_columns(Kegiatan.id).order_by(None).scalar_subquery()
     opds = {o.id: o for o in db.session.scalars(select(Opd).where(Opd.id.in_({k.opd_id for k in kegiatan})))}
-    # The latest visit's three columns, not whole submissions; the plan's physical column of the
-    # visited kegiatan only, not plan objects.
+    # The latest visit's three columns, not whole submissions.
     latest = _latest(user, Submission.kegiatan_id, Submission.form_code == FormCode.MONEV_VISIT,
                      Submission.review_state == ReviewState.APPROVED, Submission.kegiatan_id.in_(ids),
                      columns=(Submission.id, Submission.recorded_at, Submission.answers))
-    latest_by_kegiatan = {row.group_key: LatestVisit(row.id, row.recorded_at, row.answers) for row in latest}
-    plans = dict(db.session.execute(
-        select(KegiatanPlan.kegiatan_id, KegiatanPlan.physical_pct)
-        .where(KegiatanPlan.kegiatan_id.in_(list(latest_by_kegiatan)), KegiatanPlan.superseded_at.is_(None))
-    ).all()) if latest_by_kegiatan else {}
+    latest_by_kegiatan = {row.group_key: row for row in latest}
+    if plans is None:
+        plans = dpa_plans(ids)
+    visits = scopes.submissions_query(user).where(Submission.form_code == FormCode.MONEV_VISIT,
+                                                  Submission.kegiatan_id.in_(ids))
     waiting = dict(db.session.execute(
-        scopes.submissions_query(user)
-        .where(Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state == ReviewState.RECEIVED, Submission.kegiatan_id.in_(ids))
+        visits.where(Submission.review_state == ReviewState.RECEIVED)
         .with_only_columns(Submission.kegiatan_id, func.count()).group_by(Submission.kegiatan_id)
     ).all())
     this_month = dict(db.session.execute(
-        scopes.submissions_query(user)
-        .where(Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state != ReviewState.REJECTED,
-               Submission.kegiatan_id.in_(ids), Submission.recorded_at >= month_start_utc(now))
+        visits.where(Submission.review_state != ReviewState.REJECTED, Submission.recorded_at >= month_start_utc(now))
         .with_only_columns(Submission.kegiatan_id, func.count()).group_by(Submission.kegiatan_id)
     ).all())
     rows = []
@@ -263,13 +262,46 @@ def kegiatan_progress(user: User, opd_id: int | None = None, now: datetime | Non
         if visit is not None:
             seen = visit_figures(visit.answers, k.pagu)
             row.progress, row.realisation, row.realisation_pct = seen.progress, seen.realisation, seen.realisation_pct
-            planned = planning.planned_progress_from(k, plans.get(k.id), row.visited_on)
+            plan = plans.get(k.id)
+            planned = planning.planned_progress_from(k, plan.physical if plan else None, row.visited_on)
             if planned is not None:
                 row.planned_pct, row.planned_basis = planned.pct, planned.basis
             row.status = seen.status
             row.flags = deviation_flags(row.progress, row.realisation_pct, row.planned_pct)
         rows.append(row)
     return rows
+
+
+#: Kegiatan per page of the full list (the desk itself shows the deviating ones).
+KEGIATAN_PAGE_SIZE = 50
+
+
+@dataclass
+class KegiatanList:
+    rows: list[KegiatanRow]
+    page: int
+    pages: int
+    total: int
+    opd: Opd | None
+    opds: list[Opd]
+
+
+def kegiatan_list(user: User, page: int = 1, opd_code: str | None = None, now: datetime | None = None) -> KegiatanList:
+    """One page of every kegiatan in scope (optionally of one OPD), with the desk's figures; only the
+    page's kegiatan are read and evaluated."""
+    stmt = scopes.kegiatan_query(user)
+    opds = list(db.session.scalars(select(Opd).where(Opd.id.in_(stmt.with_only_columns(Kegiatan.opd_id).order_by(None)))
+                                   .order_by(Opd.name)))
+    opd = next((o for o in opds if o.code == opd_code), None)
+    if opd is not None:
+        stmt = stmt.where(Kegiatan.opd_id == opd.id)
+    total = _count(stmt)
+    pages = max(1, -(-total // KEGIATAN_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    ids = list(db.session.scalars(stmt.with_only_columns(Kegiatan.id).order_by(Kegiatan.opd_id, Kegiatan.code, Kegiatan.id)
+                                  .offset((page - 1) * KEGIATAN_PAGE_SIZE).limit(KEGIATAN_PAGE_SIZE)))
+    rows = kegiatan_progress(user, now=now, kegiatan_ids=ids) if ids else []
+    return KegiatanList(rows=rows, page=page, pages=pages, total=total, opd=opd, opds=opds)
 
 
 @dataclass
@@ -389,12 +421,15 @@ class BappedaDesk:
     waiting_visits: int
     waiting_checks: int
     month_start: date
+    #: The DPA plans in force of the kegiatan in scope, read once for the desk and its evaluation.
+    plans: dict = field(default_factory=dict)
 
 
 def bappeda_desk(user: User, now: datetime | None = None) -> BappedaDesk:
     """The regency-wide desk: monev progress against budget, risks, follow-ups, GEBER, coverage."""
     now = now or utcnow()
-    rows = kegiatan_progress(user, now=now)
+    plans = dpa_plans(scopes.kegiatan_query(user).with_only_columns(Kegiatan.id).order_by(None).scalar_subquery())
+    rows = kegiatan_progress(user, now=now, plans=plans)
     kecamatan = geber_by_kecamatan(user, now)
     return BappedaDesk(
         kegiatan=rows,
@@ -408,6 +443,7 @@ def bappeda_desk(user: User, now: datetime | None = None) -> BappedaDesk:
         waiting_visits=sum(r.waiting for r in rows),
         waiting_checks=sum(k.waiting for k in kecamatan),
         month_start=month_start_utc(now).astimezone(WIB).date(),
+        plans=plans,
     )
 
 

@@ -16,7 +16,8 @@ from webapp.extensions import db
 from webapp.followups.services import today_wib
 from webapp.opd_reports import services as opd_reports
 
-FLAGGED_LIMIT = 100
+#: Rows of each list of the evaluation block (flagged, perlu dikunjungi); the monthly report has them all.
+FLAGGED_LIMIT = 50
 #: Verification first: a report the field contradicts is the first thing to check.
 FLAG_ORDER = ("verification", "behind_plan", "budget_ahead", "no_report")
 
@@ -41,6 +42,7 @@ class MonthlyEvaluation:
     flag_counts: dict
     needs_visit: list[evaluation.KegiatanYear]
     month_labels: list[str]
+    list_limit: int = FLAGGED_LIMIT
 
     def series(self) -> list[Series]:
         return trend_series(self.regency)
@@ -57,11 +59,12 @@ def trend_series(points: list[evaluation.TrendPoint]) -> list[Series]:
 
 
 def monthly_evaluation(user, year: int, month: int, today: date | None = None,
-                       scoped_kegiatan: list | None = None) -> MonthlyEvaluation:
-    """The evaluation block of the desk; `scoped_kegiatan`: every kegiatan of the user's scope when
-    the desk has read them already (see evaluation.evaluate)."""
+                       scoped_kegiatan: list | None = None, dpa_plans: dict | None = None) -> MonthlyEvaluation:
+    """The evaluation block of the desk; `scoped_kegiatan` and `dpa_plans`: every kegiatan of the
+    user's scope and their DPA plans when the desk has read them already (see evaluation.evaluate)."""
     today = today or today_wib()
-    rows = evaluation.evaluate(user, year, upto=month, today=today, months=[month], scoped_kegiatan=scoped_kegiatan)
+    rows = evaluation.evaluate(user, year, upto=month, today=today, months=[month], scoped_kegiatan=scoped_kegiatan,
+                               dpa_plans=dpa_plans)
     opds = list(db.session.scalars(select(Opd).order_by(Opd.name))) if scopes.is_regency_wide(user) else \
         [o for o in db.session.scalars(select(Opd).where(Opd.id == user.opd_id))]
     by_opd: dict[int, list[evaluation.KegiatanYear]] = {}

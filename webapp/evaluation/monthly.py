@@ -152,12 +152,14 @@ def _flags(cell: MonthCell, month: int, upto: int, starts: int, deviation: float
 
 
 def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | None = None,
-             today: date | None = None, months=None, scoped_kegiatan: list[Kegiatan] | None = None) -> list[KegiatanYear]:
+             today: date | None = None, months=None, scoped_kegiatan: list[Kegiatan] | None = None,
+             dpa_plans: dict[int, MonthlyPlan] | None = None) -> list[KegiatanYear]:
     """Plan, reports, observations and flags of every kegiatan selected by `kegiatan_stmt`
     (a select of Kegiatan inside the user's scope; all of the year's by default). Cells (with
     their flags) are built for `months` (all twelve by default); flags are raised for the months
     up to `upto` (the current month by default). `scoped_kegiatan`, with no `kegiatan_stmt`: every
-    kegiatan of the user's scope, already loaded by the caller (the desk), so they are not read twice."""
+    kegiatan of the user's scope, already loaded by the caller (the desk), so they are not read twice;
+    `dpa_plans` likewise (monev.plan.dpa_plans of those kegiatan)."""
     today = today or today_wib()
     if upto is None:
         upto = 12 if year < today.year else (today.month if year == today.year else 0)
@@ -173,7 +175,7 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
         return []
     ids = stmt.with_only_columns(Kegiatan.id).order_by(None).scalar_subquery()
     opds = {o.id: o for o in db.session.scalars(select(Opd).where(Opd.id.in_({k.opd_id for k in kegiatan})))}
-    plans = monthly_plans(kegiatan, year, ids)
+    plans = monthly_plans(kegiatan, year, ids, dpa=dpa_plans)
 
     empty = [None] * MONTHS
     physical: dict[int, list] = {}

@@ -43,10 +43,11 @@ PLAN_SOURCE_LABELS = {
 @dataclass
 class MonthlyPlan:
     source: PlanSource
-    #: Twelve cumulative planned physical progress figures (%), None when unknown.
-    physical: list[float | None]
+    #: Twelve cumulative planned physical progress figures (%), None when unknown (a tuple: plans
+    #: are read, never changed).
+    physical: tuple[float | None, ...]
     #: Twelve cumulative planned disbursements (Rp), None when unknown.
-    cash: list[int | None]
+    cash: tuple[int | None, ...]
     pagu: int
 
     def cash_pct(self, month: int) -> float | None:
@@ -63,12 +64,18 @@ def _linear_physical(start: date | None, end: date | None, year: int) -> tuple:
     return tuple(linear_progress(start, end, month_end(year, m)) for m in range(1, 13))
 
 
+_NO_PLAN = (None,) * MONTHS
+
+
 def linear_plan(kegiatan: Kegiatan, year: int) -> MonthlyPlan:
-    physical = list(_linear_physical(kegiatan.start_date, kegiatan.end_date, year))
-    if all(p is None for p in physical):
-        return MonthlyPlan(PlanSource.NONE, [None] * MONTHS, [None] * MONTHS, kegiatan.pagu)
-    cash = [round(kegiatan.pagu * p / 100) if p is not None else None for p in physical]
-    return MonthlyPlan(PlanSource.LINEAR, physical, cash, kegiatan.pagu)
+    # Plans are read, never changed: the month figures are tuples, shared between kegiatan with the
+    # same dates (a desk builds thousands of plans per request).
+    physical = _linear_physical(kegiatan.start_date, kegiatan.end_date, year)
+    if physical == _NO_PLAN:
+        return MonthlyPlan(PlanSource.NONE, _NO_PLAN, _NO_PLAN, kegiatan.pagu)
+    pagu = kegiatan.pagu
+    cash = tuple(round(pagu * p / 100) if p is not None else None for p in physical)
+    return MonthlyPlan(PlanSource.LINEAR, physical, cash, pagu)
 
 
 def _number(value, kind):
@@ -84,15 +91,17 @@ def dpa_plans(kegiatan_ids) -> dict[int, MonthlyPlan]:
     )
     plans = {}
     for kegiatan_id, physical, cash, pagu in rows:
-        physical = [v if v is None or type(v) is float else _number(v, float) for v in (physical or ())][:MONTHS]
-        cash = [v if v is None or type(v) is int else _number(v, int) for v in (cash or ())][:MONTHS]
+        physical = tuple([v if v is None or type(v) is float else _number(v, float) for v in (physical or ())][:MONTHS])
+        cash = tuple([v if v is None or type(v) is int else _number(v, int) for v in (cash or ())][:MONTHS])
         if len(physical) != MONTHS or len(cash) != MONTHS:
             continue
         plans[kegiatan_id] = MonthlyPlan(PlanSource.DPA, physical, cash, pagu)
     return plans
 
 
-def monthly_plans(kegiatan: list[Kegiatan], year: int, kegiatan_ids=None) -> dict[int, MonthlyPlan]:
-    """Every kegiatan's plan for a fiscal year: the DPA's where there is one, else the straight line."""
-    plans = dpa_plans(kegiatan_ids if kegiatan_ids is not None else [k.id for k in kegiatan])
+def monthly_plans(kegiatan: list[Kegiatan], year: int, kegiatan_ids=None,
+                  dpa: dict[int, MonthlyPlan] | None = None) -> dict[int, MonthlyPlan]:
+    """Every kegiatan's plan for a fiscal year: the DPA's where there is one, else the straight line.
+    `dpa`: the DPA plans (`dpa_plans`) when the caller has read them already, so they are parsed once."""
+    plans = dpa if dpa is not None else dpa_plans(kegiatan_ids if kegiatan_ids is not None else [k.id for k in kegiatan])
     return {k.id: plans.get(k.id) or linear_plan(k, year) for k in kegiatan}
