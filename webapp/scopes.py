@@ -22,6 +22,18 @@ REGENCY_WIDE = ("admin", "bappeda")
 REVIEWERS = ("admin", "bappeda", "camat")
 
 
+class _RegencyReader:
+    """Reads what Bappeda reads, for regency-wide work that no request's user runs (the monthly
+    evaluation report, built by a job)."""
+
+    role = "bappeda"
+    id = opd_id = kecamatan_id = None
+    is_authenticated = True
+
+
+REGENCY_READER = _RegencyReader()
+
+
 def _kegiatan_has_site_in(kecamatan_id: int):
     return exists(
         select(kegiatan_site.c.kegiatan_id)

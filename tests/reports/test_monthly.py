@@ -78,6 +78,11 @@ def test_the_kegiatan_sheet_has_the_figures_of_the_latest_approved_visit_before_
             "Koordinasi warga — PJ: Kecamatan Kota Manna; tenggat 30-06-2026; Sedang dikerjakan",
         # The data set's kegiatan have no monthly plan: the report says the straight line was used.
         "Dasar rencana fisik": "Garis lurus (tanpa rencana bulanan)",
+        # The monthly evaluation (the desk's rule): no OPD report for May; the 25 May visit still
+        # waiting for review is the field observation the evaluation reads.
+        "Rencana fisik akhir bulan (%)": 41.2, "Laporan OPD: fisik (%)": None,
+        "Laporan OPD: keuangan (% pagu)": None, "Pengamatan lapangan: fisik (%)": 90,
+        "Tanda evaluasi bulanan": "Belum ada laporan OPD bulan ini",
     }
     assert k2["Realisasi anggaran (Rp)"] == 50_000_000
     assert k2["Realisasi anggaran (%)"] == 10.0
@@ -108,9 +113,9 @@ def test_the_opd_summary_totals_pagu_realisation_and_pagu_weighted_progress(book
     rows = table(wb["Ringkasan OPD"])
     values = [list(r.values()) for r in rows]
     assert values == [
-        [1, DLH, 1, 0, 200_000_000, 0, 0, None, None, 0, 0, 0, 1, 0, 0, 0, 0],
-        [2, PUPR, 2, 2, 1_500_000_000, 1_500_000_000, 650_000_000, 43.3, 33.3, 1, 1, 0, 0, 1, 2, 2, 1],
-        [None, "Jumlah", 3, 2, 1_700_000_000, 1_500_000_000, 650_000_000, 43.3, 33.3, 1, 1, 0, 1, 1, 2, 2, 1],
+        [1, DLH, 1, 0, 200_000_000, 0, 0, None, None, 0, 0, 0, 1, 0, 0, 0, 0, 1],
+        [2, PUPR, 2, 2, 1_500_000_000, 1_500_000_000, 650_000_000, 43.3, 33.3, 1, 1, 0, 0, 1, 2, 2, 1, 2],
+        [None, "Jumlah", 3, 2, 1_700_000_000, 1_500_000_000, 650_000_000, 43.3, 33.3, 1, 1, 0, 1, 1, 2, 2, 1, 3],
     ]
 
 

@@ -3,7 +3,10 @@
 Only approved submissions count. A kegiatan's figures are those of its latest approved visit
 recorded before the end of the month (budget realisation and physical progress are cumulative);
 risks are those named in the visits recorded during the month. The deviation rule is the
-Bappeda desk's (`webapp.monev.progress.deviation_flags`), so the report and the desk agree.
+Bappeda desk's (`webapp.monev.progress.deviation_flags`), so the report and the desk agree; so
+are the per-OPD sums (`webapp.monev.rollup`) and the monthly evaluation's flags (behind plan, money
+ahead, no OPD report, field verification: `webapp.evaluation.monthly`, the desk's own evaluation,
+which reads submitted OPD reports and the field visits that were not rejected).
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,7 +17,10 @@ from openpyxl import Workbook
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from webapp import scopes
 from webapp.accounts.models import Opd
+from webapp.evaluation import monthly as evaluation
+from webapp.evaluation.monthly import MonthCell, MonthFlag
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
 from webapp.followups.services import is_late
@@ -37,6 +43,15 @@ NOT_VISITED = "Belum dikunjungi"
 FLAG_TEXT = {
     "budget_ahead": "Realisasi anggaran mendahului progres fisik {points} poin",
     "behind_schedule": "Progres fisik tertinggal {points} poin dari rencana",
+}
+
+#: The monthly evaluation's flags as the report words them (in Indonesian, whatever the reader's
+#: language, like its other labels); {gap}: the points behind the flag.
+EVALUATION_FLAG_TEXT = {
+    MonthFlag.BEHIND_PLAN: "Fisik tertinggal {gap} poin dari rencana",
+    MonthFlag.BUDGET_AHEAD: "Keuangan mendahului fisik {gap} poin",
+    MonthFlag.NO_REPORT: "Belum ada laporan OPD bulan ini",
+    MonthFlag.VERIFICATION: "Pengamatan lapangan berbeda {gap} poin dari laporan OPD",
 }
 
 Progress = Callable[[int], None]
@@ -104,6 +119,26 @@ class KegiatanLine:
     output_pct: float | None = None
     risks: list[str] = field(default_factory=list)
     followups: list[FollowUpLine] = field(default_factory=list)
+    #: The month's cell of the monthly evaluation (plan, OPD report, field observation, flags).
+    evaluation: MonthCell | None = None
+
+    @property
+    def evaluation_flags(self) -> list[MonthFlag]:
+        return self.evaluation.flags if self.evaluation else []
+
+    @property
+    def evaluation_text(self) -> str:
+        """"Tidak" without a flag, else each flag with its gap in points."""
+        cell = self.evaluation
+        if cell is None or not cell.flags:
+            return "Tidak"
+        progress = cell.reported_physical if cell.reported_physical is not None else cell.observed_physical
+        gaps = {
+            MonthFlag.BEHIND_PLAN: (cell.plan_physical or 0) - (progress or 0),
+            MonthFlag.BUDGET_AHEAD: (cell.reported_cash_pct or 0) - (cell.reported_physical or 0),
+            MonthFlag.VERIFICATION: cell.verification_gap or 0,
+        }
+        return "; ".join(EVALUATION_FLAG_TEXT[flag].format(gap=_points(abs(gaps.get(flag, 0)))) for flag in cell.flags)
 
     @property
     def visited(self) -> bool:
@@ -138,6 +173,7 @@ class OpdLine(OpdRollup):
     risks: int = 0
     followups_open: int = 0
     followups_overdue: int = 0
+    evaluation_flagged: int = 0
 
     def add_line(self, line: KegiatanLine) -> None:
         self.add(line.kegiatan.pagu, visited=line.visited, progress=line.progress, realisation=line.realisation,
@@ -145,12 +181,14 @@ class OpdLine(OpdRollup):
         self.risks += len(line.risks)
         self.followups_open += sum(f.status in OPEN_FOLLOWUP_STATES for f in line.followups)
         self.followups_overdue += sum(f.overdue for f in line.followups)
+        self.evaluation_flagged += bool(line.evaluation_flags)
 
     def merge(self, other: "OpdLine") -> None:
         super().merge(other)
         self.risks += other.risks
         self.followups_open += other.followups_open
         self.followups_overdue += other.followups_overdue
+        self.evaluation_flagged += other.evaluation_flagged
 
 
 @dataclass
@@ -258,6 +296,10 @@ def collect(period: Period, cutoff: datetime | None = None, progress: Progress |
             if risk not in line.risks:
                 line.risks.append(risk)
     progress(50)
+    for row in evaluation.evaluate(scopes.REGENCY_READER, period.first.year, upto=period.first.month,
+                                   today=wib_date(cutoff), months=[period.first.month]):
+        if row.kegiatan.id in lines:
+            lines[row.kegiatan.id].evaluation = row.cell(period.first.month)
     followups = collect_followups(period, cutoff, {k.id: f"{k.code} {k.name}" for k in kegiatan})
     for followup in followups:
         if followup.kegiatan_id in lines:
@@ -292,7 +334,7 @@ OPD_COLUMNS = [
     ("Pagu kegiatan terukur (Rp)", 18), ("Realisasi anggaran (Rp)", 18), ("Realisasi anggaran (% pagu terukur)", 12),
     ("Progres fisik tertimbang pagu (%)", 12), ("Sesuai jadwal", 9), ("Berisiko", 9), ("Terlambat", 9),
     ("Belum dikunjungi", 10), ("Bertanda deviasi", 10), ("Risiko bulan ini", 9), ("Tindak lanjut terbuka", 10),
-    ("Lewat tenggat", 9),
+    ("Lewat tenggat", 9), ("Bertanda evaluasi bulanan", 10),
 ]
 OPD_FORMATS = {5: xlsx.RUPIAH, 6: xlsx.RUPIAH, 7: xlsx.RUPIAH, 8: xlsx.PERCENT, 9: xlsx.PERCENT}
 
@@ -300,7 +342,7 @@ OPD_FORMATS = {5: xlsx.RUPIAH, 6: xlsx.RUPIAH, 7: xlsx.RUPIAH, 8: xlsx.PERCENT, 
 def _opd_values(number, line: OpdLine) -> list:
     return [number, line.name, line.kegiatan, line.visited, line.pagu, line.pagu_measured, line.realisation,
             line.realisation_pct, line.progress, line.on_track, line.at_risk, line.late, line.not_visited,
-            line.flagged, line.risks, line.followups_open, line.followups_overdue]
+            line.flagged, line.risks, line.followups_open, line.followups_overdue, line.evaluation_flagged]
 
 
 def _write_opd_sheet(ws, report: MonthlyReport) -> None:
@@ -326,9 +368,14 @@ KEGIATAN_COLUMNS = [
     ("Capaian output (% target)", 11), ("Status", 14), ("Kunjungan disetujui terakhir (WIB)", 16),
     ("Kunjungan bulan ini", 10), ("Risiko yang ditemukan bulan ini", 42),
     ("Tindak lanjut (penanggung jawab, tenggat, status)", 48), ("Dasar rencana fisik", 24),
+    ("Rencana fisik akhir bulan (%)", 10), ("Laporan OPD: fisik (%)", 10), ("Laporan OPD: keuangan (% pagu)", 10),
+    ("Pengamatan lapangan: fisik (%)", 10), ("Tanda evaluasi bulanan", 40),
 ]
 KEGIATAN_FORMATS = {5: xlsx.RUPIAH, 6: xlsx.RUPIAH, 7: xlsx.PERCENT, 8: xlsx.PERCENT, 9: xlsx.PERCENT,
-                    12: xlsx.DECIMAL, 13: xlsx.PERCENT, 15: xlsx.DATETIME}
+                    12: xlsx.DECIMAL, 13: xlsx.PERCENT, 15: xlsx.DATETIME,
+                    20: xlsx.PERCENT, 21: xlsx.PERCENT, 22: xlsx.PERCENT, 23: xlsx.PERCENT}
+#: The column of the monthly evaluation's flags.
+EVALUATION_FLAG_COLUMN = 24
 
 
 #: The report is in Indonesian whatever the reader's language, like its other labels.
@@ -348,7 +395,14 @@ def kegiatan_values(number: int, line: KegiatanLine) -> list:
         wib_naive(line.visit_at), line.visits_in_month, "\n".join(line.risks),
         "\n".join(f.text() for f in line.followups),
         PLAN_BASIS_TEXT.get(line.planned_basis, ""),
+        *_evaluation_values(line.evaluation), line.evaluation_text,
     ]
+
+
+def _evaluation_values(cell: MonthCell | None) -> list:
+    if cell is None:
+        return [None] * 4
+    return [cell.plan_physical, cell.reported_physical, cell.reported_cash_pct, cell.observed_physical]
 
 
 def _write_kegiatan_sheet(ws, report: MonthlyReport) -> None:
@@ -358,6 +412,10 @@ def _write_kegiatan_sheet(ws, report: MonthlyReport) -> None:
         f"atau progres fisik tertinggal lebih dari {DEVIATION_POINTS:g} poin dari rencana fisik bulanan DPA "
         "(garis lurus dari tanggal mulai sampai selesai hanya untuk kegiatan tanpa rencana bulanan; lihat kolom "
         "Dasar rencana fisik).",
+        "Tanda evaluasi bulanan (aturan Meja Bappeda): fisik tertinggal dari rencana akhir bulan atau keuangan "
+        f"mendahului fisik lebih dari {evaluation.thresholds()[0]:g} poin; belum ada laporan OPD terkirim; "
+        f"pengamatan lapangan berbeda dari laporan OPD lebih dari {evaluation.thresholds()[1]:g} poin. "
+        "Laporan OPD yang terkirim dan kunjungan lapangan yang tidak ditolak.",
     ]))
     xlsx.header_row(ws, header, KEGIATAN_COLUMNS)
     for number, line in enumerate(report.kegiatan, start=1):
@@ -367,6 +425,8 @@ def _write_kegiatan_sheet(ws, report: MonthlyReport) -> None:
             ws.cell(row=row, column=10).font = xlsx.FLAG_FONT
         if line.status in ("at_risk", "late"):
             ws.cell(row=row, column=14).font = xlsx.FLAG_FONT
+        if line.evaluation_flags:
+            ws.cell(row=row, column=EVALUATION_FLAG_COLUMN).font = xlsx.FLAG_FONT
     xlsx.print_setup(ws, header, f"E{header + 1}", title)
 
 
