@@ -29,6 +29,7 @@ def register(app: Flask) -> None:
     from webapp.followups import views as followups
     from webapp.maps import views as maps
     from webapp.notifications import views as notifications
+    from webapp.rakor import views as rakor
     from webapp.opd_reports import views as opd_reports
     from webapp.public import views as public
     from webapp.pwa import views as pwa
@@ -36,7 +37,7 @@ def register(app: Flask) -> None:
     from webapp.review import views as review
 
     for pages in (accounts, dashboard, review, followups, maps, pwa, public, reports, opd_reports, admin, evaluation,
-                  notifications):
+                  notifications, rakor):
         app.register_blueprint(pages.bp)
 
     api = PantauApi(app, spec_kwargs={"info": {"description": "Sync and data API of Pantau"}})

@@ -13,6 +13,7 @@ NAV_ITEMS = [
     ("dashboard.camat_desk", _l("Meja Camat"), ("camat",)),
     ("dashboard.bappeda_desk", _l("Meja Bappeda"), ("bappeda", "admin")),
     ("dashboard.opd_desk", _l("Meja OPD"), ("opd",)),
+    ("rakor.deck", _l("Mode Rakor"), ("bappeda", "admin")),
     ("review.index", _l("Tinjauan"), ("camat", "bappeda", "admin")),
     ("followups.index", _l("Tindak Lanjut"), ("camat", "bappeda", "admin", "opd")),
     ("dashboard.my_submissions", _l("Kiriman Saya"), ("monitor",)),

@@ -1,6 +1,7 @@
 """Sending one email through the configured SMTP server (Python's smtplib; nothing else)."""
 import smtplib
 import ssl
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -14,7 +15,9 @@ def mail_enabled() -> bool:
 
 def build_message(to: str, subject: str, body: str, key: str | None = None) -> EmailMessage:
     config = current_app.config
-    message = EmailMessage()
+    # Headers up to RFC 5322's 998 characters stay on one line: Python's folding of a long subject
+    # otherwise starts it on a continuation line, which readers show with a leading space.
+    message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
     message["From"] = config["MAIL_SENDER"]
     message["To"] = to
     message["Subject"] = subject

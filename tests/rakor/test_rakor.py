@@ -1,0 +1,195 @@
+"""Rakor mode: the deck of a month (summary, OPD ranking, a slide per OPD, GEBER per kecamatan, last
+Rakor's decisions) and decisions recorded from a slide becoming follow-ups the next Rakor opens with."""
+import io
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from tests import factories
+from tests.helpers import csrf
+from webapp.accounts.models import User
+from webapp.domain_errors import DomainError
+from webapp.errors import status_of
+from webapp.extensions import db
+from webapp.followups.models import FollowUp
+from webapp.monev.models import Kegiatan
+from webapp.opd_reports import services as opd_reports
+from webapp.rakor import services as rakor
+
+#: The Rakor of June 2026, held on 3 July.
+NOW = datetime(2026, 7, 3, 2, 0, tzinfo=timezone.utc)
+
+
+def _user(user) -> User:
+    return db.session.get(User, user.id)
+
+
+def _decide(bappeda, year, month, **data):
+    base = {"title": "Percepat lelang drainase", "assignee_opd_id": factories.opd("DLH").id,
+            "due_date": date(2026, 7, 31)}
+    return rakor.record_decision(_user(bappeda), year, month, {**base, **data})
+
+
+@pytest.mark.parametrize("role", ["opd", "camat", "monitor"])
+def test_only_bappeda_and_admin_hold_a_rakor(app, make_user, role):
+    user = make_user(role)
+    owner = make_user("opd", opd_code="DLH")
+    with app.app_context():
+        for call in (lambda: rakor.deck(_user(user), 2026, 6, now=NOW),
+                     lambda: _decide(user, 2026, 6, owner_id=owner.id)):
+            with pytest.raises(DomainError) as error:
+                call()
+            assert status_of(error.value) == 403
+
+
+def test_a_decision_needs_an_owner_of_its_unit(app, make_user):
+    bappeda = make_user("bappeda")
+    outsider = make_user("opd", opd_code="PUPR")
+    with app.app_context():
+        for owner_id in (None, outsider.id):
+            with pytest.raises(DomainError) as error:
+                _decide(bappeda, 2026, 6, owner_id=owner_id)
+            assert status_of(error.value) == 422 and "owner_id" in error.value.errors
+            db.session.rollback()
+        assert db.session.scalar(select(FollowUp.id)) is None
+
+
+def test_a_decision_is_marked_with_its_rakor_and_the_next_rakor_opens_with_it(app, make_user, add_followup):
+    bappeda = make_user("bappeda")
+    owner = make_user("opd", opd_code="DLH")
+    other = add_followup(opd_code="DLH", title="Bukan keputusan Rakor")
+    with app.app_context():
+        decided = _decide(bappeda, 2026, 6, owner_id=owner.id)
+        db.session.commit()
+        assert decided.rakor_month == "2026-06" and decided.owner_id == owner.id
+        june = rakor.deck(_user(bappeda), 2026, 6, now=NOW)
+        july = rakor.deck(_user(bappeda), 2026, 7, now=NOW + timedelta(days=30))
+        assert [line.followup.id for line in june.decisions] == [decided.id]
+        assert [line.followup.id for line in july.previous_decisions] == [decided.id]
+        assert july.decisions == [] and other not in [line.followup.id for line in july.previous_decisions]
+        # At the next Rakor it is overdue (due 31 July, the deck is read on 2 August).
+        assert july.previous_decisions[0].overdue is True
+
+
+def _report(app, opd_user, kegiatan, month, physical, rupiah):
+    with app.app_context():
+        opd_reports.save_report(_user(opd_user), db.session.get(Kegiatan, kegiatan.id), 2026, month,
+                                {"realisation_rp": rupiah, "physical_pct": physical}, submit=True,
+                                today=date(2026, month, 28))
+        db.session.commit()
+
+
+def test_an_opd_slide_holds_kegiatan_behind_plan_and_open_followups_with_owners(app, make_user, make_kegiatan,
+                                                                                add_followup):
+    bappeda = make_user("bappeda")
+    dlh_user = make_user("opd", opd_code="DLH")
+    pupr_user = make_user("opd", opd_code="PUPR")
+    behind = make_kegiatan("DLH", code="DLH.01", name="TPS3R Pasar Bawah", year=2026, pagu=600_000_000)
+    on_plan = make_kegiatan("DLH", code="DLH.02", name="Bank Sampah", year=2026, pagu=400_000_000)
+    road = make_kegiatan("PUPR", code="PUPR.01", name="Jalan Desa", year=2026, pagu=1_000_000_000)
+    # A straight-line plan over the year: about 50 % at the end of June.
+    _report(app, dlh_user, behind, 6, 12.0, 100_000_000)
+    _report(app, dlh_user, on_plan, 6, 55.0, 200_000_000)
+    _report(app, pupr_user, road, 6, 60.0, 500_000_000)
+    overdue = add_followup(opd_code="DLH", title="Perbaiki atap TPS", due=date(2026, 6, 20))
+    add_followup(opd_code="DLH", title="Sudah beres", due=date(2026, 6, 1), status="done")
+    with app.app_context():
+        db.session.get(FollowUp, overdue).owner_id = dlh_user.id
+        db.session.commit()
+        deck = rakor.deck(_user(bappeda), 2026, 6, now=NOW)
+        slides = {s.opd.code: s for s in deck.opds}
+        assert set(slides) == {"DLH", "PUPR"}
+        dlh = slides["DLH"]
+        assert [r.kegiatan.code for r in dlh.behind] == ["DLH.01"] and dlh.behind_total == 1
+        assert [(line.followup.title, line.overdue) for line in dlh.followups] == [("Perbaiki atap TPS", True)]
+        assert dlh.followups[0].followup.owner.id == dlh_user.id
+        assert (dlh.followups_open, dlh.followups_overdue) == (1, 1)
+        assert dlh.kegiatan_choices[0] == ("DLH.01", "TPS3R Pasar Bawah")
+        assert dlh.owners == [(str(dlh_user.id), dlh_user.full_name)]
+        assert slides["PUPR"].behind == []
+        # The ranking puts PUPR (ahead of plan) before DLH (behind it).
+        ranked = [r.opd.code for r in deck.ranking if r.kegiatan]
+        assert ranked == ["PUPR", "DLH"]
+        assert deck.flag_counts[rakor.evaluation.MonthFlag.BEHIND_PLAN] == 1
+        assert len(dlh.points) == 12 and dlh.points[5].actual_physical is not None
+
+
+def test_geber_ranking_per_kecamatan_with_the_change_over_the_week(app, make_user, add_site, add_submission):
+    bappeda = make_user("bappeda")
+    monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
+    manna = add_site(factories.KOTA_MANNA, name="Pasar Manna")
+    pino = add_site(factories.PINO, name="SD Pino")
+    at = rakor.reference_time(2026, 6, NOW)
+    add_submission(monitor, manna, score=60, review_state="approved", recorded_at=at - timedelta(days=10))
+    add_submission(monitor, manna, score=80, review_state="approved", recorded_at=at - timedelta(days=2))
+    add_submission(monitor, manna, score=10, review_state="returned", recorded_at=at - timedelta(days=1))
+    add_submission(monitor, pino, score=90, review_state="approved", recorded_at=at - timedelta(days=9))
+    with app.app_context():
+        deck = rakor.deck(_user(bappeda), 2026, 6, now=NOW)
+        lines = {k.kecamatan.code: k for k in deck.kecamatan}
+        assert (lines[factories.PINO].rank, lines[factories.PINO].average, lines[factories.PINO].change) == (1, 90.0, 0.0)
+        assert (lines[factories.KOTA_MANNA].rank, lines[factories.KOTA_MANNA].average,
+                lines[factories.KOTA_MANNA].week_ago, lines[factories.KOTA_MANNA].change) == (2, 80.0, 60.0, 20.0)
+        assert [k.kecamatan.code for k in deck.kecamatan[:2]] == [factories.PINO, factories.KOTA_MANNA]
+        assert all(k.rank is None for k in deck.kecamatan[2:])
+        assert (deck.geber_average, deck.geber_week_ago, deck.geber_change) == (85.0, 75.0, 10.0)
+
+
+def test_the_deck_page_records_a_decision_and_prints_one_a4_landscape_page_per_slide(app, login_as, make_user,
+                                                                                   make_kegiatan):
+    owner = make_user("opd", opd_code="DLH")
+    make_kegiatan("DLH", code="DLH.07", name="Komposter", year=2026)
+    bappeda = login_as("bappeda")
+    page = bappeda.get("/rakor?bulan=2026-06")
+    assert page.status_code == 200
+    with app.app_context():
+        dlh = factories.opd("DLH").id
+    assert f'id="opd-{dlh}"' in page.text and 'id="geber"' in page.text
+    response = bappeda.client.post("/rakor/keputusan?bulan=2026-06", data={
+        "csrf_token": csrf(page.text), "title": "Komposter dipasang di 5 pasar", "owner": str(owner.id),
+        "due_date": "2026-07-31", "assignee": f"opd:{dlh}", "kegiatan_code": "DLH.07", "slide": f"opd-{dlh}"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/rakor?bulan=2026-06#slide-opd-{dlh}")
+    with app.app_context():
+        (decided,) = db.session.scalars(select(FollowUp)).all()
+        assert (decided.rakor_month, decided.owner_id, decided.kegiatan.code) == ("2026-06", owner.id, "DLH.07")
+    pdf = bappeda.get("/rakor/pdf?bulan=2026-06")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(pdf.data))
+    slides = bappeda.get("/rakor?bulan=2026-06").text.count('<section class="slide"')
+    assert len(reader.pages) == slides == 6
+    assert all((round(float(p.mediabox.width)), round(float(p.mediabox.height))) == (842, 595) for p in reader.pages)
+    texts = [p.extract_text() for p in reader.pages]
+    assert "Ringkasan kabupaten" in texts[0] and "Komposter dipasang di 5 pasar" in texts[-1]
+    assert "Catat keputusan" not in "".join(texts)
+
+
+def test_a_decision_on_the_geber_slide_goes_to_a_camat_and_their_kecamatan(app, login_as, make_user):
+    camat = make_user("camat", kecamatan_code=factories.PINO)
+    bappeda = login_as("bappeda")
+    page = bappeda.get("/rakor?bulan=2026-06")
+    with app.app_context():
+        pino = factories.kecamatan(factories.PINO).id
+    assert f'value="{pino}:{camat.id}"' in page.text
+    bappeda.client.post("/rakor/keputusan?bulan=2026-06", data={
+        "csrf_token": csrf(page.text), "title": "Aksi bersih pasar Pino tiap Jumat", "owner": f"{pino}:{camat.id}",
+        "due_date": "2026-07-15", "slide": "geber"})
+    with app.app_context():
+        (decided,) = db.session.scalars(select(FollowUp)).all()
+        assert (decided.assignee_kecamatan_id, decided.assignee_opd_id, decided.owner_id) == (pino, None, camat.id)
+
+
+def test_a_refused_decision_says_why_and_records_nothing(app, login_as, make_user):
+    outsider = make_user("opd", opd_code="PUPR")
+    bappeda = login_as("bappeda")
+    page = bappeda.get("/rakor?bulan=2026-06")
+    with app.app_context():
+        dlh = factories.opd("DLH").id
+    response = bappeda.client.post("/rakor/keputusan?bulan=2026-06", data={
+        "csrf_token": csrf(page.text), "title": "Salah orang", "owner": str(outsider.id), "due_date": "2026-07-31",
+        "assignee": f"opd:{dlh}", "slide": f"opd-{dlh}"}, follow_redirects=True)
+    assert "Keputusan belum dicatat" in response.text and "pengguna aktif dari OPD" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(FollowUp.id)) is None

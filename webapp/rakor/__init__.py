@@ -1,0 +1,1 @@
+"""Rakor mode: the monthly coordination meeting on the projector, and its decisions."""
