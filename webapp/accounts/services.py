@@ -7,10 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import load_only
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.accounts.lockout import record_failure, record_success
-from webapp.accounts.models import Opd, User
+from webapp.accounts.models import Opd, User, hash_password, verify_password
 from webapp.accounts.passwords import validate_new_password
 from webapp.domain_errors import Invalid
 from webapp.errors import error_response
@@ -49,7 +48,7 @@ def _user_by_token():
 @lru_cache(maxsize=4)
 def _dummy_hash(method: str) -> str:
     """Checked when the username is unknown, so that an answer takes as long whether the user exists or not."""
-    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+    return hash_password(secrets.token_urlsafe(16), method)
 
 
 def authenticate(username: str, password: str, ip: str | None = None) -> User | None:
@@ -60,10 +59,10 @@ def authenticate(username: str, password: str, ip: str | None = None) -> User | 
     """
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None or not user.active:
-        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        verify_password(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     if user.is_locked:
-        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        verify_password(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     if not user.check_password(password):
         record_failure(user, ip)
