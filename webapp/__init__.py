@@ -21,8 +21,10 @@ def create_app(test_config: dict | type | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     _init_extensions(app)
     _register_blueprints(app)
-    from webapp import cli, compression, display, errors, maps, navigation, security, thresholds, vocabulary
+    from webapp import (cli, compression, display, errors, maps, navigation, security, shared_cache, thresholds,
+                        vocabulary)
 
+    shared_cache.init_app(app)
     compression.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)

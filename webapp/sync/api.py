@@ -1,11 +1,10 @@
 """GET /api/v1/bootstrap: the field app's offline reference data, with an ETag."""
-from flask import jsonify, request
+from flask import current_app, request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 
-from webapp.sync.services import bootstrap, etag_of
+from webapp.sync.services import bootstrap_answer
 
 blp = Blueprint("sync_api", __name__, url_prefix="/api/v1", description="Reference data for the field app")
 
@@ -31,16 +30,9 @@ class BootstrapSchema(Schema):
 @blp.alt_response(304, description="Not modified")
 def get_bootstrap():
     """The user, current form versions and reference data in the user's scope."""
-    document = bootstrap(current_user)
-    etag = etag_of(document)
-    if etag in request.if_none_match:
-        response = jsonify()
-        response.status_code = 304
-        response.set_etag(etag)
-        response.data = b""
-        response.headers["Cache-Control"] = "private, no-cache"
-        return response
-    response = jsonify({**document, "csrf_token": generate_csrf()})
+    etag, body = bootstrap_answer(current_user, request.if_none_match)
+    response = current_app.response_class(body or b"", status=304 if body is None else 200,
+                                          mimetype="application/json")
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
