@@ -30,6 +30,11 @@ class Conflict(DomainError):
 class Invalid(DomainError):
     """Bad input: `errors` names each field and what is wrong with it."""
 
+    @classmethod
+    def fields(cls, errors: dict) -> "Invalid":
+        """An Invalid whose message is its field errors, one after another."""
+        return cls("; ".join(str(m) for messages in errors.values() for m in messages), errors)
+
 
 class TooLarge(Invalid):
     """Input over a size limit (a photo's bytes)."""

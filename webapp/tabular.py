@@ -12,11 +12,13 @@ from typing import Iterator
 
 from flask_babel import gettext as _
 
+from webapp.domain_errors import Invalid
+
 #: The most data rows one import takes; a whole regency's DPA is about 5,000.
 MAX_ROWS = 10_000
 
 
-class TableError(ValueError):
+class TableError(Invalid):
     """The file cannot be read as a table; nothing was imported."""
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from webapp import audit, cells
 from webapp.accounts.models import Opd, User
 from webapp.accounts.password_change import temporary_password
+from webapp.domain_errors import Invalid
 from webapp.extensions import db
 from webapp.regions.models import Kecamatan
 from webapp.tabular import MAX_ROWS, TableError, read_table
@@ -54,7 +55,9 @@ class UserPreview:
         return bool(self.results) and not self.errors
 
 
-class UsersInvalid(ValueError):
+class UsersInvalid(Invalid):
+    """The file has bad rows: nothing was written; `preview` has every row's verdict."""
+
     def __init__(self, preview: UserPreview):
         super().__init__(_("%(n)d baris bermasalah; tidak ada yang diimpor.", n=len(preview.errors)))
         self.preview = preview

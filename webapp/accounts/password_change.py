@@ -6,18 +6,11 @@ from flask_babel import gettext as _
 from webapp import audit
 from webapp.accounts.models import User
 from webapp.accounts.passwords import validate_new_password
+from webapp.domain_errors import Invalid
 
 #: Letters and digits that cannot be confused when read aloud or off a printed slip.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 TEMPORARY_PASSWORD_LENGTH = 12
-
-
-class UserInvalid(ValueError):
-    """Field → messages; nothing was changed."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(m for msgs in errors.values() for m in msgs))
-        self.errors = errors
 
 
 def temporary_password() -> str:
@@ -40,7 +33,7 @@ def set_own_password(user: User, current: str, new: str) -> None:
     elif new == current:
         errors["new"] = [_("Kata sandi baru harus berbeda dari yang sekarang.")]
     if errors:
-        raise UserInvalid(errors)
+        raise Invalid.fields(errors)
     user.set_password(new)
     user.must_change_password = False
     audit.record(user, "user.change_password", "user", user.id, None, None)

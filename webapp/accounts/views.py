@@ -5,7 +5,9 @@ from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_required, logout_user
 
 from webapp.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm
-from webapp.accounts.password_change import UserInvalid, set_own_password
+from webapp.accounts.password_change import set_own_password
+from webapp.domain_errors import Invalid
+from webapp.errors import put_on_form
 from webapp.accounts.services import authenticate, start_session
 from webapp.extensions import db, limiter
 from webapp.i18n import set_language
@@ -105,10 +107,9 @@ def change_password():
     if form.validate_on_submit():
         try:
             set_own_password(current_user, form.current.data, form.new.data)
-        except UserInvalid as exc:
+        except Invalid as exc:
             db.session.rollback()
-            for name, messages in exc.errors.items():
-                getattr(form, name).errors.extend(messages)
+            put_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("Kata sandi baru tersimpan."), "info")

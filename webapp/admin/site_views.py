@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from webapp.accounts.password_change import UserInvalid
+from webapp.domain_errors import Invalid
 from webapp.admin import bp
 from webapp.admin import sites as site_admin
 from webapp.extensions import db
@@ -60,7 +60,7 @@ def site_edit(site_id: int):
         try:
             site_admin.update_site(current_user, site, values["name"], values["kind"], values["desa"], values["lat"],
                                    values["lon"], region_bbox(current_app.config))
-        except UserInvalid as exc:
+        except Invalid as exc:
             db.session.rollback()
             errors = exc.errors
         else:
@@ -82,7 +82,7 @@ def site_active(site_id: int):
     site = _site_or_404(site_id)
     try:
         site_admin.set_site_active(current_user, site, request.form.get("active") == "1")
-    except UserInvalid as exc:
+    except Invalid as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -101,7 +101,7 @@ def site_merge(site_id: int):
         return redirect(url_for("admin.site_edit", site_id=duplicate.id))
     try:
         moved = site_admin.merge_sites(current_user, duplicate, survivor)
-    except UserInvalid as exc:
+    except Invalid as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("admin.site_edit", site_id=duplicate.id))

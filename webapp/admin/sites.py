@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, update
 
 from webapp import audit
-from webapp.accounts.password_change import UserInvalid
+from webapp.domain_errors import Invalid
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
 from webapp.monev.models import kegiatan_site
@@ -38,7 +38,7 @@ def update_site(actor, site: Site, name: str, kind: str, desa_code: str, lat, lo
         if not in_bbox(bbox, lat, lon):
             errors["position"] = [_("Koordinat di luar wilayah kabupaten.")]
     if errors:
-        raise UserInvalid(errors)
+        raise Invalid.fields(errors)
     before = snapshot(site)
     site.name, site.kind, site.desa_id, site.kecamatan_id, site.lat, site.lon = (
         name, kind, desa.id, desa.kecamatan_id, lat, lon)
@@ -56,7 +56,7 @@ def update_site(actor, site: Site, name: str, kind: str, desa_code: str, lat, lo
 def set_site_active(actor, site: Site, active: bool) -> None:
     """A deactivated site keeps its history but is no longer offered to phones or on the map."""
     if site.merged_into_id and active:
-        raise UserInvalid({"active": [_("Lokasi ini sudah digabung ke lokasi lain.")]})
+        raise Invalid.fields({"active": [_("Lokasi ini sudah digabung ke lokasi lain.")]})
     if site.active == active:
         return
     site.active = active
@@ -68,11 +68,11 @@ def merge_sites(actor, duplicate: Site, survivor: Site) -> dict:
     """Move everything of `duplicate` to `survivor` (submissions, follow-ups, kegiatan links) and
     retire the duplicate; returns what moved. Nothing is deleted."""
     if duplicate.id == survivor.id:
-        raise UserInvalid({"target": [_("Pilih lokasi lain sebagai tujuan penggabungan.")]})
+        raise Invalid.fields({"target": [_("Pilih lokasi lain sebagai tujuan penggabungan.")]})
     if survivor.merged_into_id or not survivor.active:
-        raise UserInvalid({"target": [_("Lokasi tujuan tidak aktif atau sudah digabung.")]})
+        raise Invalid.fields({"target": [_("Lokasi tujuan tidak aktif atau sudah digabung.")]})
     if duplicate.merged_into_id:
-        raise UserInvalid({"target": [_("Lokasi ini sudah digabung sebelumnya.")]})
+        raise Invalid.fields({"target": [_("Lokasi ini sudah digabung sebelumnya.")]})
     before = {"duplicate": snapshot(duplicate), "survivor": snapshot(survivor)}
     moved_submissions = db.session.execute(
         update(Submission).where(Submission.site_id == duplicate.id)

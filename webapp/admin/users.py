@@ -7,7 +7,8 @@ from sqlalchemy import func, or_, select
 
 from webapp import audit
 from webapp.accounts.models import Opd, User
-from webapp.accounts.password_change import UserInvalid, temporary_password
+from webapp.accounts.password_change import temporary_password
+from webapp.domain_errors import Invalid
 from webapp.accounts.services import set_active
 from webapp.extensions import db
 from webapp.regions.models import Kecamatan
@@ -79,7 +80,7 @@ def create_user(actor: User, username: str, full_name: str, role: str, kecamatan
     elif db.session.scalar(select(User.id).where(User.username == username)):
         errors["username"] = [_("Nama pengguna sudah dipakai.")]
     if errors:
-        raise UserInvalid(errors)
+        raise Invalid.fields(errors)
     password = temporary_password()
     user = User(username=username, full_name=(full_name or "").strip() or username, role=role,
                 kecamatan_id=kecamatan_id, opd_id=opd_id, phone=phone or None, email=email or None,
@@ -96,7 +97,7 @@ def update_user(actor: User, user: User, full_name: str, role: str, kecamatan_co
     """Change a user's name, role and scope; the change applies to their next request."""
     kecamatan_id, opd_id, errors = resolve_scope(role, kecamatan_code, opd_code)
     if errors:
-        raise UserInvalid(errors)
+        raise Invalid.fields(errors)
     before = snapshot(user)
     user.full_name = (full_name or "").strip() or user.full_name
     user.role = role
@@ -114,7 +115,7 @@ def update_user(actor: User, user: User, full_name: str, role: str, kecamatan_co
 def change_active(actor: User, user: User, active: bool) -> None:
     """Deactivate (every session and remembered login ends at once) or reactivate a user."""
     if user.id == actor.id and not active:
-        raise UserInvalid({"active": [_("Anda tidak dapat menonaktifkan akun Anda sendiri.")]})
+        raise Invalid.fields({"active": [_("Anda tidak dapat menonaktifkan akun Anda sendiri.")]})
     if user.active == active:
         return
     set_active(user, active)

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from webapp.accounts.models import Opd, User
-from webapp.accounts.password_change import UserInvalid
+from webapp.domain_errors import Invalid
 from webapp.admin import bp, users
 from webapp.extensions import db
 from webapp.monev.models import Kegiatan
@@ -60,7 +60,7 @@ def user_new():
         values = {"username": request.form.get("username", "")[:64], **_user_fields()}
         try:
             user, password = users.create_user(current_user, **values)
-        except UserInvalid as exc:
+        except Invalid as exc:
             db.session.rollback()
             errors = exc.errors
         else:
@@ -86,7 +86,7 @@ def user_edit(user_id: int):
         values = _user_fields()
         try:
             users.update_user(current_user, user, **values)
-        except UserInvalid as exc:
+        except Invalid as exc:
             db.session.rollback()
             errors = exc.errors
         else:
@@ -102,7 +102,7 @@ def user_active(user_id: int):
     active = request.form.get("active") == "1"
     try:
         users.change_active(current_user, user, active)
-    except UserInvalid as exc:
+    except Invalid as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:

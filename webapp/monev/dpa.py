@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp import audit, cells
 from webapp.accounts.models import Opd
+from webapp.domain_errors import Invalid
 from webapp.extensions import db
 from webapp.monev.models import MONTHS, Kegiatan, KegiatanGroup, KegiatanPlan, Program, kegiatan_site
 from webapp.regions.models import Desa, Kecamatan
@@ -109,8 +110,8 @@ class DpaPreview:
         return bool(self.results) and not self.errors
 
 
-class DpaInvalid(ValueError):
-    """The file has bad rows (or none at all): nothing was written."""
+class DpaInvalid(Invalid):
+    """The file has bad rows (or none at all): nothing was written; `preview` has every row's verdict."""
 
     def __init__(self, preview: DpaPreview):
         super().__init__(_("%(n)d baris bermasalah; tidak ada yang diimpor.", n=len(preview.errors)))

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from webapp.domain_errors import Invalid
 from webapp.extensions import db
 from webapp.regions.models import Desa, Kecamatan
 
 
-class ImportError_(ValueError):
+class ImportError_(Invalid):
     """A bad file: `problems` lists each row (or feature) and what is wrong with it."""
 
     def __init__(self, problems: list[str]):
