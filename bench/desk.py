@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from map_api import PASSWORD, bulk_insert, login, make_app, reset_postgres  # noqa: E402
+from map_api import PASSWORD, bulk_insert, make_app, reset_postgres  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
 TARGET_MS = 300.0
@@ -120,6 +120,15 @@ def generate(app, n_kegiatan: int, n_visits: int, seed: int = 1313) -> dict:
             db.session.commit()
     return {"kegiatan": n_kegiatan, "reports": len(reports), "visits": n_visits, "plans": len(plans),
             "seconds": time.perf_counter() - started, "code": kegiatan[0]["code"]}
+
+
+def login(client) -> None:
+    import re
+
+    page = client.get("/masuk").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/masuk", data={"username": "bappeda", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.status_code
 
 
 class Timings(list):

@@ -248,7 +248,8 @@ def _sweep(temp_age_s: float | None = None) -> None:
     from webapp.jobs_sweep import TEMP_FILE_AGE_S, requeue_pending
 
     result = requeue_pending(TEMP_FILE_AGE_S if temp_age_s is None else temp_age_s)
-    click.echo(f"Disusulkan: {result.photos} foto, {result.sites} lokasi; {result.temp_files} berkas sementara dihapus.")
+    click.echo(f"Disusulkan: {result.photos} foto, {result.sites} lokasi; {result.temp_files} berkas sementara dan "
+               f"{result.import_files} pratinjau impor ditinggalkan dihapus.")
 
 
 @click.command("requeue-pending")

@@ -46,6 +46,9 @@ SCHEDULE: list[Entry] = [
     Entry("evaluasi-rkpd", "webapp.reports.tasks.scheduled_rkpd_evaluation", "0 2 {after_deadline} 1,4,7,10 *",
           "Evaluasi hasil RKPD triwulan yang baru berakhir (kabupaten dan setiap OPD), sehari setelah batas "
           "laporan OPD bulan berikutnya, pukul 02.00 WIB"),
+    Entry("sapu-malam", "webapp.jobs_sweep.scheduled_sweep", "30 2 * * *",
+          "Menyelesaikan pekerjaan yang tertinggal, membuang berkas sementara dan pratinjau impor yang "
+          "ditinggalkan lebih dari sehari, setiap hari 02.30 WIB"),
 ]
 #: The deadline day is at most this late for the runs the day after it (a cron day exists in every month).
 LAST_DEADLINE_DAY = 27

@@ -121,3 +121,72 @@ def test_the_dpa_template_downloads(admin):
     response = admin.get("/admin/kegiatan/templat.xlsx")
     assert response.status_code == 200
     assert load_workbook(io.BytesIO(response.data)).sheetnames == ["DPA", "Petunjuk"]
+
+
+# --- the shared upload → preview → confirm step, and the sweep of abandoned previews ---------------
+
+def _kept_files(app) -> list:
+    folder = __import__("pathlib").Path(app.config["STORAGE_ROOT"]) / "imports"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def test_both_imports_refuse_a_file_over_10_mb_and_keep_nothing(app, admin, monkeypatch):
+    from webapp.admin import uploads
+
+    # The limit made small, so the test client does not spool a 10 MB body to disk.
+    monkeypatch.setattr(uploads, "MAX_UPLOAD_BYTES", 4096)
+    big = b"username\n" + b"x" * 5000
+    before = _kept_files(app)
+    for url in ("/admin/kegiatan/impor", "/admin/pengguna/impor"):
+        response = _upload(admin, url, big, "besar.csv")
+        assert response.status_code == 413 and "lebih dari 10 MB" in response.text, url
+    assert _kept_files(app) == before
+
+
+def test_a_preview_whose_file_is_gone_asks_for_the_upload_again(app, admin):
+    for url in ("/admin/kegiatan/impor", "/admin/pengguna/impor"):
+        response = admin.post(url, {"token": "hilang", "filename": "x.csv", "confirm": "1"}, page=url)
+        assert response.status_code == 302 and response.headers["Location"].endswith(url)
+        assert "Berkas pratinjau sudah tidak ada" in admin.get(url).text
+
+
+def test_a_confirmed_import_removes_its_kept_file_and_a_refused_one_keeps_none(app, admin):
+    good = _upload(admin, "/admin/pengguna/impor", _users_csv([["budi", "Budi", "monitor", "17.01.03", "", "", ""]]),
+                   "pengguna.csv")
+    token = _token(good.text)
+    assert token in _kept_files(app)
+    before = [name for name in _kept_files(app) if name != token]
+    admin.post("/admin/pengguna/impor", {"token": token, "filename": "pengguna.csv", "confirm": "1"},
+               page="/admin/pengguna/impor")
+    assert _kept_files(app) == before
+    bad = _upload(admin, "/admin/pengguna/impor", _users_csv([["budi", "Budi", "raja", "", "", "", ""]]), "salah.csv")
+    assert bad.status_code == 422 and 'name="token"' not in bad.text
+    assert _kept_files(app) == before
+
+
+def test_the_nightly_sweep_removes_previews_left_for_more_than_a_day(app, admin):
+    import os
+    import time
+
+    from webapp import schedule
+    from webapp.jobs_sweep import scheduled_sweep
+
+    rows = example_rows()
+    others = _kept_files(app)
+    old = _token(_upload(admin, "/admin/kegiatan/impor", rows_to_csv(rows), "kemarin.csv").text)
+    fresh = _token(_upload(admin, "/admin/kegiatan/impor", rows_to_csv(rows), "hari-ini.csv").text)
+    folder = __import__("pathlib").Path(app.config["STORAGE_ROOT"]) / "imports"
+    day_and_a_bit = time.time() - 25 * 3600
+    os.utime(folder / old, (day_and_a_bit, day_and_a_bit))
+    assert schedule.entry("sapu-malam").func == "webapp.jobs_sweep.scheduled_sweep"
+    with app.app_context():
+        scheduled_sweep("2026-12-04T19:30:00+00:00")
+    kept = _kept_files(app)
+    assert fresh in kept and old not in kept and set(kept) <= set(others) | {fresh}
+    # The fresh preview still confirms; the abandoned one asks for the upload again.
+    done = admin.post("/admin/kegiatan/impor", {"token": fresh, "filename": "hari-ini.csv", "confirm": "1"},
+                      page="/admin/kegiatan/impor")
+    assert done.status_code == 302 and done.headers["Location"].endswith("/admin/kegiatan")
+    gone = admin.post("/admin/kegiatan/impor", {"token": old, "filename": "kemarin.csv", "confirm": "1"},
+                      page="/admin/kegiatan/impor")
+    assert gone.headers["Location"].endswith("/admin/kegiatan/impor")

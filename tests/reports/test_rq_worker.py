@@ -80,6 +80,7 @@ def test_registering_the_schedule_twice_puts_each_run_on_the_rq_scheduler_once(a
         # The day after the OPD deadline (the 10th): 11 June 01:00 WIB, and 11 July 02:00 WIB after triwulan II.
         "pantau-jadwal-laporan-rfk-20260610T1800Z",
         "pantau-jadwal-evaluasi-rkpd-20260710T1900Z",
+        "pantau-jadwal-sapu-malam-20260515T1930Z",
     ]
     registry = ScheduledJobRegistry(queue=Queue("default", connection=redis))
     assert sorted(registry.get_job_ids()) == sorted(first)

@@ -8,10 +8,9 @@ from sqlalchemy.orm import selectinload
 from webapp.accounts.models import Opd
 from webapp.admin import bp, uploads
 from webapp.extensions import db
-from webapp.monev.dpa import MONTH_KEYS, DpaInvalid, import_dpa, preview_dpa
+from webapp.monev.dpa import MONTH_KEYS, import_dpa, preview_dpa
 from webapp.monev.dpa_files import template_xlsx
 from webapp.monev.models import Kegiatan
-from webapp.tabular import TableError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE = 200
@@ -54,38 +53,13 @@ def dpa_template():
 def dpa_import():
     """Upload → preview (nothing written) → confirm (everything or nothing)."""
     if request.method == "GET":
-        return render_template("admin/dpa_import.html", preview=None, token=None, file_error=None)
-    token = request.form.get("token", "")
-    filename = request.form.get("filename", "")[:200]
-    if token:
-        data = uploads.load(token)
-        if data is None:
-            flash(_("Berkas pratinjau sudah tidak ada; unggah lagi."), "error")
-            return redirect(url_for("admin.dpa_import"))
-    else:
-        upload = request.files.get("file")
-        data = upload.read(uploads.MAX_UPLOAD_BYTES + 1) if upload else b""
-        filename = (upload.filename if upload else "")[:200]
-        if len(data) > uploads.MAX_UPLOAD_BYTES:
-            return render_template("admin/dpa_import.html", preview=None, token=None,
-                                   file_error=_("Berkas lebih dari 10 MB.")), 413
-    try:
-        if token and request.form.get("confirm") == "1":
-            preview = import_dpa(data, filename, current_user)
-            db.session.commit()
-            uploads.discard(token)
-            flash(_("DPA diimpor: %(new)s baru, %(changed)s berubah, %(same)s tetap.", new=preview.count("new"),
-                    changed=preview.count("changed"), same=preview.count("unchanged")), "info")
-            return redirect(url_for("admin.kegiatan_list"))
-        preview = preview_dpa(data, filename)
-    except TableError as exc:
-        db.session.rollback()
-        return render_template("admin/dpa_import.html", preview=None, token=None, file_error=str(exc)), 422
-    except DpaInvalid as exc:
-        db.session.rollback()
-        preview = exc.preview
-    if not token:
-        token = uploads.keep(data) if preview.ok else None
-    status = 200 if preview.ok else 422
-    return render_template("admin/dpa_import.html", preview=preview, token=token, filename=filename,
-                           file_error=None), status
+        return render_template("admin/dpa_import.html", **uploads.Staged().page)
+    staged = uploads.stage(request.form, request.files, preview_dpa, lambda data, name: import_dpa(data, name, current_user))
+    if staged.expired:
+        return redirect(url_for("admin.dpa_import"))
+    if staged.result is not None:
+        done = staged.result
+        flash(_("DPA diimpor: %(new)s baru, %(changed)s berubah, %(same)s tetap.", new=done.count("new"),
+                changed=done.count("changed"), same=done.count("unchanged")), "info")
+        return redirect(url_for("admin.kegiatan_list"))
+    return render_template("admin/dpa_import.html", **staged.page), staged.status
