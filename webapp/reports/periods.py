@@ -119,3 +119,47 @@ def format_wib(moment: datetime) -> str:
     """"1 Juni 2026 00:30 WIB"."""
     local = to_zone(moment, WIB)
     return f"{day_label(local.date())} {local:%H:%M} WIB"
+
+
+# --- Triwulan (the RKPD evaluation) ---------------------------------------------------------
+
+ROMAN = ("I", "II", "III", "IV")
+_QUARTER = re.compile(r"^(\d{4})(?:-T([1-4]))?$")
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """Triwulan `number` (1..4) of `year`, or the whole year when `number` is None."""
+
+    year: int
+    number: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}-T{self.number}" if self.number else str(self.year)
+
+    @property
+    def last_month(self) -> int:
+        return self.number * 3 if self.number else 12
+
+    @property
+    def quarters(self) -> int:
+        """How many triwulan the evaluation covers (1..4)."""
+        return self.number or 4
+
+    def label(self) -> str:
+        return f"Triwulan {ROMAN[self.number - 1]} {self.year}" if self.number else f"Tahun {self.year}"
+
+
+def parse_quarter(text: str) -> Quarter:
+    """"2026-T1" … "2026-T4" for a triwulan, "2026" for the year; ValueError otherwise."""
+    match = _QUARTER.match(text or "")
+    if not match or not 2000 <= int(match.group(1)) <= 2100:
+        raise ValueError("format triwulan harus TTTT-T1 … TTTT-T4 atau TTTT")
+    return Quarter(int(match.group(1)), int(match.group(2)) if match.group(2) else None)
+
+
+def quarter_ended_before(year: int, month: int) -> Quarter:
+    """The triwulan that ended before `month` of `year` (a run in April evaluates triwulan I)."""
+    number = (month - 1) // 3
+    return Quarter(year - 1, 4) if number == 0 else Quarter(year, number)

@@ -19,7 +19,6 @@ Predikat (Permendagri 86/2017): Sangat Tinggi 91–100 (and above), Tinggi 76–
 Rendah 51–65, Sangat Rendah ≤ 50; a fraction above a band's top belongs to the band above (90.5
 is Sangat Tinggi).
 """
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,15 +35,14 @@ from webapp.monev.models import Kegiatan, KegiatanGroup, Program
 from webapp.opd_reports.models import OpdReport
 from webapp.regions.services import regency_name
 from webapp.reports import printed, xlsx
-from webapp.reports.periods import format_wib, wib_date
+# The triwulan live with the other periods, so pages and schemas read them without this module's openpyxl.
+from webapp.reports.periods import ROMAN, Quarter, format_wib, parse_quarter, quarter_ended_before, wib_date  # noqa: F401
 from webapp.types import utcnow
 from webapp.vocabulary import OpdReportState
 
 Progress = Callable[[int], None]
 #: Bumped when the layout or a rule of the report changes, so files built before are not reused.
 FORMAT_VERSION = 1
-ROMAN = ("I", "II", "III", "IV")
-_KEY = re.compile(r"^(\d{4})(?:-T([1-4]))?$")
 #: (lowest capaian, exclusive, of the band; its name), highest band first.
 BANDS = ((90, "Sangat Tinggi"), (75, "Tinggi"), (65, "Sedang"), (50, "Rendah"))
 LOWEST_BAND = "Sangat Rendah"
@@ -56,44 +54,6 @@ def predikat(pct: float | None) -> str:
     if pct is None:
         return ""
     return next((name for floor, name in BANDS if pct > floor), LOWEST_BAND)
-
-
-@dataclass(frozen=True)
-class Quarter:
-    """Triwulan `number` (1..4) of `year`, or the whole year when `number` is None."""
-
-    year: int
-    number: int | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.year}-T{self.number}" if self.number else str(self.year)
-
-    @property
-    def last_month(self) -> int:
-        return self.number * 3 if self.number else 12
-
-    @property
-    def quarters(self) -> int:
-        """How many triwulan the evaluation covers (1..4)."""
-        return self.number or 4
-
-    def label(self) -> str:
-        return f"Triwulan {ROMAN[self.number - 1]} {self.year}" if self.number else f"Tahun {self.year}"
-
-
-def parse_quarter(text: str) -> Quarter:
-    """"2026-T1" … "2026-T4" for a triwulan, "2026" for the year; ValueError otherwise."""
-    match = _KEY.match(text or "")
-    if not match or not 2000 <= int(match.group(1)) <= 2100:
-        raise ValueError("format triwulan harus TTTT-T1 … TTTT-T4 atau TTTT")
-    return Quarter(int(match.group(1)), int(match.group(2)) if match.group(2) else None)
-
-
-def quarter_ended_before(year: int, month: int) -> Quarter:
-    """The triwulan that ended before `month` of `year` (a run in April evaluates triwulan I)."""
-    number = (month - 1) // 3
-    return Quarter(year - 1, 4) if number == 0 else Quarter(year, number)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from webapp.reports import periods
-from webapp.reports.rkpd import parse_quarter
+from webapp.reports.periods import parse_quarter
 from webapp.reports.services import KINDS, PRINTED_FORMATS, PRINTED_KINDS
 
 FORMATS = ("csv", "xlsx", "pdf")

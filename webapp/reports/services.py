@@ -18,7 +18,7 @@ from webapp.forms.models import FormVersion
 from webapp.jobs import enqueue
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Kecamatan
-from webapp.reports import periods, rkpd
+from webapp.reports import periods
 from webapp.reports.models import ReportJob
 from webapp.types import utcnow
 from webapp.vocabulary import JobState
@@ -199,7 +199,7 @@ def job_title(report: ReportJob) -> str:
                  scope=_opd_scope(params.get("opd_id")), format=(params.get("format") or "xlsx").upper()) + scheduled
     if report.kind == "rkpd_evaluation":
         return _("Evaluasi hasil RKPD %(period)s · %(scope)s (%(format)s)",
-                 period=rkpd.parse_quarter(params["period"]).label(), scope=_opd_scope(params.get("opd_id")),
+                 period=periods.parse_quarter(params["period"]).label(), scope=_opd_scope(params.get("opd_id")),
                  format=(params.get("format") or "xlsx").upper()) + scheduled
     kecamatan = _kecamatan_name(params.get("kecamatan_id"))
     where = " · " + _("Kecamatan %(name)s", name=kecamatan) if kecamatan else ""

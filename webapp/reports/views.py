@@ -13,7 +13,7 @@ from webapp.domain_errors import Invalid
 from webapp.extensions import db
 from webapp.forms.models import Form, FormVersion
 from webapp.accounts.models import Opd
-from webapp.reports import periods, rkpd, services
+from webapp.reports import periods, services
 from webapp.reports.schemas import ReportRequestSchema
 from webapp.types import utcnow
 
@@ -51,12 +51,12 @@ def _choices() -> dict:
     ).all()
     quarters = []
     for year in range(today.year, today.year - YEARS_OFFERED, -1):
-        quarters += [rkpd.Quarter(year, n) for n in (4, 3, 2, 1) if (year, 3 * n - 2) <= (today.year, today.month)]
-        quarters.append(rkpd.Quarter(year))
+        quarters += [periods.Quarter(year, n) for n in (4, 3, 2, 1) if (year, 3 * n - 2) <= (today.year, today.month)]
+        quarters.append(periods.Quarter(year))
     return {
         "months": months,
         "quarters": quarters,
-        "default_quarter": rkpd.quarter_ended_before(today.year, today.month).key,
+        "default_quarter": periods.quarter_ended_before(today.year, today.month).key,
         "opds": list(db.session.scalars(select(Opd).order_by(Opd.name))) if scopes.is_regency_wide(current_user) else [],
         "weeks": weeks,
         "kecamatan": list(db.session.scalars(scopes.kecamatan_query(current_user))),
