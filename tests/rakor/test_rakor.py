@@ -172,9 +172,9 @@ def test_a_decision_on_the_geber_slide_goes_to_a_camat_and_their_kecamatan(app, 
     page = bappeda.get("/rakor?bulan=2026-06")
     with app.app_context():
         pino = factories.kecamatan(factories.PINO).id
-    assert f'value="{pino}:{camat.id}"' in page.text
+    assert f'value="kec:{pino}:{camat.id}"' in page.text
     bappeda.client.post("/rakor/keputusan?bulan=2026-06", data={
-        "csrf_token": csrf(page.text), "title": "Aksi bersih pasar Pino tiap Jumat", "owner": f"{pino}:{camat.id}",
+        "csrf_token": csrf(page.text), "title": "Aksi bersih pasar Pino tiap Jumat", "owner": f"kec:{pino}:{camat.id}",
         "due_date": "2026-07-15", "slide": "geber"})
     with app.app_context():
         (decided,) = db.session.scalars(select(FollowUp)).all()
@@ -193,3 +193,41 @@ def test_a_refused_decision_says_why_and_records_nothing(app, login_as, make_use
     assert "Keputusan belum dicatat" in response.text and "pengguna aktif dari OPD" in response.text
     with app.app_context():
         assert db.session.scalar(select(FollowUp.id)) is None
+
+
+def test_an_opd_slide_lists_the_risks_of_its_latest_approved_visits_most_serious_first(
+        app, make_user, make_kegiatan, add_site, add_submission):
+    bappeda = make_user("bappeda")
+    monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
+    site = add_site(factories.KOTA_MANNA, name="Pasar Bawah")
+    tps = make_kegiatan("DLH", sites=[site], code="DLH.11", year=2026)
+    at = rakor.reference_time(2026, 6, NOW)
+    # An older visit's risks are replaced by the latest one's; a rejected visit does not count.
+    add_submission(monitor, site, form="monev_kunjungan", kegiatan=tps, review_state="approved",
+                   recorded_at=at - timedelta(days=20), answers=factories.visit_answers("DLH.11", 30, 0, risks=[("cuaca", "rendah")]))
+    add_submission(monitor, site, form="monev_kunjungan", kegiatan=tps, review_state="approved",
+                   recorded_at=at - timedelta(days=5), answers=factories.visit_answers(
+                       "DLH.11", 35, 0, status="at_risk", risks=[("cuaca", "rendah"), ("pengadaan", "tinggi")]))
+    add_submission(monitor, site, form="monev_kunjungan", kegiatan=tps, review_state="rejected",
+                   recorded_at=at - timedelta(days=1), answers=factories.visit_answers("DLH.11", 0, 0, risks=[("lahan", "tinggi")]))
+    with app.test_request_context():
+        deck = rakor.deck(_user(bappeda), 2026, 6, now=NOW)
+        (dlh,) = [s for s in deck.opds if s.opd.code == "DLH"]
+        assert [(r.level, r.kegiatan.code) for r in dlh.risks] == [("tinggi", "DLH.11"), ("rendah", "DLH.11")]
+        assert dlh.risks[0].category and dlh.risks[0].category != "pengadaan"  # the option's label
+
+
+def test_the_closing_slide_records_a_decision_for_any_opd_or_camat(app, login_as, make_user):
+    owner = make_user("opd", opd_code="PUPR")
+    bappeda = login_as("bappeda")
+    page = bappeda.get("/rakor?bulan=2026-06")
+    with app.app_context():
+        pupr = factories.opd("PUPR").id
+    assert page.text.count(f'value="opd:{pupr}:{owner.id}"') == 1
+    response = bappeda.client.post("/rakor/keputusan?bulan=2026-06", data={
+        "csrf_token": csrf(page.text), "title": "Perbaikan jalan menuju TPA", "owner": f"opd:{pupr}:{owner.id}",
+        "due_date": "2026-08-15", "slide": "keputusan"})
+    assert response.headers["Location"].endswith("#slide-keputusan")
+    with app.app_context():
+        (decided,) = db.session.scalars(select(FollowUp)).all()
+        assert (decided.assignee_opd_id, decided.owner_id, decided.rakor_month) == (pupr, owner.id, "2026-06")

@@ -93,6 +93,12 @@ def owner_candidates(assignee_opd_id: int | None = None, assignee_kecamatan_id: 
     return notifications.unit_members(assignee_opd_id, assignee_kecamatan_id)
 
 
+def owner_candidates_of_opds():
+    """The query of every user who may own an OPD's follow-up (`owner_candidates` of all OPDs at once)."""
+    return select(User).where(User.active.is_(True), User.role == Role.OPD, User.opd_id.is_not(None)).order_by(
+        User.full_name, User.id)
+
+
 def check_owner(owner_id, assignee_opd_id: int | None, assignee_kecamatan_id: int | None) -> User | None:
     """The owner named by `owner_id` when it is a user of the assignee unit; Invalid otherwise."""
     if owner_id in (None, ""):

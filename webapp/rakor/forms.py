@@ -10,7 +10,8 @@ from webapp.followups.services import TITLE_MAX
 class DecisionForm(FlaskForm):
     title = StringField(_l("Keputusan / tindak lanjut"), validators=[DataRequired(_l("Wajib diisi.")),
                                                                      Length(max=TITLE_MAX)])
-    #: A user id (an OPD slide), or "<kecamatan id>:<user id>" (the GEBER slide: a camat).
+    #: A user id (an OPD slide, whose OPD is `assignee`), or "opd:<opd id>:<user id>" or
+    #: "kec:<kecamatan id>:<user id>" (the GEBER and closing slides: the owner names the unit).
     owner = StringField(_l("Orang yang bertanggung jawab"), validators=[DataRequired(_l("Pilih penanggung jawab."))])
     due_date = DateField(_l("Tenggat"), validators=[DataRequired(_l("Tenggat wajib diisi."))])
     #: "opd:<id>" on an OPD slide; empty on the GEBER slide (the camat's kecamatan is the unit).
@@ -20,13 +21,13 @@ class DecisionForm(FlaskForm):
     slide = HiddenField()
 
     def data_for_service(self) -> dict:
-        kind, _sep, ident = (self.assignee.data or "").partition(":")
         owner = (self.owner.data or "").strip()
-        data = {"title": self.title.data, "due_date": self.due_date.data, "kegiatan_code": self.kegiatan_code.data}
-        if ":" in owner:
-            kecamatan, _sep, owner = owner.partition(":")
-            data["assignee_kecamatan_id"] = int(kecamatan) if kecamatan.isdigit() else None
-        elif kind == "opd" and ident.isdigit():
-            data["assignee_opd_id"] = int(ident)
-        data["owner_id"] = int(owner) if owner.isdigit() else None
+        if owner.count(":") == 2:
+            kind, unit, owner = owner.split(":")
+        else:
+            kind, _sep, unit = (self.assignee.data or "").partition(":")
+        data = {"title": self.title.data, "due_date": self.due_date.data, "kegiatan_code": self.kegiatan_code.data,
+                "owner_id": int(owner) if owner.isdigit() else None}
+        if kind in ("opd", "kec") and unit.isdigit():
+            data["assignee_opd_id" if kind == "opd" else "assignee_kecamatan_id"] = int(unit)
         return data

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from webapp import scopes
 from webapp.accounts.models import Opd, User
@@ -25,7 +26,7 @@ from webapp.evaluation import monthly as evaluation
 from webapp.extensions import db
 from webapp.followups import services as followups
 from webapp.followups.models import FollowUp
-from webapp.forms.services import current_versions
+from webapp.dashboard.figures import option_labels
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Kecamatan
 from webapp.submissions.latest import latest_per
@@ -139,6 +140,11 @@ class Deck:
         return round(self.geber_average - self.geber_week_ago, 1)
 
 
+#: What a follow-up row of a slide shows, loaded with it rather than one query per row.
+FOLLOWUP_ROW = (selectinload(FollowUp.owner), selectinload(FollowUp.assignee_opd),
+                selectinload(FollowUp.assignee_kecamatan))
+
+
 def _lines(rows, today: date) -> list[FollowUpLine]:
     return [FollowUpLine(f, followups.is_overdue(f, today), followups.is_late(f, today)) for f in rows]
 
@@ -147,7 +153,7 @@ def _followups_by_opd(user, today: date) -> dict[int, list[FollowUp]]:
     """Open follow-ups of each OPD, overdue first then by due date (one query)."""
     rows = db.session.scalars(
         scopes.followups_query(user).where(FollowUp.status.in_(OPEN_FOLLOWUP_STATES), FollowUp.assignee_opd_id.is_not(None))
-        .order_by(FollowUp.due_date, FollowUp.id)
+        .options(*FOLLOWUP_ROW).order_by(FollowUp.due_date, FollowUp.id)
     )
     grouped: dict[int, list[FollowUp]] = defaultdict(list)
     for f in rows:
@@ -169,7 +175,7 @@ def _risks_by_opd(user, year: int, month: int, at: datetime) -> dict[int, list[R
     if not latest:
         return {}
     kegiatan = {k.id: k for k in db.session.scalars(select(Kegiatan).where(Kegiatan.id.in_([r.group_key for r in latest])))}
-    labels = _risk_labels()
+    labels = option_labels(FormCode.MONEV_VISIT, "risiko", "kategori")
     grouped: dict[int, list[RiskLine]] = defaultdict(list)
     for row in latest:
         k = kegiatan.get(row.group_key)
@@ -184,19 +190,6 @@ def _risks_by_opd(user, year: int, month: int, at: datetime) -> dict[int, list[R
     for risks in grouped.values():
         risks.sort(key=lambda r: (RISK_LEVELS.get(r.level, 3), r.kegiatan.code))
     return grouped
-
-
-def _risk_labels() -> dict[str, str]:
-    from webapp.i18n import current_locale
-
-    version = current_versions().get(FormCode.MONEV_VISIT)
-    lang = current_locale()
-    for spec in (version.definition.get("fields", []) if version else []):
-        if spec.get("name") == "risiko":
-            for sub in spec.get("fields", []):
-                if sub.get("name") == "kategori":
-                    return {o["value"]: o["label"].get(lang) or o["label"].get("id") for o in sub.get("options", [])}
-    return {}
 
 
 def _site_averages(user, before: datetime) -> dict[int, tuple[float, int]]:
@@ -236,6 +229,9 @@ def _opd_slides(user, rows, ranking, per_opd, year, month, today, at) -> list[Op
     for row in rows:
         by_opd[row.opd.id].append(row)
     open_by_opd = _followups_by_opd(user, today)
+    owners: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for person in db.session.scalars(followups.owner_candidates_of_opds()):
+        owners[person.opd_id].append((str(person.id), person.full_name))
     risks = _risks_by_opd(user, year, month, at)
     slides = []
     for rank in ranking:
@@ -252,7 +248,7 @@ def _opd_slides(user, rows, ranking, per_opd, year, month, today, at) -> list[Op
             opd=opd, rank=rank, points=per_opd.get(opd.id, []), behind=behind[:SLIDE_ROWS], behind_total=len(behind),
             risks=risks.get(opd.id, [])[:SLIDE_ROWS], followups=lines[:SLIDE_ROWS], followups_open=len(lines),
             followups_overdue=sum(line.overdue for line in lines),
-            owners=[(str(u.id), u.full_name) for u in db.session.scalars(followups.owner_candidates(opd.id))],
+            owners=owners.get(opd.id, []),
             kegiatan_choices=[(r.kegiatan.code, r.kegiatan.name) for r in behind]
             + [(r.kegiatan.code, r.kegiatan.name) for r in sorted(mine, key=lambda r: r.kegiatan.code) if r not in behind],
         ))
@@ -273,7 +269,7 @@ def deck(user, year: int, month: int, now: datetime | None = None) -> Deck:
     flag_counts = {evaluation.MonthFlag(flag): sum(1 for r in rows if flag in r.cell(month).flags)
                    for flag in evaluation_desk.FLAG_ORDER}
     kecamatan, geber_now, geber_before = geber_ranking(user, at)
-    decided = scopes.followups_query(user).order_by(FollowUp.due_date, FollowUp.id)
+    decided = scopes.followups_query(user).options(*FOLLOWUP_ROW).order_by(FollowUp.due_date, FollowUp.id)
     from webapp.evaluation import kegiatan_page
 
     return Deck(
@@ -315,11 +311,21 @@ def record_decision(user, year: int, month: int, data: dict) -> FollowUp:
     return followups.create_followup(user, {**data, "rakor_month": month_key(year, month)})
 
 
-def owner_choices_for_kecamatan() -> list[tuple[str, str]]:
-    """Every camat with their kecamatan, for a decision on the GEBER slide."""
-    rows = db.session.execute(
+def owner_choices(kecamatan_only: bool = False) -> list[tuple[str, str]]:
+    """Everyone who may own a decision, as "opd:<opd>:<user>" or "kec:<kecamatan>:<user>" with their
+    unit: the camat alone for the GEBER slide, every OPD account and camat for the closing slide."""
+    camat = db.session.execute(
         select(User.id, User.full_name, Kecamatan.id, Kecamatan.name)
         .join(Kecamatan, Kecamatan.id == User.kecamatan_id)
         .where(User.active.is_(True), User.role == "camat").order_by(Kecamatan.name, User.full_name)
     ).all()
-    return [(f"{kec_id}:{uid}", f"{kec_name} — {name}") for uid, name, kec_id, kec_name in rows]
+    choices = [(f"kec:{kec_id}:{uid}", f"{_('Kec. %(name)s', name=kec_name)} — {name}")
+               for uid, name, kec_id, kec_name in camat]
+    if kecamatan_only:
+        return choices
+    opd = db.session.execute(
+        select(User.id, User.full_name, Opd.id, Opd.short_name)
+        .join(Opd, Opd.id == User.opd_id)
+        .where(User.active.is_(True), User.role == "opd").order_by(Opd.short_name, User.full_name)
+    ).all()
+    return [(f"opd:{opd_id}:{uid}", f"{short} — {name}") for uid, name, opd_id, short in opd] + choices

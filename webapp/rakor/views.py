@@ -30,7 +30,7 @@ def _month() -> tuple[int, int]:
 def deck():
     year, month = _month()
     return render_template("rakor/deck.html", deck=rakor.deck(current_user, year, month), charts=charts,
-                           form=DecisionForm(), camat_choices=rakor.owner_choices_for_kecamatan())
+                           camat_choices=rakor.owner_choices(kecamatan_only=True), all_choices=rakor.owner_choices())
 
 
 @bp.route("/rakor/keputusan", methods=["POST"])
