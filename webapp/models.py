@@ -2,7 +2,7 @@
 from webapp.accounts.models import Opd, User  # noqa: F401
 from webapp.audit import AuditEvent  # noqa: F401
 from webapp.followups.models import FollowUp  # noqa: F401
-from webapp.maps.models import MapGeneration, MapSnapshot, MapStatusDelta  # noqa: F401
+from webapp.maps.models import MapGeneration, MapSnapshot, MapStatusDelta, MapView  # noqa: F401
 from webapp.forms.models import Form, FormVersion  # noqa: F401
 from webapp.monev.models import Kegiatan, KegiatanGroup, KegiatanPlan, Program, kegiatan_site  # noqa: F401
 from webapp.opd_reports.models import OpdReport  # noqa: F401

@@ -344,6 +344,8 @@ async function loadGroups() {
 
 function onMove() {
   clearTimeout(state.moveTimer);
+  // What is drawn is for the old view until the new groups arrive.
+  root.dataset.markers = 'loading';
   state.moveTimer = setTimeout(loadGroups, MOVE_DELAY_MS);
 }
 

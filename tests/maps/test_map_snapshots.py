@@ -238,3 +238,55 @@ def test_the_status_array_and_delta_builders():
     new = {"s": [10, 25, 70], "t": [1, 2, 9]}
     assert status_changes(old, new) == [[1, 25, 2], [2, 70, 9]]
     assert site_ids_of({"id": [4, 1, 10]}) == [4, 5, 15]
+
+
+def test_after_a_refresh_a_worker_builds_the_regency_files_before_anyone_reads_them(
+        app, redis_url, run_jobs, map_builder, make_user):
+    from webapp.extensions import db
+    from webapp.maps.models import MapGeneration, MapSnapshot
+    from webapp.submissions.site_status import refresh_site_status
+
+    if not redis_url:
+        pytest.skip("jobs run inline in this run (the first reader rebuilds); the rq path runs when TEST_REDIS_URL is set")
+    site = map_builder.site(name="Dicek")
+    monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
+    map_builder.submission(monitor, site, score=20.0, recorded_at=days_ago(0))
+    with app.app_context():
+        refresh_site_status(site.id)
+        db.session.commit()
+    run_jobs()
+    with app.app_context():
+        snapshot = db.session.get(MapSnapshot, "regency")
+        assert snapshot is not None
+        assert snapshot.generation == db.session.get(MapGeneration, 1).value
+        assert json.loads(gzip.decompress(snapshot.status_gz))["s"] == [20]
+
+
+def test_the_job_builds_the_first_views_ahead_and_every_process_serves_them_as_stored(app, login_as, spread, monkeypatch):
+    from webapp.maps import clusters, snapshots
+    from webapp.maps.tasks import rebuild_snapshots_job
+
+    bappeda = login_as("bappeda")
+    with app.app_context():
+        rebuild_snapshots_job.run_inline(["regency"])
+    snapshots.clear_decoded()
+    computed = []
+    for name in ("clusters", "site_list"):
+        original = getattr(clusters, name)
+        monkeypatch.setattr(clusters, name, lambda *a, _f=original, **k: computed.append(a[1]) or _f(*a, **k))
+    for zoom in (6, 9, 12):
+        body = bappeda.get(f"{CLUSTERS}?z={zoom}&bbox=-4.5,102.9,-4.4,103.0").json
+        assert body["count"] == 15 and sum(c["n"] for c in body["clusters"]) + len(body["sites"]) == 15
+    assert bappeda.get(LIST).json["count"] == 15
+    assert computed == [], "built ahead: served as stored"
+    # A filtered view is computed on demand.
+    assert bappeda.get(f"{CLUSTERS}?z=9&kecamatan={factories.PINO}").json["count"] == 3
+    assert [f.kecamatan for f in computed] == [factories.PINO]
+
+
+def test_up_to_zoom_12_the_whole_scope_is_sent_whatever_the_box(login_as, spread):
+    bappeda = login_as("bappeda")
+    narrow = bappeda.get(f"{CLUSTERS}?z=12&bbox=-4.305,102.99,-4.295,103.01")
+    wide = bappeda.get(f"{CLUSTERS}?z=12")
+    assert narrow.json == wide.json and narrow.headers["ETag"] == wide.headers["ETag"]
+    assert sum(c["n"] for c in narrow.json["clusters"]) + len(narrow.json["sites"]) == 15

@@ -5,6 +5,7 @@ grid of CELL_PX screen pixels (as supercluster does, without its hierarchy), and
 inside the visible box are sent, a group of one as a site. The site list is sent a page at a time,
 worst first. Filters are applied here on the decoded columns, never by a query per request.
 """
+import heapq
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -106,13 +107,38 @@ def filtered(data: MapData, filters: MapFilters) -> list[int]:
     return _memo(data, ("filter", filters.key()), lambda: _filter(data, filters))
 
 
-def _worst_first(data: MapData, filters: MapFilters) -> list[int]:
-    layer = filters.layer
-    order = MONEV_ORDER if layer == "monev" else GEBER_ORDER
-    cls = classes(data, layer)
-    scores = data.status["s"]
-    return sorted(filtered(data, filters), key=lambda i: (
-        order[cls[i]], 101 if scores[i] is None else scores[i], data.names[i].casefold()))
+def _name_rank(data: MapData) -> list[int]:
+    """Each site's place in name order (computed once per positions file)."""
+    found = data.positions_memo.get("name_rank")
+    if found is None:
+        folded = list(map(str.casefold, data.names))
+        rank = [0] * len(folded)
+        for place, i in enumerate(sorted(range(len(folded)), key=folded.__getitem__)):
+            rank[i] = place
+        found = data.positions_memo["name_rank"] = rank
+    return found
+
+
+def _order_keys(data: MapData, layer: str) -> list[int]:
+    """One integer per site that sorts worst first: class, then score, then name."""
+    def compute():
+        order = MONEV_ORDER if layer == "monev" else GEBER_ORDER
+        ranks = _name_rank(data)
+        return [((order[c] << 11) + (1010 if s is None else round(s * 10))) << 21 | r
+                for c, s, r in zip(classes(data, layer), data.status["s"], ranks)]
+    return _memo(data, ("order", layer), compute)
+
+
+#: Pages up to this far into the list are picked by a partial sort; beyond, the whole list is sorted once.
+PARTIAL_SORT_MAX = 2000
+
+
+def _worst_first(data: MapData, filters: MapFilters, end: int) -> list[int]:
+    keys = _order_keys(data, filters.layer)
+    members = filtered(data, filters)
+    if end <= PARTIAL_SORT_MAX:
+        return heapq.nsmallest(end, members, key=keys.__getitem__)
+    return _memo(data, ("list", filters.key()), lambda: sorted(members, key=keys.__getitem__))
 
 
 # --- Sites as the client shows them ---------------------------------------------------------
@@ -148,9 +174,8 @@ def site_rows(data: MapData, positions: list[int], layer: str) -> list[dict]:
 
 def site_list(data: MapData, filters: MapFilters, offset: int, limit: int) -> dict:
     """One page of the site list, worst first, and how many sites there are in all."""
-    ordered = _memo(data, ("list", filters.key()), lambda: _worst_first(data, filters))
-    page = ordered[offset:offset + limit]
-    return {"count": len(ordered), "offset": offset, "bounds": bounds(data, filters),
+    page = _worst_first(data, filters, offset + limit)[offset:offset + limit]
+    return {"count": len(filtered(data, filters)), "offset": offset, "bounds": bounds(data, filters),
             "sites": site_rows(data, page, filters.layer)}
 
 
@@ -160,8 +185,11 @@ def bounds(data: MapData, filters: MapFilters) -> list[float] | None:
         members = filtered(data, filters)
         if not members:
             return ()
-        lats = [data.lat[i] for i in members]
-        lons = [data.lon[i] for i in members]
+        if len(members) == len(data.ids):
+            lats, lons = data.lat, data.lon
+        else:
+            lats = [data.lat[i] for i in members]
+            lons = [data.lon[i] for i in members]
         return (min(lats), min(lons), max(lats), max(lons))
     found = _memo(data, ("bounds", filters.key()), compute)
     return list(found) or None
@@ -178,7 +206,10 @@ def _projected(data: MapData) -> tuple[list[float], list[float]]:
             sin = math.sin(math.radians(max(min(lat, 85.0511), -85.0511)))
             ys.append(0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi))
         return xs, ys
-    return _memo(data, "xy", compute)
+    found = data.positions_memo.get("xy")
+    if found is None:
+        found = data.positions_memo["xy"] = compute()
+    return found
 
 
 def _grid(data: MapData, filters: MapFilters, zoom: int) -> dict[tuple[int, int], list[int]]:

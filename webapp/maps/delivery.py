@@ -4,12 +4,11 @@ Every answer carries an ETag made from the scope's snapshot state (file hash and
 version), so a client that holds it gets a 304 after one query of the snapshot table.
 """
 import gzip
-import hashlib
 import json
 
 from flask import Response, abort, url_for
 
-from webapp.maps import clusters, snapshots
+from webapp.maps import prebuilt, snapshots
 from webapp.maps.geojson import accepts_gzip, not_modified
 from webapp.maps.services import MapFilters
 
@@ -69,34 +68,28 @@ def status_array(scope: str, since: int | None, cache_control: str, vary: str) -
     return gzip_response(body, etag, cache_control, vary)
 
 
-def _view_etag(state: snapshots.SnapshotState, kind: str, filters: MapFilters, view: dict) -> str:
-    box = view.get("bbox")
-    text = f"{clusters.CELL_PX}|{kind}|{filters.key()}|{view}|{box}"
-    return f"{state.etag}.{hashlib.sha256(text.encode()).hexdigest()[:12]}"
-
-
-def cluster_view(scope: str, filters: MapFilters, view: dict, cache_control: str, vary: str) -> Response:
-    """The groups and single sites at a zoom level inside the visible box."""
+def _view(scope: str, kind: str, filters: MapFilters, view: dict, cache_control: str, vary: str) -> Response:
+    """A view of the map (groups at a zoom, a page of the list): a 304 when the client holds it,
+    the stored bytes when it was built ahead, else computed from the decoded files."""
     state = snapshots.current_state(scope)
-    etag = _view_etag(state, "clusters", filters, {"z": view["zoom"], "bbox": view["bbox"]})
+    etag = prebuilt.view_etag(state, kind, filters, view)
     unchanged = not_modified(etag, accepts_gzip(), cache_control, vary)
     if unchanged is not None:
         return unchanged
-    data = snapshots.map_data(state)
-    payload = clusters.clusters(data, filters, view["zoom"], view["bbox"])
-    payload["version"] = state.status_version
-    return json_response(payload, etag, cache_control, vary)
+    key = prebuilt.view_key(kind, filters, view)
+    body = prebuilt.stored(scope, key, state) if key else None
+    if body is None:
+        body = prebuilt.encode(prebuilt.payload(snapshots.map_data(state), state, kind, filters, view))
+        if key:
+            prebuilt.store(scope, key, state, body)
+    return gzip_response(body, etag, cache_control, vary)
+
+
+def cluster_view(scope: str, filters: MapFilters, view: dict, cache_control: str, vary: str) -> Response:
+    """The groups and single sites at a zoom level inside the visible box (the whole scope at a low zoom)."""
+    return _view(scope, "clusters", filters, view, cache_control, vary)
 
 
 def list_view(scope: str, filters: MapFilters, view: dict, cache_control: str, vary: str) -> Response:
     """A page of the site list, worst first; `latest` is the newest date of the scope's status."""
-    state = snapshots.current_state(scope)
-    etag = _view_etag(state, "list", filters, {"offset": view["offset"], "limit": view["limit"]})
-    unchanged = not_modified(etag, accepts_gzip(), cache_control, vary)
-    if unchanged is not None:
-        return unchanged
-    data = snapshots.map_data(state)
-    payload = clusters.site_list(data, filters, view["offset"], view["limit"])
-    payload["latest"] = clusters.latest_time(data)
-    payload["version"] = state.status_version
-    return json_response(payload, etag, cache_control, vary)
+    return _view(scope, "list", filters, view, cache_control, vary)

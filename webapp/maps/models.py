@@ -43,3 +43,14 @@ class MapStatusDelta(db.Model):
     sites_hash: Mapped[str] = mapped_column(String(32))
     #: JSON list of [index, score, time, monev, flagged], gzip-compressed.
     changes_gz: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MapView(db.Model):
+    """A view of a scope's map built ahead by the job (the unfiltered groups at a low zoom, the first
+    page of the list), stored gzip-compressed under the snapshot state it was built from."""
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    view: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: `SnapshotState.etag` of the files it was computed from: another state means outdated.
+    state: Mapped[str] = mapped_column(String(64))
+    body_gz: Mapped[bytes] = mapped_column(LargeBinary)

@@ -183,10 +183,10 @@ def map_site_rows(user, filters: MapFilters, chunks: list[int] | None = None):
         Site.id, uuid_text(Site.uuid), Site.name, Site.kind, Site.desa_id, Site.lat, Site.lon,
         SiteStatus.geber_score, epoch(_date_column(filters)), SiteStatus.monev_status, SiteStatus.flagged,
     )
-    return _fast_rows(_in_chunks(stmt, chunks).order_by(Site.id))
+    return fast_rows(_in_chunks(stmt, chunks).order_by(Site.id))
 
 
-def _fast_rows(stmt):
+def fast_rows(stmt):
     """Rows of a big read as the driver's plain tuples, fetched in batches.
 
     At 50,000 rows SQLAlchemy's result layer (ORM rows, or even Core Row objects) costs more
@@ -271,7 +271,7 @@ def public_site_rows(filters: MapFilters, chunks: list[int] | None = None):
         Site.id, uuid_text(Site.uuid), Site.name, Site.kind, Site.desa_id, Site.lat, Site.lon,
         SiteStatus.approved_score, epoch(SiteStatus.approved_at), literal(None), literal(False),
     )
-    return _fast_rows(_in_chunks(stmt, chunks).order_by(Site.id))
+    return fast_rows(_in_chunks(stmt, chunks).order_by(Site.id))
 
 
 def public_context(filters: MapFilters) -> str:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from webapp import scopes
 from webapp.extensions import db
 from webapp.maps.models import MapGeneration, MapSnapshot, MapStatusDelta
+from webapp.maps.services import epoch, fast_rows
 from webapp.monev.models import Kegiatan, kegiatan_site
 from webapp.accounts.models import Opd
 from webapp.regions.models import Desa, Kecamatan
@@ -153,29 +154,22 @@ def sites_fingerprint(scope: str) -> str:
 
 
 def _deltas(values) -> list[int]:
-    out, previous = [], 0
-    for value in values:
-        out.append(value - previous)
-        previous = value
-    return out
+    values = list(values)
+    return [b - a for a, b in zip([0, *values], values)]
 
 
 def build_positions(scope: str) -> dict:
     """The positions file of a scope: sites in id order, columns of equal length."""
-    rows = db.session.execute(
+    rows = list(fast_rows(
         _scope_sites(scope).with_only_columns(Site.id, Site.lat, Site.lon, Site.name, Site.kind, Site.desa_id,
-                                              Site.kecamatan_id).order_by(Site.id)
-    ).all()
+                                              Site.kecamatan_id).order_by(Site.id)))
+    ids, lats, lons, names, kind_of, desa_of, kec_of = zip(*rows) if rows else ((),) * 7
     desa = {d.id: d for d in db.session.execute(select(Desa.id, Desa.code, Desa.name))}
     kecamatan = {k.id: k for k in db.session.execute(select(Kecamatan.id, Kecamatan.code, Kecamatan.name))}
-    kinds: dict[str, int] = {}
-    desa_index: dict[int, int] = {}
-    kec_index: dict[int, int] = {}
-    for row in rows:
-        kinds.setdefault(row.kind, len(kinds))
-        desa_index.setdefault(row.desa_id, len(desa_index))
-        kec_index.setdefault(row.kecamatan_id, len(kec_index))
-    position = {row.id: i for i, row in enumerate(rows)}
+    kinds = {kind: i for i, kind in enumerate(dict.fromkeys(kind_of))}
+    desa_index = {d: i for i, d in enumerate(dict.fromkeys(desa_of))}
+    kec_index = {k: i for i, k in enumerate(dict.fromkeys(kec_of))}
+    position = {site_id: i for i, site_id in enumerate(ids)}
     opds: dict[str, list[int]] = {}
     for opd_code, site_id in db.session.execute(
         select(Opd.code, kegiatan_site.c.site_id).join(Kegiatan, Kegiatan.id == kegiatan_site.c.kegiatan_id)
@@ -186,22 +180,18 @@ def build_positions(scope: str) -> dict:
     return {
         "format": FORMAT,
         "count": len(rows),
-        "id": _deltas(row.id for row in rows),
-        "lat": _deltas(round(row.lat * COORD_SCALE) for row in rows),
-        "lon": _deltas(round(row.lon * COORD_SCALE) for row in rows),
-        "n": [row.name for row in rows],
-        "k": [kinds[row.kind] for row in rows],
+        "id": _deltas(ids),
+        "lat": _deltas([round(v * COORD_SCALE) for v in lats]),
+        "lon": _deltas([round(v * COORD_SCALE) for v in lons]),
+        "n": list(names),
+        "k": [kinds[k] for k in kind_of],
         "kinds": list(kinds),
-        "d": [desa_index[row.desa_id] for row in rows],
+        "d": [desa_index[d] for d in desa_of],
         "desa": [[desa[i].code, desa[i].name] for i in desa_index],
-        "c": [kec_index[row.kecamatan_id] for row in rows],
+        "c": [kec_index[k] for k in kec_of],
         "kecamatan": [[kecamatan[i].code, kecamatan[i].name] for i in kec_index],
         "opd": opds,
     }
-
-
-def _epoch(value) -> int | None:
-    return None if value is None else int(value.timestamp())
 
 
 def _score(value) -> float | int | None:
@@ -214,19 +204,20 @@ def _score(value) -> float | int | None:
 def build_status(scope: str, site_ids: list[int]) -> dict:
     """The status array of a scope, aligned with its positions file (`site_ids` in that order)."""
     public = scope == scopes.PUBLIC_MAP_SCOPE
-    columns = (SiteStatus.site_id, SiteStatus.approved_score, SiteStatus.approved_at) if public else (
-        SiteStatus.site_id, SiteStatus.geber_score, SiteStatus.geber_at, SiteStatus.monev_status,
-        SiteStatus.monev_at, SiteStatus.flagged)
+    # Plain driver rows: the times come as epoch seconds computed by the database.
+    columns = (SiteStatus.site_id, SiteStatus.approved_score, epoch(SiteStatus.approved_at)) if public else (
+        SiteStatus.site_id, SiteStatus.geber_score, epoch(SiteStatus.geber_at), SiteStatus.monev_status,
+        epoch(SiteStatus.monev_at), SiteStatus.flagged)
     stmt = _scope_sites(scope)
     if not public:  # the public scope's query joins the status already
         stmt = stmt.join(SiteStatus, SiteStatus.site_id == Site.id)
-    found = {row[0]: row[1:] for row in db.session.execute(stmt.with_only_columns(*columns))}
+    found = {row[0]: row[1:] for row in fast_rows(stmt.with_only_columns(*columns))}
     empty = (None,) * (len(columns) - 1)
     rows = [found.get(site_id, empty) for site_id in site_ids]
-    status = {"s": [_score(r[0]) for r in rows], "t": [_epoch(r[1]) for r in rows]}
+    status = {"s": [_score(r[0]) for r in rows], "t": [r[1] for r in rows]}
     if not public:
         status["m"] = [r[2] for r in rows]
-        status["mt"] = [_epoch(r[3]) for r in rows]
+        status["mt"] = [r[3] for r in rows]
         status["f"] = [1 if r[4] else 0 for r in rows]
     return status
 
@@ -362,23 +353,33 @@ class MapData:
     kecamatan_of: list[int]
     opd: dict[str, list[int]]
     status: dict[str, list]
-    #: Memo of derived values (filters, zoom grids), valid as long as this object.
+    #: Memo of values derived from the status too (filters, zoom grids), valid as long as this object.
     memo: OrderedDict
+    #: Memo of values derived from the positions alone, shared by every status of the same file.
+    positions_memo: dict
 
 
-def decode(scope: str, positions: dict, status: dict) -> MapData:
+def decode_positions(positions: dict) -> dict:
+    """The positions file as columns: ids and coordinates summed back from their differences."""
     lat, lon, current_lat, current_lon = [], [], 0, 0
     for d_lat, d_lon in zip(positions["lat"], positions["lon"]):
         current_lat += d_lat
         current_lon += d_lon
         lat.append(current_lat / COORD_SCALE)
         lon.append(current_lon / COORD_SCALE)
-    return MapData(scope, site_ids_of(positions), lat, lon, positions["n"], positions["kinds"], positions["k"],
-                   positions["desa"], positions["d"], positions["kecamatan"], positions["c"], positions["opd"],
-                   status, OrderedDict())
+    return {"ids": site_ids_of(positions), "lat": lat, "lon": lon, "names": positions["n"],
+            "kinds": positions["kinds"], "kind": positions["k"], "desa": positions["desa"], "desa_of": positions["d"],
+            "kecamatan": positions["kecamatan"], "kecamatan_of": positions["c"], "opd": positions["opd"], "memo": {}}
+
+
+def decode(scope: str, positions: dict, status: dict) -> MapData:
+    columns = dict(positions)
+    memo = columns.pop("memo")
+    return MapData(scope=scope, status=status, memo=OrderedDict(), positions_memo=memo, **columns)
 
 
 _DECODED: OrderedDict[tuple, MapData] = OrderedDict()
+_POSITIONS: OrderedDict[tuple, dict] = OrderedDict()
 _DECODED_LOCK = threading.Lock()
 
 
@@ -386,28 +387,54 @@ def _decoded_limit() -> int:
     return current_app.config.get("MAP_DECODED_SCOPES", 16)
 
 
+def _remember(cache: OrderedDict, key, value) -> None:
+    with _DECODED_LOCK:
+        cache[key] = value
+        while len(cache) > _decoded_limit():
+            cache.popitem(last=False)
+
+
+def _positions_of(scope: str, sites_hash: str) -> dict | None:
+    key = (scope, sites_hash)
+    with _DECODED_LOCK:
+        found = _POSITIONS.get(key)
+    if found is None:
+        body = positions_gz(scope, sites_hash)
+        if body is None:
+            return None
+        found = decode_positions(json.loads(gzip.decompress(body)))
+        _remember(_POSITIONS, key, found)
+    return found
+
+
 def map_data(state: SnapshotState) -> MapData:
-    """The decoded files of a state, kept per process by content hash (so never outdated)."""
+    """The decoded files of a state, kept per process by content hash (so never outdated).
+
+    After a status change only the status array is read and decoded again: the decoded positions
+    (and what is derived from them, such as projected coordinates) stay as long as the file does."""
     key = (state.scope, state.sites_hash, state.status_hash)
     with _DECODED_LOCK:
         found = _DECODED.get(key)
         if found is not None:
             _DECODED.move_to_end(key)
             return found
-    row = db.session.execute(select(MapSnapshot.sites_gz, MapSnapshot.status_gz, MapSnapshot.sites_hash,
-                                    MapSnapshot.status_hash).where(MapSnapshot.scope == state.scope)).one()
-    if (row.sites_hash, row.status_hash) != (state.sites_hash, state.status_hash):
+    for _ in range(3):
+        row = db.session.execute(select(MapSnapshot.status_gz, MapSnapshot.sites_hash, MapSnapshot.status_hash)
+                                 .where(MapSnapshot.scope == state.scope)).one()
         # Rebuilt by another process meanwhile: decode what is stored now, under its own key.
-        state = SnapshotState(state.scope, row.sites_hash, state.status_version, row.status_hash)
-        key = (state.scope, state.sites_hash, state.status_hash)
-    data = decode(state.scope, json.loads(gzip.decompress(row.sites_gz)), json.loads(gzip.decompress(row.status_gz)))
-    with _DECODED_LOCK:
-        _DECODED[key] = data
-        while len(_DECODED) > _decoded_limit():
-            _DECODED.popitem(last=False)
+        key = (state.scope, row.sites_hash, row.status_hash)
+        positions = _positions_of(state.scope, row.sites_hash)
+        status = json.loads(gzip.decompress(row.status_gz))
+        if positions is not None and status.get("sites") == row.sites_hash:
+            break
+    else:
+        raise RuntimeError(f"the map files of {state.scope} kept changing while read")
+    data = decode(state.scope, positions, status)
+    _remember(_DECODED, key, data)
     return data
 
 
 def clear_decoded() -> None:
     with _DECODED_LOCK:
         _DECODED.clear()
+        _POSITIONS.clear()

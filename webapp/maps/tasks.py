@@ -7,7 +7,7 @@ from sqlalchemy import event
 from webapp import jobs
 from webapp.extensions import db
 from webapp.jobs import job
-from webapp.maps import snapshots
+from webapp.maps import prebuilt, snapshots
 from webapp.scopes import PUBLIC_MAP_SCOPE
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ JOB_ID = "map-snapshots"
 def rebuild_snapshots_job(scopes: list[str]) -> None:
     """Bring these scopes' files up to the current data (nothing is done for one already current)."""
     for scope in scopes:
-        snapshots.current_state(scope)
+        prebuilt.build_ahead(scope, snapshots.current_state(scope))
     db.session.commit()
 
 
