@@ -1,7 +1,7 @@
 """map views built ahead by the job: unfiltered groups at low zoom, the first list page
 
 Revision ID: e5f9b2d8c3a1
-Revises: d4e8a1c7b2f9
+Revises: e41b7c9d2f10
 Create Date: 2026-12-04 10:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'e5f9b2d8c3a1'
-down_revision = 'd4e8a1c7b2f9'
+down_revision = 'e41b7c9d2f10'
 branch_labels = None
 depends_on = None
 
