@@ -253,3 +253,18 @@ def test_the_owner_form_refuses_someone_outside_the_unit(app, login_as, make_use
     assert response.status_code == 422
     with app.app_context():
         assert db.session.get(FollowUp, fid).owner_id is None
+
+
+def test_the_list_shows_my_own_followups_and_those_done_late(app, login_as, add_followup, monkeypatch):
+    client = login_as("opd", opd_code="DLH")
+    mine = add_followup(opd_code="DLH", title="Punya saya", due=date(2026, 7, 20), status="in_progress")
+    add_followup(opd_code="DLH", title="Punya rekan", due=date(2030, 1, 1))
+    with app.app_context():
+        db.session.get(FollowUp, mine).owner_id = client.user.id
+        db.session.commit()
+    assert "Punya saya" in client.get("/tindak-lanjut?status=saya").text
+    assert "Punya rekan" not in client.get("/tindak-lanjut?status=saya").text
+    _at(monkeypatch, datetime(2026, 7, 22, 1, 0, tzinfo=timezone.utc))
+    _complete(app, client.user, mine)
+    late = client.get("/tindak-lanjut?status=lewat").text
+    assert "Punya saya" in late and "Punya rekan" not in late
