@@ -23,7 +23,9 @@ HARD_CODED = [
 
 def _expected(app) -> dict:
     return {"time_zone": "Asia/Jakarta", "time_zone_label": "WIB", "score_bands": {"bersih": 80, "cukup": 60},
-            "poor_accuracy_m": float(app.config["FLAG_ACCURACY_M"])}
+            "poor_accuracy_m": float(app.config["FLAG_ACCURACY_M"]),
+            "review_labels": {"received": "Diterima", "approved": "Disetujui", "returned": "Perlu perbaikan",
+                              "rejected": "Ditolak"}}
 
 
 def test_the_bootstrap_carries_the_thresholds_the_server_uses(app, login_as):
@@ -70,3 +72,19 @@ def test_the_band_rule_lives_in_one_python_module():
                                              (59.9, "kotor"), (0, "kotor"), (None, "belum")])
 def test_score_bands(score, band):
     assert thresholds.score_band(score) is ScoreBand(band)
+
+
+def test_the_field_app_reads_review_labels_from_the_vocabulary_not_its_own_table():
+    script = (ROOT / "static" / "js" / "outbox-ui.js").read_text()
+    assert "SETTINGS.review_labels" in script
+    for text in ("'Disetujui'", "'Perlu perbaikan'", "'Diterima'"):
+        assert text not in script, text
+
+
+def test_the_review_labels_are_the_vocabularys_in_indonesian(app, login_as):
+    from webapp.vocabulary import ReviewState
+
+    monitor = login_as("monitor", kecamatan_code=factories.KOTA_MANNA)
+    labels = monitor.get("/api/v1/bootstrap").json["settings"]["review_labels"]
+    assert set(labels) == set(ReviewState.values())
+    assert labels["returned"] == "Perlu perbaikan"

@@ -6,6 +6,7 @@
  */
 import { h, replace } from './dom.js';
 import { formatAge, formatNumber, formatWib, t } from './i18n.js';
+import { SETTINGS } from './settings.js';
 
 const REASONS = {
   network: 'Tidak ada sambungan ke server.',
@@ -247,12 +248,15 @@ export function renderOutbox(root, items, actions) {
         onclick: actions.onExport })));
 }
 
-const REVIEW = {
-  received: ['Diterima', 'received'],
-  approved: ['Disetujui', 'approved'],
-  returned: ['Perlu perbaikan', 'returned'],
-  rejected: ['Ditolak', 'rejected'],
-};
+/**
+ * A review state's label, from the server's vocabulary (settings.review_labels, in Indonesian and
+ * translated here like every other text); an unknown state reads as itself.
+ * @param {string} state
+ */
+function reviewLabel(state) {
+  const labels = SETTINGS.review_labels || {};
+  return t(labels[state] || state);
+}
 
 /**
  * Draw "Kiriman saya".
@@ -272,11 +276,11 @@ export function renderMine(root, mine, actions) {
       text: actions.loading ? t('Memuat…') : t('Muat ulang'), onclick: actions.onRefresh })),
     mine && !list.length ? h('p', { class: 'card empty', text: t('Belum ada kiriman yang diterima server.') }) : null,
     list.map((s) => {
-      const [reviewLabel, tone] = REVIEW[s.review_state] || [s.review_state, 'received'];
+      const tone = ['received', 'approved', 'returned', 'rejected'].includes(s.review_state) ? s.review_state : 'received';
       return h('article', { class: `card mine-item review-${s.review_state}`, dataset: { uuid: s.uuid } },
         h('div', { class: 'item-head' },
           h('strong', { text: actions.formTitle(s.form) }),
-          h('span', { class: `badge badge-${tone}`, text: t(reviewLabel) })),
+          h('span', { class: `badge badge-${tone}`, text: reviewLabel(s.review_state) })),
         h('p', { class: 'item-site', text: s.site_name || t('Tanpa lokasi') }),
         h('p', { class: 'muted small', text: t('Diisi {time}', { time: formatWib(s.recorded_at) })
           + (typeof s.score === 'number' ? ` · ${t('skor {score}', { score: formatNumber(s.score) })}` : '') }),

@@ -12,6 +12,7 @@
  * @property {string} time_zone_label  e.g. "WIB"
  * @property {{bersih: number, cukup: number}} score_bands  lowest score of each band
  * @property {number} poor_accuracy_m  a fix less accurate than this is flagged
+ * @property {Object<string, string>} review_labels  review state → its label (Indonesian)
  */
 
 function fromPage() {

@@ -185,7 +185,11 @@ def test_the_shell_stays_under_its_gzip_budget(app):
     assert total_gzip < SHELL_BUDGET_BYTES
 
 
-def test_every_indonesian_text_of_the_field_app_has_an_english_translation():
+def test_every_indonesian_text_of_the_field_app_has_an_english_translation(app):
+    from flask_babel import force_locale
+
+    from webapp.vocabulary import ReviewState
+
     en = (STATIC / "js" / "i18n-en.js").read_text(encoding="utf-8")
     keys = set(re.findall(r"^  '((?:[^'\\]|\\.)*)':", en, re.M)) | set(re.findall(r"^  (\w+):", en, re.M))
     used = set()
@@ -194,9 +198,12 @@ def test_every_indonesian_text_of_the_field_app_has_an_english_translation():
             continue
         used |= set(re.findall(r"\bt\(\s*'((?:[^'\\]|\\.)*)'", path.read_text(encoding="utf-8")))
     ui = (STATIC / "js" / "outbox-ui.js").read_text(encoding="utf-8")
-    for table in ("REASONS", "STATE_LABELS", "REVIEW"):
+    for table in ("REASONS", "STATE_LABELS"):
         block = re.search(table + r" = \{(.*?)\n\};", ui, re.S).group(1)
         used |= {text for text in re.findall(r"'([^']+)'", block) if re.search(r'[A-Za-z]', text) and (' ' in text or text[0].isupper())}
+    # The review states' labels come from the server's vocabulary (settings.review_labels).
+    with force_locale("id"):
+        used |= {state.label for state in ReviewState}
     assert sorted(used - keys) == []
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from enum import StrEnum
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, String, select, type_coerce
 
@@ -18,7 +17,7 @@ from webapp import scopes
 from webapp.accounts.models import Opd
 from webapp.extensions import db
 from webapp.followups.services import today_wib
-from webapp.thresholds import WIB
+from webapp.thresholds import WIB, deviation_points, verification_points
 from webapp.monev.models import Kegiatan
 from webapp.monev.plan import MONTHS, MonthlyPlan, PlanSource, monthly_plans
 from webapp.opd_reports.models import OpdReport
@@ -58,8 +57,7 @@ FLAG_SHORT = {
 
 def thresholds() -> tuple[float, float]:
     """(deviation points, verification points), from the configuration."""
-    config = current_app.config
-    return float(config.get("DEVIATION_POINTS", 10)), float(config.get("VERIFICATION_POINTS", 10))
+    return deviation_points(), verification_points()
 
 
 @dataclass

@@ -6,9 +6,7 @@ the desk is the flag in the report.
 from datetime import date
 
 from webapp.monev import planning
-
-#: Points by which realisation may run ahead of progress, or progress lag the plan, before a flag.
-DEVIATION_POINTS = 10.0
+from webapp.thresholds import deviation_points
 
 
 def planned_progress(kegiatan, on: date) -> float | None:
@@ -17,14 +15,16 @@ def planned_progress(kegiatan, on: date) -> float | None:
     return planned.pct if planned else None
 
 
-def deviation_flags(progress: float | None, realisation_pct: float | None, planned_pct: float | None) -> list[str]:
-    """"budget_ahead" when realisation runs ahead of progress by more than DEVIATION_POINTS;
-    "behind_schedule" when progress lags the plan by more than DEVIATION_POINTS."""
+def deviation_flags(progress: float | None, realisation_pct: float | None, planned_pct: float | None,
+                    points: float | None = None) -> list[str]:
+    """"budget_ahead" when realisation runs ahead of progress by more than `points` (the configured
+    DEVIATION_POINTS, webapp/thresholds.py); "behind_schedule" when progress lags the plan by more."""
     flags = []
     if progress is None:
         return flags
-    if realisation_pct is not None and realisation_pct - progress > DEVIATION_POINTS:
+    points = deviation_points() if points is None else points
+    if realisation_pct is not None and realisation_pct - progress > points:
         flags.append("budget_ahead")
-    if planned_pct is not None and planned_pct - progress > DEVIATION_POINTS:
+    if planned_pct is not None and planned_pct - progress > points:
         flags.append("behind_schedule")
     return flags

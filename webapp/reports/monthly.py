@@ -27,7 +27,7 @@ from webapp.followups.services import is_late
 from webapp.forms.models import FormVersion
 from webapp.monev import planning
 from webapp.monev.models import Kegiatan
-from webapp.monev.progress import DEVIATION_POINTS, deviation_flags
+from webapp.monev.progress import deviation_flags
 from webapp.monev.rollup import OpdRollup, number, percent, visit_figures
 from webapp.regions.models import Kecamatan
 from webapp.regions.services import regency_name
@@ -408,8 +408,8 @@ def _evaluation_values(cell: MonthCell | None) -> list:
 def _write_kegiatan_sheet(ws, report: MonthlyReport) -> None:
     title = f"Evaluasi Kegiatan — {report.period.label()}"
     header = xlsx.heading(ws, title, _heading_lines(report, [
-        f"Deviasi: realisasi anggaran mendahului progres fisik lebih dari {DEVIATION_POINTS:g} poin, "
-        f"atau progres fisik tertinggal lebih dari {DEVIATION_POINTS:g} poin dari rencana fisik bulanan DPA "
+        f"Deviasi: realisasi anggaran mendahului progres fisik lebih dari {evaluation.thresholds()[0]:g} poin, "
+        f"atau progres fisik tertinggal lebih dari {evaluation.thresholds()[0]:g} poin dari rencana fisik bulanan DPA "
         "(garis lurus dari tanggal mulai sampai selesai hanya untuk kegiatan tanpa rencana bulanan; lihat kolom "
         "Dasar rencana fisik).",
         "Tanda evaluasi bulanan (aturan Meja Bappeda): fisik tertinggal dari rencana akhir bulan atau keuangan "
