@@ -81,6 +81,8 @@ def stage_table(profile: cProfile.Profile, requests: int) -> list[tuple[str, flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=100, help="items per request of the batch round")
+    parser.add_argument("--batches", type=int, default=20, help="requests in the batch round (0: none)")
     parser.add_argument("--top", type=int, default=0, help="also print the N most expensive functions per request kind")
     args = parser.parse_args()
 
@@ -88,6 +90,7 @@ def main() -> None:
     app, site_uuids = prepare(url, workdir, 1, 200)
     rng = random.Random(17)
     items = make_items(args.requests * 2, site_uuids, rng)
+    chunks = [make_items(args.batch, site_uuids, rng) for _ in range(args.batches)]
     photo = _jpeg(rng)
 
     import hashlib
@@ -106,6 +109,11 @@ def main() -> None:
         response = client.post("/api/v1/submissions/batch", data=json.dumps({"submissions": [item]}),
                                headers={"Content-Type": "application/json", "X-CSRFToken": csrf})
         assert response.status_code == 200 and b'"created"' in response.data, response.data[:300]
+
+    def one_chunk(chunk):
+        response = client.post("/api/v1/submissions/batch", data=json.dumps({"submissions": chunk}),
+                               headers={"Content-Type": "application/json", "X-CSRFToken": csrf})
+        assert response.status_code == 200 and response.data.count(b'"created"') == len(chunk), response.data[:300]
 
     def one_photo(item):
         att = item["attachments"][0]
@@ -133,6 +141,7 @@ def main() -> None:
         db.session.rollback()
     rounds = [
         ("POST /api/v1/submissions/batch (1 item)", one_batch, items[args.requests // 10: args.requests]),
+        (f"POST /api/v1/submissions/batch ({args.batch} items)", one_chunk, chunks),
         ("PUT /api/v1/attachments/<uuid>", one_photo, photo_items[: args.requests - args.requests // 10]),
         ("GET /api/v1/session", one_session, items[: args.requests]),
     ]
@@ -140,6 +149,8 @@ def main() -> None:
     print(f"Profile of one sync request — {backend}, in-process WSGI, cProfile on process CPU; "
           f"load average {os.getloadavg()[0]:.1f}")
     for title, call, round_items in rounds:
+        if not round_items:
+            continue
         # Unprofiled first: the real CPU per request without the profiler's overhead.
         half = len(round_items) // 2
         plain, profiled = round_items[:half], round_items[half:]

@@ -172,14 +172,44 @@ def validate_answers(
     attachment_uuids: Collection[str] | None = None,
     translate: Callable[[str], str] | None = None,
 ) -> ValidationResult:
-    """Check answers against a form definition; return errors, cleaned answers and score."""
-    ctx = _Context(options, attachment_uuids, translate or _identity)
-    if not isinstance(answers, dict):
-        ctx.add("answers", "not_object")
-        return ValidationResult(errors=ctx.errors, codes=ctx.codes)
-    cleaned = _validate_group(definition["fields"], answers, "answers", ctx)
-    score = None if ctx.errors else score_answers(definition, cleaned)
-    return ValidationResult(errors=ctx.errors, score=score, cleaned=cleaned, codes=ctx.codes)
+    """Check answers against a form definition; return errors, cleaned answers and score.
+
+    Compiles the definition for this one call; a caller checking many answers against one
+    definition keeps ``compile_answers(definition)`` and calls it instead."""
+    return compile_answers(definition)(
+        answers, options=options, attachment_uuids=attachment_uuids, translate=translate)
+
+
+class AnswersValidator:
+    """A form definition compiled into checks: call it with answers as ``validate_answers`` is.
+
+    Holds no state between calls (safe to share across threads); the definition must not change
+    after compiling (a published form version never does)."""
+
+    def __init__(self, definition: Mapping[str, Any]) -> None:
+        self._group = _compile_group(definition["fields"])
+        self._score = _compile_score(definition)
+
+    def __call__(
+        self,
+        answers: Any,
+        *,
+        options: Mapping[str, Collection[str]] | None = None,
+        attachment_uuids: Collection[str] | None = None,
+        translate: Callable[[str], str] | None = None,
+    ) -> ValidationResult:
+        ctx = _Context(options, attachment_uuids, translate or _identity)
+        if not isinstance(answers, dict):
+            ctx.add("answers", "not_object")
+            return ValidationResult(errors=ctx.errors, codes=ctx.codes)
+        cleaned = self._group(answers, "answers", ctx)
+        score = None if ctx.errors else self._score(cleaned)
+        return ValidationResult(errors=ctx.errors, score=score, cleaned=cleaned, codes=ctx.codes)
+
+
+def compile_answers(definition: Mapping[str, Any]) -> AnswersValidator:
+    """The definition's answers validator, compiled once."""
+    return AnswersValidator(definition)
 
 
 def score_answers(definition: Mapping[str, Any], cleaned_answers: Any) -> float | None:
@@ -188,10 +218,14 @@ def score_answers(definition: Mapping[str, Any], cleaned_answers: Any) -> float 
     None when the form is not scored or no weighted item was answered. Items are summed in
     definition order with float arithmetic, and rounded half up, exactly as form-rules.js does.
     """
-    if not definition.get("scored") or not isinstance(cleaned_answers, dict):
-        return None
-    passed = 0.0
-    total = 0.0
+    return _compile_score(definition)(cleaned_answers)
+
+
+def _compile_score(definition: Mapping[str, Any]) -> Callable[[Any], float | None]:
+    """The scoring of `score_answers` with the weighted items picked out of the definition once."""
+    if not definition.get("scored"):
+        return lambda cleaned_answers: None
+    items = []
     for spec in definition["fields"]:
         weight = spec.get("weight")
         if (
@@ -200,16 +234,26 @@ def score_answers(definition: Mapping[str, Any], cleaned_answers: Any) -> float 
             or not 0 < weight <= MAX_SAFE_INTEGER
         ):
             continue
-        answer = cleaned_answers.get(spec["name"])
-        if not isinstance(answer, bool):
-            continue  # unanswered: "not applicable" at this site, left out of the total
-        total += float(weight)
-        if answer == spec.get("pass", True):
-            passed += float(weight)
-    if not total > 0:
-        return None
-    score = math.floor(passed / total * 1000 + 0.5) / 10
-    return min(100.0, max(0.0, score))
+        items.append((spec["name"], float(weight), spec.get("pass", True)))
+
+    def score(cleaned_answers: Any) -> float | None:
+        if not isinstance(cleaned_answers, dict):
+            return None
+        passed = 0.0
+        total = 0.0
+        for name, weight, passing in items:
+            answer = cleaned_answers.get(name)
+            if not isinstance(answer, bool):
+                continue  # unanswered: "not applicable" at this site, left out of the total
+            total += weight
+            if answer == passing:
+                passed += weight
+        if not total > 0:
+            return None
+        result = math.floor(passed / total * 1000 + 0.5) / 10
+        return min(100.0, max(0.0, result))
+
+    return score
 
 
 def form_fields(definition: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -252,94 +296,118 @@ def _is_unanswered(value: Any) -> bool:
     return value is None or (isinstance(value, (str, list)) and len(value) == 0)
 
 
-def _validate_group(
-    specs: list[dict[str, Any]], values: dict[Any, Any], prefix: str, ctx: _Context
-) -> dict[str, Any]:
-    """Validate one level of answers (the form, or one repeat row) against its fields."""
-    cleaned: dict[str, Any] = {}
-    known = set()
+# ---- compiling a definition ----------------------------------------------------------------
+#
+# A definition is compiled once into closures: each field's constants (its name, limits, option
+# set, whether it is required) are read from the definition at compile time, and a value is
+# checked by a function made for its field, with no look-ups in the definition while answers are
+# checked. Each check reports its own errors and returns (ok, cleaned value); the order of its
+# checks is part of the contract with form-rules.js. A path is built only when there is an error.
+
+#: check(value, prefix, name, ctx) -> (ok, cleaned value); the value's path is f"{prefix}.{name}".
+Check = Callable[[Any, str, str, _Context], tuple[bool, Any]]
+
+
+def _compile_group(specs: list[dict[str, Any]]) -> Callable[[dict, str, _Context], dict[str, Any]]:
+    """One level of answers (the form, or one repeat row) against its fields."""
+    compiled = []
     for spec in specs:
-        name = spec["name"]
-        known.add(name)
-        path = f"{prefix}.{name}"
-        value = values.get(name)
-        if spec["type"] == "text" and isinstance(value, str):
-            value = value.strip(_ASCII_SPACE)
-        if _is_unanswered(value):
-            if spec.get("required", False):
-                ctx.add(path, "required")
-            continue
-        if spec["type"] in NO_ANSWER_TYPES:
-            ctx.add(path, "no_answer")
-            continue
-        ok, result = _CHECKS[spec["type"]](spec, value, path, ctx)
-        if ok:
-            cleaned[name] = result
-    for key in values:
-        if key not in known:
-            ctx.add(f"{prefix}.{key}", "unknown_field")
-    return cleaned
+        kind = spec["type"]
+        check = None if kind in NO_ANSWER_TYPES else _COMPILERS[kind](spec)
+        compiled.append((spec["name"], kind == "text", bool(spec.get("required", False)), check))
+    known = frozenset(spec["name"] for spec in specs)
+
+    def group(values: dict[Any, Any], prefix: str, ctx: _Context) -> dict[str, Any]:
+        cleaned: dict[str, Any] = {}
+        for name, strip, required, check in compiled:
+            value = values.get(name)
+            if strip and isinstance(value, str):
+                value = value.strip(_ASCII_SPACE)
+            if value is None or (isinstance(value, (str, list)) and len(value) == 0):
+                if required:
+                    ctx.add(f"{prefix}.{name}", "required")
+                continue
+            if check is None:
+                ctx.add(f"{prefix}.{name}", "no_answer")
+                continue
+            ok, result = check(value, prefix, name, ctx)
+            if ok:
+                cleaned[name] = result
+        if len(values) > len(known) or any(key not in known for key in values):
+            for key in values:
+                if key not in known:
+                    ctx.add(f"{prefix}.{key}", "unknown_field")
+        return cleaned
+
+    return group
 
 
-# Each check returns (ok, cleaned value) and reports its own errors. Their order of checks
-# is part of the contract with form-rules.js.
-Check = Callable[[dict[str, Any], Any, str, _Context], tuple[bool, Any]]
+def _fail(ctx: _Context, prefix: str, name: str, code: str, **params: Any) -> tuple[bool, None]:
+    ctx.add(f"{prefix}.{name}", code, **params)
+    return False, None
 
 
-def _check_text(spec: dict[str, Any], value: Any, path: str, ctx: _Context) -> tuple[bool, Any]:
-    if not isinstance(value, str):
-        ctx.add(path, "not_text")
-        return False, None
-    if _BAD_CHARS.search(value):
-        ctx.add(path, "invalid_text")
-        return False, None
+def _compile_text(spec: dict[str, Any]) -> Check:
     max_length = spec.get("max_length")
-    if max_length is not None and len(value) > max_length:
-        ctx.add(path, "too_long", max_length=max_length)
-        return False, None
-    return True, value
+
+    def check(value, prefix, name, ctx):
+        if not isinstance(value, str):
+            return _fail(ctx, prefix, name, "not_text")
+        if _BAD_CHARS.search(value):
+            return _fail(ctx, prefix, name, "invalid_text")
+        if max_length is not None and len(value) > max_length:
+            return _fail(ctx, prefix, name, "too_long", max_length=max_length)
+        return True, value
+
+    return check
 
 
-def _check_range(spec: dict[str, Any], value: int | float, path: str, ctx: _Context) -> bool:
-    if "min" in spec and value < spec["min"]:
-        ctx.add(path, "min", min=spec["min"])
-        return False
-    if "max" in spec and value > spec["max"]:
-        ctx.add(path, "max", max=spec["max"])
-        return False
-    return True
+def _compile_range(spec: dict[str, Any]):
+    has_min, has_max = "min" in spec, "max" in spec
+    low, high = spec.get("min"), spec.get("max")
+
+    def in_range(value, prefix, name, ctx) -> bool:
+        if has_min and value < low:
+            _fail(ctx, prefix, name, "min", min=low)
+            return False
+        if has_max and value > high:
+            _fail(ctx, prefix, name, "max", max=high)
+            return False
+        return True
+
+    return in_range
 
 
-def _check_integer(
-    spec: dict[str, Any], value: Any, path: str, ctx: _Context
-) -> tuple[bool, Any]:
-    if not _is_number(value):
-        ctx.add(path, "not_integer")
-        return False, None
-    if abs(value) > MAX_SAFE_INTEGER:
-        ctx.add(path, "too_large")
-        return False, None
-    # A whole float (5.0) is accepted: JSON in a browser cannot tell 5.0 from 5.
-    if isinstance(value, float) and not value.is_integer():
-        ctx.add(path, "not_integer")
-        return False, None
-    value = int(value)
-    return _check_range(spec, value, path, ctx), value
+def _compile_integer(spec: dict[str, Any]) -> Check:
+    in_range = _compile_range(spec)
+
+    def check(value, prefix, name, ctx):
+        if not _is_number(value):
+            return _fail(ctx, prefix, name, "not_integer")
+        if abs(value) > MAX_SAFE_INTEGER:
+            return _fail(ctx, prefix, name, "too_large")
+        # A whole float (5.0) is accepted: JSON in a browser cannot tell 5.0 from 5.
+        if isinstance(value, float) and not value.is_integer():
+            return _fail(ctx, prefix, name, "not_integer")
+        value = int(value)
+        return in_range(value, prefix, name, ctx), value
+
+    return check
 
 
-def _check_decimal(
-    spec: dict[str, Any], value: Any, path: str, ctx: _Context
-) -> tuple[bool, Any]:
-    if not _is_number(value):
-        ctx.add(path, "not_number")
-        return False, None
-    if abs(value) > MAX_SAFE_INTEGER:
-        ctx.add(path, "too_large")
-        return False, None
-    if _is_nan(value):
-        ctx.add(path, "not_number")
-        return False, None
-    return _check_range(spec, value, path, ctx), value
+def _compile_decimal(spec: dict[str, Any]) -> Check:
+    in_range = _compile_range(spec)
+
+    def check(value, prefix, name, ctx):
+        if not _is_number(value):
+            return _fail(ctx, prefix, name, "not_number")
+        if abs(value) > MAX_SAFE_INTEGER:
+            return _fail(ctx, prefix, name, "too_large")
+        if _is_nan(value):
+            return _fail(ctx, prefix, name, "not_number")
+        return in_range(value, prefix, name, ctx), value
+
+    return check
 
 
 def _is_date(value: Any) -> bool:
@@ -352,28 +420,36 @@ def _is_date(value: Any) -> bool:
     return True
 
 
-def _check_date(spec: dict[str, Any], value: Any, path: str, ctx: _Context) -> tuple[bool, Any]:
-    if not _is_date(value):
-        ctx.add(path, "not_date")
-        return False, None
-    # ISO dates with four-digit years order like strings.
-    if "min" in spec and value < spec["min"]:
-        ctx.add(path, "date_min", min=spec["min"])
-        return False, None
-    if "max" in spec and value > spec["max"]:
-        ctx.add(path, "date_max", max=spec["max"])
-        return False, None
-    return True, value
+def _compile_date(spec: dict[str, Any]) -> Check:
+    has_min, has_max = "min" in spec, "max" in spec
+    low, high = spec.get("min"), spec.get("max")
+
+    def check(value, prefix, name, ctx):
+        if not _is_date(value):
+            return _fail(ctx, prefix, name, "not_date")
+        # ISO dates with four-digit years order like strings.
+        if has_min and value < low:
+            return _fail(ctx, prefix, name, "date_min", min=low)
+        if has_max and value > high:
+            return _fail(ctx, prefix, name, "date_max", max=high)
+        return True, value
+
+    return check
 
 
-def _allowed_values(spec: dict[str, Any], ctx: _Context) -> Collection[str] | None:
+def _compile_allowed(spec: dict[str, Any]) -> Callable[[_Context], Collection[str] | None]:
     """The values a select field accepts, or None when any clean non-empty string will do."""
     if "options" in spec:
-        return {option["value"] for option in spec["options"]}
+        fixed = frozenset(option["value"] for option in spec["options"])
+        return lambda ctx: fixed
     source = spec.get("options_from")
-    if ctx.options is not None and source in ctx.options:
-        return ctx.options[source]
-    return None
+
+    def allowed(ctx: _Context) -> Collection[str] | None:
+        if ctx.options is not None and source in ctx.options:
+            return ctx.options[source]
+        return None
+
+    return allowed
 
 
 def _is_choice(value: Any, allowed: Collection[str] | None) -> bool:
@@ -384,152 +460,169 @@ def _is_choice(value: Any, allowed: Collection[str] | None) -> bool:
     return value in allowed
 
 
-def _check_select_one(
-    spec: dict[str, Any], value: Any, path: str, ctx: _Context
-) -> tuple[bool, Any]:
-    if not _is_choice(value, _allowed_values(spec, ctx)):
-        ctx.add(path, "invalid_choice")
-        return False, None
-    return True, value
+def _compile_select_one(spec: dict[str, Any]) -> Check:
+    allowed = _compile_allowed(spec)
+
+    def check(value, prefix, name, ctx):
+        if not _is_choice(value, allowed(ctx)):
+            return _fail(ctx, prefix, name, "invalid_choice")
+        return True, value
+
+    return check
 
 
-def _check_select_many(
-    spec: dict[str, Any], value: Any, path: str, ctx: _Context
-) -> tuple[bool, Any]:
-    if not isinstance(value, list):
-        ctx.add(path, "not_list")
-        return False, None
-    allowed = _allowed_values(spec, ctx)
-    invalid = False
-    duplicate = False
-    seen: set[str] = set()
-    for item in value:
-        if not _is_choice(item, allowed):
-            invalid = True
-        elif item in seen:
-            duplicate = True
-        else:
-            seen.add(item)
-    ok = True
-    if invalid:
-        ctx.add(path, "invalid_choice")
-        ok = False
-    if duplicate:
-        ctx.add(path, "duplicate_choice")
-        ok = False
-    if "max_items" in spec and len(value) > spec["max_items"]:
-        ctx.add(path, "too_many_choices", max_items=spec["max_items"])
-        ok = False
-    return ok, list(value) if ok else None
+def _compile_select_many(spec: dict[str, Any]) -> Check:
+    allowed_of = _compile_allowed(spec)
+    max_items = spec.get("max_items")
 
-
-def _check_yes_no(
-    spec: dict[str, Any], value: Any, path: str, ctx: _Context
-) -> tuple[bool, Any]:
-    if not isinstance(value, bool):
-        ctx.add(path, "not_boolean")
-        return False, None
-    return True, value
-
-
-def _check_photo(spec: dict[str, Any], value: Any, path: str, ctx: _Context) -> tuple[bool, Any]:
-    if not isinstance(value, list):
-        ctx.add(path, "not_list")
-        return False, None
-    invalid = duplicate = unknown = False
-    uuids: list[str] = []
-    for item in value:
-        if not isinstance(item, str) or not _UUID.fullmatch(item):
-            invalid = True
-            continue
-        uuid = item.lower()
-        if uuid in uuids:
-            duplicate = True
-        elif ctx.attachments is not None and uuid not in ctx.attachments:
-            unknown = True
-        uuids.append(uuid)
-    ok = True
-    for flag, code in ((invalid, "invalid_photo"), (duplicate, "duplicate_photo"),
-                       (unknown, "unknown_photo")):
-        if flag:
-            ctx.add(path, code)
+    def check(value, prefix, name, ctx):
+        if not isinstance(value, list):
+            return _fail(ctx, prefix, name, "not_list")
+        allowed = allowed_of(ctx)
+        invalid = False
+        duplicate = False
+        seen: set[str] = set()
+        for item in value:
+            if not _is_choice(item, allowed):
+                invalid = True
+            elif item in seen:
+                duplicate = True
+            else:
+                seen.add(item)
+        ok = True
+        full = f"{prefix}.{name}"
+        if invalid:
+            ctx.add(full, "invalid_choice")
             ok = False
-    if len(value) < spec.get("min_photos", 0):
-        ctx.add(path, "min_photos", min_photos=spec["min_photos"])
-        ok = False
-    if "max_photos" in spec and len(value) > spec["max_photos"]:
-        ctx.add(path, "max_photos", max_photos=spec["max_photos"])
-        ok = False
-    return ok, uuids if ok else None
+        if duplicate:
+            ctx.add(full, "duplicate_choice")
+            ok = False
+        if max_items is not None and len(value) > max_items:
+            ctx.add(full, "too_many_choices", max_items=max_items)
+            ok = False
+        return ok, list(value) if ok else None
+
+    return check
+
+
+def _compile_yes_no(spec: dict[str, Any]) -> Check:
+    def check(value, prefix, name, ctx):
+        if value is True or value is False:
+            return True, value
+        return _fail(ctx, prefix, name, "not_boolean")
+
+    return check
+
+
+def _compile_photo(spec: dict[str, Any]) -> Check:
+    min_photos = spec.get("min_photos", 0)
+    max_photos = spec.get("max_photos")
+
+    def check(value, prefix, name, ctx):
+        if not isinstance(value, list):
+            return _fail(ctx, prefix, name, "not_list")
+        invalid = duplicate = unknown = False
+        uuids: list[str] = []
+        for item in value:
+            if not isinstance(item, str) or not _UUID.fullmatch(item):
+                invalid = True
+                continue
+            uuid = item.lower()
+            if uuid in uuids:
+                duplicate = True
+            elif ctx.attachments is not None and uuid not in ctx.attachments:
+                unknown = True
+            uuids.append(uuid)
+        ok = True
+        full = f"{prefix}.{name}"
+        for flag, code in ((invalid, "invalid_photo"), (duplicate, "duplicate_photo"),
+                           (unknown, "unknown_photo")):
+            if flag:
+                ctx.add(full, code)
+                ok = False
+        if len(value) < min_photos:
+            ctx.add(full, "min_photos", min_photos=min_photos)
+            ok = False
+        if max_photos is not None and len(value) > max_photos:
+            ctx.add(full, "max_photos", max_photos=max_photos)
+            ok = False
+        return ok, uuids if ok else None
+
+    return check
 
 
 def _is_coordinate(value: Any, limit: int) -> bool:
     return _is_number(value) and not _is_nan(value) and -limit <= value <= limit
 
 
-def _check_geopoint(
-    spec: dict[str, Any], value: Any, path: str, ctx: _Context
-) -> tuple[bool, Any]:
-    if (
-        not isinstance(value, dict)
-        or "lat" not in value
-        or "lon" not in value
-        or not set(value) <= _GEOPOINT_KEYS
-    ):
-        ctx.add(path, "invalid_geopoint")
-        return False, None
-    ok = True
-    if not _is_coordinate(value["lat"], 90):
-        ctx.add(path, "geo_lat")
-        ok = False
-    if not _is_coordinate(value["lon"], 180):
-        ctx.add(path, "geo_lon")
-        ok = False
-    accuracy = value.get("accuracy_m")
-    if accuracy is not None and not (
-        _is_number(accuracy)
-        and not _is_nan(accuracy)
-        and 0 <= accuracy <= MAX_SAFE_INTEGER
-    ):
-        ctx.add(path, "geo_accuracy")
-        ok = False
-    if not ok:
-        return False, None
-    point = {"lat": value["lat"], "lon": value["lon"]}
-    if accuracy is not None:
-        point["accuracy_m"] = accuracy
-    return True, point
+def _compile_geopoint(spec: dict[str, Any]) -> Check:
+    def check(value, prefix, name, ctx):
+        if (
+            not isinstance(value, dict)
+            or "lat" not in value
+            or "lon" not in value
+            or not set(value) <= _GEOPOINT_KEYS
+        ):
+            return _fail(ctx, prefix, name, "invalid_geopoint")
+        ok = True
+        full = f"{prefix}.{name}"
+        if not _is_coordinate(value["lat"], 90):
+            ctx.add(full, "geo_lat")
+            ok = False
+        if not _is_coordinate(value["lon"], 180):
+            ctx.add(full, "geo_lon")
+            ok = False
+        accuracy = value.get("accuracy_m")
+        if accuracy is not None and not (
+            _is_number(accuracy)
+            and not _is_nan(accuracy)
+            and 0 <= accuracy <= MAX_SAFE_INTEGER
+        ):
+            ctx.add(full, "geo_accuracy")
+            ok = False
+        if not ok:
+            return False, None
+        point = {"lat": value["lat"], "lon": value["lon"]}
+        if accuracy is not None:
+            point["accuracy_m"] = accuracy
+        return True, point
+
+    return check
 
 
-def _check_repeat(
-    spec: dict[str, Any], value: Any, path: str, ctx: _Context
-) -> tuple[bool, Any]:
-    if not isinstance(value, list):
-        ctx.add(path, "not_list")
-        return False, None
-    if "max_items" in spec and len(value) > spec["max_items"]:
-        ctx.add(path, "too_many_items", max_items=spec["max_items"])
-        return False, None
-    before = ctx.count
-    rows = []
-    for index, item in enumerate(value):
-        row_path = f"{path}.{index}"
-        if not isinstance(item, dict):
-            ctx.add(row_path, "not_object")
-            continue
-        rows.append(_validate_group(spec["fields"], item, row_path, ctx))
-    return ctx.count == before, rows
+def _compile_repeat(spec: dict[str, Any]) -> Check:
+    max_items = spec.get("max_items")
+    row_group = _compile_group(spec["fields"])
+
+    def check(value, prefix, name, ctx):
+        if not isinstance(value, list):
+            return _fail(ctx, prefix, name, "not_list")
+        full = f"{prefix}.{name}"
+        if max_items is not None and len(value) > max_items:
+            ctx.add(full, "too_many_items", max_items=max_items)
+            return False, None
+        before = ctx.count
+        rows = []
+        for index, item in enumerate(value):
+            row_path = f"{full}.{index}"
+            if not isinstance(item, dict):
+                ctx.add(row_path, "not_object")
+                continue
+            rows.append(row_group(item, row_path, ctx))
+        return ctx.count == before, rows
+
+    return check
 
 
-_CHECKS: dict[str, Check] = {
-    "text": _check_text,
-    "integer": _check_integer,
-    "decimal": _check_decimal,
-    "date": _check_date,
-    "select_one": _check_select_one,
-    "select_many": _check_select_many,
-    "yes_no": _check_yes_no,
-    "photo": _check_photo,
-    "geopoint": _check_geopoint,
-    "repeat": _check_repeat,
+_COMPILERS: dict[str, Callable[[dict[str, Any]], Check]] = {
+    "text": _compile_text,
+    "integer": _compile_integer,
+    "decimal": _compile_decimal,
+    "date": _compile_date,
+    "select_one": _compile_select_one,
+    "select_many": _compile_select_many,
+    "yes_no": _compile_yes_no,
+    "photo": _compile_photo,
+    "geopoint": _compile_geopoint,
+    "repeat": _compile_repeat,
 }

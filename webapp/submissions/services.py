@@ -24,13 +24,14 @@ from webapp.accounts.models import Opd
 from webapp.domain_errors import Busy, NotFound
 from webapp.extensions import db
 from webapp.forms.models import Form, FormVersion
-from webapp.forms.validator import english, validate_answers
+from webapp.forms.validator import AnswersValidator, compile_answers, english
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Desa
 from webapp.regions.services import in_bbox, region_bbox
 from webapp.security import has_bad_chars, json_depth
 from webapp.sites.models import Site
 from webapp.submissions.flags import evidence_flags
+from webapp.submissions.item_loader import load_item
 from webapp.submissions.models import Attachment, Submission
 from webapp.submissions.resubmission import resubmitted
 from webapp.submissions.schemas import SubmissionItemSchema
@@ -85,15 +86,20 @@ class KnownVersion:
 
     id: int
     definition: dict
+    validate: AnswersValidator
+    photo_fields: frozenset
 
 
-def _definition(version_id: int, published_at) -> dict:
-    """A version's definition, read from the database once per process (keyed by id and publication
-    time, so a row id reused after a deletion is never mistaken for the old version)."""
-    cache = current_app.extensions.setdefault("pantau.form_definitions", {})
+def _known_version(version_id: int, published_at) -> KnownVersion:
+    """A version with its definition and compiled answers validator, read from the database and
+    compiled once per process (keyed by id and publication time, so a row id reused after a
+    deletion is never mistaken for the old version)."""
+    cache = current_app.extensions.setdefault("pantau.form_versions", {})
     key = (version_id, published_at)
     if key not in cache:
-        cache[key] = db.session.scalar(select(FormVersion.definition).where(FormVersion.id == version_id))
+        definition = db.session.scalar(select(FormVersion.definition).where(FormVersion.id == version_id))
+        photo_fields = frozenset(f["name"] for f in definition["fields"] if f.get("type") == "photo")
+        cache[key] = KnownVersion(version_id, definition, compile_answers(definition), photo_fields)
     return cache[key]
 
 
@@ -206,7 +212,7 @@ class BatchContext:
         key = (code, number)
         if key not in self._versions:
             row = db.session.execute(_statements().version, {"code": code, "number": number}).first()
-            self._versions[key] = None if row is None else KnownVersion(row.id, _definition(row.id, row.published_at))
+            self._versions[key] = None if row is None else _known_version(row.id, row.published_at)
         return self._versions[key]
 
     def options(self) -> "LazyOptions":
@@ -278,7 +284,7 @@ def _prepare(ctx: BatchContext, index: int, data: dict, digest: str) -> tuple[di
             if not in_bbox(ctx.bbox, new_site["lat"], new_site["lon"]):
                 errors["site.new.lat"] = [MSG_OUTSIDE_REGENCY]
 
-    photo_fields = {f["name"] for f in definition["fields"] if f.get("type") == "photo"}
+    photo_fields = version.photo_fields
     declared: dict[str, dict] = {}
     for i, att in enumerate(data["attachments"]):
         key = str(att["uuid"])
@@ -291,8 +297,8 @@ def _prepare(ctx: BatchContext, index: int, data: dict, digest: str) -> tuple[di
         if owner is not None and owner != data["uuid"]:
             errors.setdefault(f"attachments.{i}.uuid", []).append(MSG_ATTACHMENT_TAKEN)
 
-    result = validate_answers(
-        definition, data["answers"],
+    result = version.validate(
+        data["answers"],
         options=ctx.options(),
         attachment_uuids=set(declared), translate=_translate(),
     )
@@ -358,15 +364,73 @@ def _insert(user, items: list[Prepared]) -> set[int]:
         else:
             site_id = kecamatan_id = None
         sub_rows.append(_submission_row(user, item, site_id, kecamatan_id))
-    ids = db.session.connection().execute(_statements().insert_submission, sub_rows).scalars().all()
+    connection = db.session.connection()
+    unnest = connection.dialect.name == "postgresql"
+    if unnest:
+        ids = _unnest_insert(connection, _SUBMISSION_UNNEST, sub_rows, returning=True)
+    else:
+        ids = connection.execute(_statements().insert_submission, sub_rows).scalars().all()
     att_rows = [
         {"uuid": att["uuid"], "submission_id": sub_id, "field": att["field"], "sha256": att["sha256"],
          "bytes": att["bytes"], "content_type": att["content_type"], "state": AttachmentState.PENDING}
         for item, sub_id in zip(items, ids, strict=True) for att in item.data["attachments"]
     ]
-    if att_rows:
-        db.session.connection().execute(_statements().insert_attachment, att_rows)
+    if att_rows and unnest:
+        _unnest_insert(connection, _ATTACHMENT_UNNEST, att_rows)
+    elif att_rows:
+        connection.execute(_statements().insert_attachment, att_rows)
     return {row["site_id"] for row in sub_rows if row["site_id"]}
+
+
+@dataclass(frozen=True)
+class _Unnest:
+    """A multi-row INSERT on PostgreSQL whose rows arrive as one array per column: the statement's text
+    is the same for any number of rows, so the driver parses it once, not once per batch size, and
+    the rows cost a few array parameters instead of thousands of placeholders."""
+
+    sql: str
+    columns: tuple[str, ...]
+    json_columns: frozenset
+
+
+def _unnest(table, types: dict[str, str], returning: str = "") -> _Unnest:
+    columns = tuple(types)
+    arrays = ", ".join(f"CAST(%({c})s AS {t}[])" for c, t in types.items())
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) WITH ORDINALITY AS rows({', '.join(columns)}, n) ORDER BY n"
+    sql = sql.replace("SELECT * FROM", f"SELECT {', '.join(columns)} FROM")
+    return _Unnest(sql + (f" RETURNING {returning}" if returning else ""), columns,
+                   frozenset(c for c, t in types.items() if t == "jsonb"))
+
+
+_SUBMISSION_UNNEST = _unnest("submission", {
+    "uuid": "uuid", "form_version_id": "integer", "form_code": "varchar", "user_id": "integer", "site_id": "integer",
+    "kecamatan_id": "integer", "kegiatan_id": "integer", "recorded_at": "timestamptz", "received_at": "timestamptz",
+    "lat": "float8", "lon": "float8", "accuracy_m": "float8", "answers": "jsonb", "content_hash": "varchar",
+    "score": "float8", "status": "varchar", "flags": "jsonb", "flagged": "boolean", "review_state": "varchar",
+}, returning="id, uuid")
+_ATTACHMENT_UNNEST = _unnest("attachment", {
+    "uuid": "uuid", "submission_id": "integer", "field": "varchar", "sha256": "varchar", "bytes": "bigint",
+    "content_type": "varchar", "state": "varchar",
+})
+
+
+def _unnest_insert(connection, statement: _Unnest, rows: list[dict], returning: bool = False) -> list[int]:
+    """Run an `_Unnest` insert; with `returning`, the new ids in the order of `rows`."""
+    from psycopg.types.json import Jsonb
+
+    params = {}
+    for column in statement.columns:
+        values = [row[column] for row in rows]
+        if column in statement.json_columns:
+            values = [Jsonb(v) for v in values]
+        elif values and isinstance(values[0], str):
+            values = [str(v) if v is not None else None for v in values]  # StrEnum members as plain text
+        params[column] = values
+    result = connection.exec_driver_sql(statement.sql, params)
+    if not returning:
+        return []
+    ids = dict((u, i) for i, u in result)
+    return [ids[row["uuid"]] for row in rows]
 
 
 def _missing(submission: Submission) -> list[str]:
@@ -399,11 +463,13 @@ def ingest_batch(user, raw_items: list) -> BatchOutcome:
         if json_depth(raw, ITEM_MAX_DEPTH) > ITEM_MAX_DEPTH:
             results[index] = ItemResult(raw_uuid, ItemOutcome.REJECTED, errors={"_item": [MSG_TOO_DEEP]})
             continue
-        try:
-            data = schema.load(raw)
-        except ValidationError as err:
-            results[index] = ItemResult(raw_uuid, ItemOutcome.REJECTED, errors=_flatten(err.messages))
-            continue
+        data = load_item(raw)  # the schema's result for an ordinary item, without its machinery
+        if data is None:
+            try:
+                data = schema.load(raw)
+            except ValidationError as err:
+                results[index] = ItemResult(raw_uuid, ItemOutcome.REJECTED, errors=_flatten(err.messages))
+                continue
         loaded.append((index, data, content_hash(raw)))
 
     ctx = BatchContext(user)
