@@ -81,16 +81,20 @@ def has_bad_chars(value) -> bool:
 
 def json_depth(value, limit: int) -> int:
     """The nesting depth of a JSON structure, counted up to `limit + 1` (without recursion)."""
+    if not isinstance(value, (dict, list)):
+        return 0
     deepest = 0
     stack = [(value, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        item, depth = stack.pop()
-        if isinstance(item, (dict, list)):
-            deepest = max(deepest, depth)
+        item, depth = pop()
+        if depth > deepest:
+            deepest = depth
             if deepest > limit:
                 return deepest
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, (dict, list)):
+                push((child, depth + 1))
     return deepest
 
 

@@ -65,3 +65,15 @@ def recorded_window(config, now: datetime | None = None) -> tuple[datetime, date
         earliest = datetime(earliest.year, earliest.month, earliest.day, tzinfo=timezone.utc)
     ahead = timedelta(hours=float(config.get("RECORDED_AT_AHEAD_HOURS", 24)))
     return earliest, (now or utcnow()) + ahead
+
+
+def in_list(column, name: str, dialect: str):
+    """`column IN (:name…)` for a list bound per execution. On PostgreSQL `column = ANY(:name)`:
+    one array parameter, so the statement's text is the same for any length of list (an expanded
+    IN list makes a new text, parsed anew by the driver, for each length)."""
+    from sqlalchemy import any_, bindparam
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))

@@ -1,5 +1,4 @@
 """Sync API: batch submissions, photo uploads, the caller's submissions."""
-from dataclasses import asdict
 
 from flask import request
 from flask_login import current_user, login_required
@@ -36,7 +35,8 @@ def submit_batch(payload):
     if not scopes.can_submit(current_user):
         raise Forbidden()
     outcome = accept_batch(current_user, payload["submissions"])
-    return {"results": [{**asdict(r), "errors": translate_errors(r.errors)} for r in outcome.results]}
+    return {"results": [{"uuid": r.uuid, "status": r.status, "errors": translate_errors(r.errors),
+                         "missing_attachments": r.missing_attachments} for r in outcome.results]}
 
 
 @blp.route("/attachments/<string:attachment_uuid>", methods=["PUT"])

@@ -1,6 +1,8 @@
 """A site's status: the latest figures of a site (GEBER score, monev status, flags) kept current
 from its submissions, in the SiteStatus table the map and the desks read."""
 import functools
+import json
+from datetime import datetime
 
 from blinker import Namespace
 from flask import current_app
@@ -10,7 +12,7 @@ from webapp.extensions import db
 from webapp.jobs import job
 from webapp.sites.models import Site, SiteStatus
 from webapp.submissions.models import Submission
-from webapp.types import recorded_window, utcnow
+from webapp.types import in_list, recorded_window, utcnow
 from webapp.vocabulary import FormCode, ReviewState
 
 
@@ -26,7 +28,7 @@ status_refreshed = Namespace().signal("site-status-refreshed")
 NOT_REJECTED = (ReviewState.RECEIVED, ReviewState.APPROVED, ReviewState.RETURNED)
 
 
-def _latest_statement():
+def _latest_statement(dialect: str):
     """One query for the three figures of a site: per site the newest not-rejected check, the
     newest approved check and the newest not-rejected monev visit (newest recorded_at wins, never
     one recorded in the future). Built once; the site ids and the cut-off are bound per call."""
@@ -38,7 +40,7 @@ def _latest_statement():
         select(Submission.site_id, Submission.id, Submission.form_code, Submission.review_state,
                Submission.recorded_at, Submission.score, Submission.flagged, Submission.answers,
                newest.label("newest"), newest_in_state.label("newest_in_state"))
-        .where(Submission.site_id.in_(bindparam("site_ids", expanding=True)),
+        .where(in_list(Submission.site_id, "site_ids", dialect),
                Submission.form_code.in_((FormCode.GEBER_CHECK, FormCode.MONEV_VISIT)),
                Submission.review_state.in_(NOT_REJECTED),
                Submission.recorded_at <= bindparam("latest_recorded_at"))
@@ -62,11 +64,11 @@ def _statements(dialect: str):
     # refreshes of one site cannot cross (rows are claimed in site order: no deadlock). A site
     # deleted since its submission came in is skipped.
     now = bindparam("now", type_=SiteStatus.__table__.c.updated_at.type)
-    existing = select(Site.id, false(), now).where(Site.id.in_(bindparam("site_ids", expanding=True))).order_by(Site.id)
+    existing = select(Site.id, false(), now).where(in_list(Site.id, "site_ids", dialect)).order_by(Site.id)
     claim = insert(SiteStatus).from_select(["site_id", "flagged", "updated_at"], existing)
     claim = claim.on_conflict_do_update(index_elements=["site_id"], set_={"site_id": claim.excluded.site_id})
     write = update(SiteStatus).where(SiteStatus.site_id == bindparam("b_site_id"))
-    return claim, _latest_statement(), write
+    return claim, _latest_statement(dialect), write
 
 
 def refresh_site_status(*site_ids: int) -> None:
@@ -103,8 +105,31 @@ def refresh_site_status(*site_ids: int) -> None:
             "flagged": bool((check and check.flagged) or (visit and visit.flagged)),
             "updated_at": now,
         })
-    connection.execute(write, rows)
+    if connection.dialect.name == "postgresql":
+        # One statement for all the sites, the rows as one JSON parameter (an executemany of the
+        # UPDATE is a statement per site).
+        connection.exec_driver_sql(_PG_WRITE, {"rows": json.dumps(rows, default=_json_value)})
+    else:
+        connection.execute(write, rows)
     status_refreshed.send(current_app._get_current_object(), connection=connection, site_ids=ids)
+
+
+_STATUS_COLUMNS = {
+    "geber_score": "float8", "geber_at": "timestamptz", "geber_submission_id": "integer", "approved_score": "float8",
+    "approved_at": "timestamptz", "monev_status": "varchar", "monev_at": "timestamptz", "flagged": "boolean",
+    "updated_at": "timestamptz",
+}
+_PG_WRITE = (
+    "UPDATE site_status SET " + ", ".join(f"{c} = r.{c}" for c in _STATUS_COLUMNS)
+    + " FROM jsonb_to_recordset(CAST(%(rows)s AS jsonb)) AS r(b_site_id integer, "
+    + ", ".join(f"{c} {t}" for c, t in _STATUS_COLUMNS.items()) + ") WHERE site_status.site_id = r.b_site_id"
+)
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 @job
