@@ -350,3 +350,22 @@ def test_done_work_is_told_to_the_creator_to_verify(app, make_user):
         db.session.commit()
     (note,) = _notes(app, bappeda)
     assert note.kind == "done" and note.url == f"/tindak-lanjut/{fid}"
+
+
+def test_with_redis_down_the_action_succeeds_and_the_email_waits_for_the_sweep(app, make_user, login_as, smtp,
+                                                                             monkeypatch):
+    # Nothing listens there: queueing the email job fails at connect.
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    owner = _with_email(app, make_user("opd", opd_code="DLH"))
+    bappeda = login_as("bappeda")
+    page = bappeda.get("/tindak-lanjut")
+    response = bappeda.client.post("/tindak-lanjut/baru", data={
+        "csrf_token": csrf(page.text), "title": "Pasang papan larangan", "assignee": f"opd:{_dlh_id(app)}",
+        "owner": str(owner.id), "due_date": (date.today() + timedelta(days=7)).isoformat()})
+    assert response.status_code == 302
+    (note,) = _notes(app, owner)
+    assert note.email_state == "pending" and smtp.messages == []
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    with app.app_context():
+        assert notifications.send_pending() == 1
+    assert len(smtp.wait_for(1)) == 1

@@ -215,6 +215,7 @@ def test_an_opd_slide_lists_the_risks_of_its_latest_approved_visits_most_serious
         (dlh,) = [s for s in deck.opds if s.opd.code == "DLH"]
         assert [(r.level, r.kegiatan.code) for r in dlh.risks] == [("tinggi", "DLH.11"), ("rendah", "DLH.11")]
         assert dlh.risks[0].category and dlh.risks[0].category != "pengadaan"  # the option's label
+        assert dlh.risks[0].level_label == "Tinggi"
 
 
 def test_the_closing_slide_records_a_decision_for_any_opd_or_camat(app, login_as, make_user):

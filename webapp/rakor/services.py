@@ -67,6 +67,8 @@ class RiskLine:
     category: str
     description: str
     level: str
+    #: The level's label in the reader's language.
+    level_label: str = ""
 
 
 @dataclass
@@ -176,6 +178,7 @@ def _risks_by_opd(user, year: int, month: int, at: datetime) -> dict[int, list[R
         return {}
     kegiatan = {k.id: k for k in db.session.scalars(select(Kegiatan).where(Kegiatan.id.in_([r.group_key for r in latest])))}
     labels = option_labels(FormCode.MONEV_VISIT, "risiko", "kategori")
+    levels = option_labels(FormCode.MONEV_VISIT, "risiko", "tingkat")
     grouped: dict[int, list[RiskLine]] = defaultdict(list)
     for row in latest:
         k = kegiatan.get(row.group_key)
@@ -184,9 +187,10 @@ def _risks_by_opd(user, year: int, month: int, at: datetime) -> dict[int, list[R
             if not isinstance(risk, dict):
                 continue
             category = risk.get("kategori") if isinstance(risk.get("kategori"), str) else ""
+            level = risk.get("tingkat") if isinstance(risk.get("tingkat"), str) else ""
             grouped[k.opd_id].append(RiskLine(
                 kegiatan=k, category=labels.get(category, category),
-                description=str(risk.get("uraian") or "")[:200], level=str(risk.get("tingkat") or "")))
+                description=str(risk.get("uraian") or "")[:200], level=level, level_label=levels.get(level, level)))
     for risks in grouped.values():
         risks.sort(key=lambda r: (RISK_LEVELS.get(r.level, 3), r.kegiatan.code))
     return grouped
