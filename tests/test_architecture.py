@@ -147,26 +147,11 @@ def view_lengths(sources) -> dict[str, int]:
     return lengths
 
 
-#: The admin console's views as they came, still over the limit: none may grow, none may join them,
-#: and an entry goes when its view is shortened (the test says so).
-NOT_YET_SHORT = {
-    "webapp/admin/dpa_views.py kegiatan_list": 16,
-    "webapp/admin/form_views.py forms_list": 26,
-    "webapp/admin/site_views.py sites_list": 22,
-    "webapp/admin/site_views.py site_edit": 24,
-    "webapp/admin/site_views.py site_merge": 17,
-    "webapp/admin/site_views.py sites_import": 18,
-    "webapp/admin/views.py user_edit": 17,
-}
-
-
 def test_every_view_is_at_most_15_lines():
     lengths = view_lengths(_sources())
     assert len(lengths) > 40, "the view finder found too few views to be trusted"
-    long_views = {name: n for name, n in lengths.items() if n > NOT_YET_SHORT.get(name, VIEW_MAX_LINES)}
+    long_views = {name: n for name, n in lengths.items() if n > VIEW_MAX_LINES}
     assert not long_views, f"views over {VIEW_MAX_LINES} lines (move the rules into a service): {long_views}"
-    shortened = [name for name in NOT_YET_SHORT if lengths.get(name, 0) <= VIEW_MAX_LINES]
-    assert not shortened, f"these views are short now; take them out of NOT_YET_SHORT: {shortened}"
 
 
 def test_the_view_finder_counts_routed_functions_and_methodview_methods():

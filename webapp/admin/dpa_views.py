@@ -2,11 +2,9 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
 
-from webapp.accounts.models import Opd
 from webapp.admin import bp, uploads
+from webapp.admin import dpa as dpa_admin
 from webapp.extensions import db
 from webapp.monev.dpa import MONTH_KEYS, import_dpa, preview_dpa
 from webapp.monev.dpa_files import template_xlsx
@@ -18,21 +16,7 @@ PAGE = 200
 
 @bp.route("/kegiatan")
 def kegiatan_list():
-    q = request.args.get("q", "")[:100]
-    opd = request.args.get("opd", "")
-    year = request.args.get("tahun", "")
-    stmt = select(Kegiatan).options(selectinload(Kegiatan.plan), selectinload(Kegiatan.opd))
-    if q:
-        stmt = stmt.where(or_(func.lower(Kegiatan.name).like(f"%{q.lower()}%"), Kegiatan.code.like(f"{q}%")))
-    if opd:
-        stmt = stmt.join(Opd, Opd.id == Kegiatan.opd_id).where(Opd.code == opd)
-    if year.isdigit() and len(year) == 4:
-        stmt = stmt.where(Kegiatan.fiscal_year == int(year))
-    total = db.session.scalar(select(func.count()).select_from(stmt.with_only_columns(Kegiatan.id).subquery()))
-    kegiatan = list(db.session.scalars(stmt.order_by(Kegiatan.fiscal_year.desc(), Kegiatan.code).limit(PAGE)))
-    years = list(db.session.scalars(select(Kegiatan.fiscal_year).distinct().order_by(Kegiatan.fiscal_year.desc())))
-    return render_template("admin/kegiatan.html", kegiatan=kegiatan, total=total, q=q, opd=opd, year=year, years=years,
-                           opds=list(db.session.scalars(select(Opd).order_by(Opd.name))))
+    return render_template("admin/kegiatan.html", **dpa_admin.kegiatan_listing(request.args, PAGE))
 
 
 @bp.route("/kegiatan/<int:kegiatan_id>")

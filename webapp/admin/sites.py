@@ -1,14 +1,15 @@
 """What an admin does to sites: edit, deactivate, and merge a duplicate into another. Audited."""
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 
 from webapp import audit
 from webapp.domain_errors import Invalid
 from webapp.extensions import db
 from webapp.followups.models import FollowUp
 from webapp.monev.models import kegiatan_site
-from webapp.regions.models import Desa
+from webapp.regions.models import Desa, Kecamatan
 from webapp.regions.services import in_bbox
+from webapp.sites.imports import import_sites
 from webapp.sites.models import Site
 from webapp.submissions.models import Submission
 from webapp.submissions.site_status import refresh_site_status
@@ -104,3 +105,63 @@ def site_counts(site_ids: list[int]) -> dict[int, int]:
         return {}
     return dict(db.session.execute(select(Submission.site_id, func.count()).where(Submission.site_id.in_(site_ids))
                                    .group_by(Submission.site_id)).all())
+
+
+# --- what the console's site pages read ------------------------------------------------------------
+
+def site_listing(args, limit: int) -> dict:
+    """The site list's filters (search, kecamatan, kind, active or not) and its first `limit` sites."""
+    q = args.get("q", "")[:100]
+    kecamatan_id, kind, status = args.get("kecamatan", ""), args.get("jenis", ""), args.get("status", "aktif")
+    stmt = select(Site)
+    if q:
+        stmt = stmt.where(or_(func.lower(Site.name).like(f"%{q.lower()}%"), func.cast(Site.uuid, db.String).like(f"{q}%")))
+    if kecamatan_id.isdigit() and len(kecamatan_id) < 10:
+        stmt = stmt.where(Site.kecamatan_id == int(kecamatan_id))
+    if kind in SiteKind.values():
+        stmt = stmt.where(Site.kind == kind)
+    if status in ("aktif", "nonaktif"):
+        stmt = stmt.where(Site.active.is_(status == "aktif"))
+    total = db.session.scalar(select(func.count()).select_from(stmt.with_only_columns(Site.id).subquery()))
+    sites = list(db.session.scalars(stmt.order_by(Site.name, Site.id).limit(limit)))
+    return {"sites": sites, "total": total, "counts": site_counts([s.id for s in sites]), "q": q, "kind": kind,
+            "status": status, "kecamatan_id": kecamatan_id, "kinds": SiteKind.values(),
+            "kecamatan": list(db.session.scalars(select(Kecamatan).order_by(Kecamatan.name)))}
+
+
+#: The edit form's fields, in update_site's order.
+FIELDS = ("name", "kind", "desa", "lat", "lon")
+
+
+def form_values(site: Site, form=None) -> dict:
+    """The edit form's fields: as posted (`form`), else as the site is now."""
+    if form is not None:
+        return {k: form.get(k, "")[:200] for k in FIELDS}
+    return {"name": site.name, "kind": site.kind, "desa": site.desa.code, "lat": site.lat, "lon": site.lon}
+
+
+def edit_context(site: Site) -> dict:
+    """What the edit page shows beside the form: the desa to move to, the sites to merge into."""
+    desa = list(db.session.scalars(select(Desa).where(Desa.kecamatan_id == site.kecamatan_id).order_by(Desa.name)))
+    candidates = list(db.session.scalars(
+        select(Site).where(Site.kecamatan_id == site.kecamatan_id, Site.id != site.id, Site.active.is_(True))
+        .order_by(Site.name).limit(300)))
+    merged_into = db.session.get(Site, site.merged_into_id) if site.merged_into_id else None
+    return {"kinds": SiteKind.values(), "desa": desa, "candidates": candidates,
+            "count": site_counts([site.id]).get(site.id, 0), "merged_into": merged_into}
+
+
+def merge_into(actor, duplicate: Site, target_id: str) -> tuple[Site, dict]:
+    """Merge `duplicate` into the site whose id the form sent; (the survivor, what moved)."""
+    survivor = db.session.get(Site, int(target_id)) if target_id.isdigit() and len(target_id) < 10 else None
+    if survivor is None:
+        raise Invalid.fields({"target": [_("Pilih lokasi tujuan penggabungan.")]})
+    return survivor, merge_sites(actor, duplicate, survivor)
+
+
+def import_site_file(actor, upload, bbox) -> int:
+    """The site CSV import (webapp/sites/imports.py) from the console, audited; the number of sites."""
+    result = import_sites(upload.read() if upload else b"", bbox, created_by=actor)
+    audit.record(actor, "site.import", "site_file", ((upload.filename if upload else None) or "-")[:64], None,
+                 {"sites": result.sites})
+    return result.sites

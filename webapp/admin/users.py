@@ -131,3 +131,9 @@ def reset_password(actor: User, user: User) -> str:
     user.rotate_session()
     audit.record(actor, "user.reset_password", "user", user.id, None, {"must_change_password": True})
     return password
+
+
+def form_values(user: User) -> dict:
+    """The edit form's fields as the user is now."""
+    return {"full_name": user.full_name, "role": user.role, "kecamatan_code": user.kecamatan.code if user.kecamatan else "",
+            "opd_code": user.opd.code if user.opd else "", "phone": user.phone or "", "email": user.email or ""}

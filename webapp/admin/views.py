@@ -79,9 +79,7 @@ def _user_or_404(user_id: int) -> User:
 @bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int):
     user = _user_or_404(user_id)
-    errors = {}
-    values = {"full_name": user.full_name, "role": user.role, "kecamatan_code": user.kecamatan.code if user.kecamatan else "",
-              "opd_code": user.opd.code if user.opd else "", "phone": user.phone or "", "email": user.email or ""}
+    errors, values = {}, users.form_values(user)
     if request.method == "POST":
         values = _user_fields()
         try:

@@ -2,9 +2,11 @@
 import json
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp import audit
+from webapp.domain_errors import Invalid
 from webapp.extensions import db
 from webapp.forms.definition_schema import DefinitionError, check_definition
 from webapp.forms.models import Form, FormVersion
@@ -52,6 +54,25 @@ def publish_version(doc: dict, user=None) -> FormVersion:
     db.session.flush()
     audit.record(user, "form.publish", "form_version", version.id, None, {"form": form.code, "version": version.version})
     return version
+
+
+#: The largest form definition file the console accepts.
+MAX_DEFINITION_BYTES = 512 * 1024
+
+
+def publish_file(data: bytes, user=None) -> FormVersion:
+    """Publish a version from an uploaded JSON file. Refuses with Invalid: the file's problem as
+    the message (too large, not JSON), or the definition's errors by document path."""
+    if len(data) > MAX_DEFINITION_BYTES:
+        raise Invalid(_("Berkas lebih dari 512 KB."))
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Invalid(_("Berkas bukan JSON yang sah: %(error)s", error=str(exc))) from None
+    try:
+        return publish_version(document, user)
+    except DefinitionError as exc:
+        raise Invalid(str(exc), exc.errors if isinstance(exc.errors, dict) else {"_": [str(exc)]}) from None
 
 
 def current_versions() -> list[FormVersion]:
