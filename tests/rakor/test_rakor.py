@@ -232,3 +232,27 @@ def test_the_closing_slide_records_a_decision_for_any_opd_or_camat(app, login_as
     with app.app_context():
         (decided,) = db.session.scalars(select(FollowUp)).all()
         assert (decided.assignee_opd_id, decided.owner_id, decided.rakor_month) == (pupr, owner.id, "2026-06")
+
+
+def test_long_lists_are_split_or_summed_up_so_each_slide_fits_its_page(app, make_user, make_kegiatan, add_followup,
+                                                                       monkeypatch, login_as):
+    monkeypatch.setattr(rakor, "RANKING_ROWS", 1)
+    monkeypatch.setattr(rakor, "DECISION_ROWS", 2)
+    owner = make_user("opd", opd_code="DLH")
+    make_kegiatan("DLH", code="DLH.21", year=2026)
+    make_kegiatan("PUPR", code="PUPR.21", year=2026)
+    ids = [add_followup(opd_code="DLH", title=f"Keputusan {n}", due=date(2026, 6, 10 + n),
+                        status="done" if n == 0 else "open") for n in range(4)]
+    with app.app_context():
+        for fid in ids:
+            db.session.get(FollowUp, fid).rakor_month = "2026-05"
+            db.session.get(FollowUp, fid).owner_id = owner.id
+        db.session.commit()
+    bappeda = login_as("bappeda")
+    page = bappeda.get("/rakor?bulan=2026-06").text
+    assert 'id="peringkat-opd"' in page and 'id="peringkat-opd-2"' in page and 'id="peringkat-opd-3"' not in page
+    previous = page[page.index('id="rakor-lalu"'):page.index('id="keputusan"')]
+    # 4 decisions: 1 done, 3 waiting (all overdue by now); the two shown are the oldest overdue ones.
+    assert "4 keputusan: 1 selesai (0 terlambat), 3 belum selesai, 3 di antaranya lewat tenggat." in previous
+    assert "Keputusan 1" in previous and "Keputusan 2" in previous and "Keputusan 0" not in previous
+    assert "dan 2 lainnya" in previous

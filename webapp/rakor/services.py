@@ -32,10 +32,13 @@ from webapp.regions.models import Kecamatan
 from webapp.submissions.latest import latest_per
 from webapp.submissions.models import Submission
 from webapp.thresholds import WIB
-from webapp.vocabulary import OPEN_FOLLOWUP_STATES, FormCode, ReviewState
+from webapp.vocabulary import COMPLETED_FOLLOWUP_STATES, OPEN_FOLLOWUP_STATES, FormCode, ReviewState
 
 #: Rows a slide holds and stays readable from the back of the room.
 SLIDE_ROWS = 8
+#: OPDs per ranking slide (40 OPDs make three slides) and decisions per decisions slide.
+RANKING_ROWS = 14
+DECISION_ROWS = 12
 RISK_LEVELS = {"tinggi": 0, "sedang": 1, "rendah": 2}
 
 
@@ -123,6 +126,37 @@ class Deck:
     previous_decisions: list[FollowUpLine]
     decisions: list[FollowUpLine]
     month_labels: list[str] = field(default_factory=list)
+
+    @property
+    def ranking_pages(self) -> list[tuple[int, list[evaluation.OpdRank]]]:
+        """The ranked OPDs (those with kegiatan) in slides of RANKING_ROWS: (first place, ranks)."""
+        ranked = [r for r in self.ranking if r.kegiatan]
+        return [(start + 1, ranked[start:start + RANKING_ROWS]) for start in range(0, len(ranked), RANKING_ROWS)] \
+            or [(1, [])]
+
+    @property
+    def previous_shown(self) -> list[FollowUpLine]:
+        """The previous Rakor's decisions a slide shows: what still waits (overdue first), then what is done."""
+        order = sorted(self.previous_decisions, key=lambda line: (
+            line.followup.status not in OPEN_FOLLOWUP_STATES, not line.overdue, line.followup.due_date, line.followup.id))
+        return order[:DECISION_ROWS]
+
+    @property
+    def decisions_shown(self) -> list[FollowUpLine]:
+        """This Rakor's decisions a slide shows: the latest recorded."""
+        return sorted(self.decisions, key=lambda line: line.followup.id)[-DECISION_ROWS:]
+
+    @property
+    def previous_summary(self) -> dict:
+        """How the previous Rakor's decisions stand: done (or verified), waiting, overdue, done late."""
+        lines = self.previous_decisions
+        return {
+            "total": len(lines),
+            "done": sum(line.followup.status in COMPLETED_FOLLOWUP_STATES for line in lines),
+            "waiting": sum(line.followup.status in OPEN_FOLLOWUP_STATES for line in lines),
+            "overdue": sum(line.overdue for line in lines),
+            "late": sum(line.late and line.followup.status in COMPLETED_FOLLOWUP_STATES for line in lines),
+        }
 
     @property
     def key(self) -> str:
