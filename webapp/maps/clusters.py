@@ -28,20 +28,25 @@ MAX_ZOOM = 22
 LIST_PAGE = 100
 MAX_LIST_PAGE = 500
 #: Derived values kept per decoded scope (filters × zoom levels).
-MEMO_ENTRIES = 64
+MEMO_ENTRIES = 24
 #: Worst first: the order of the list and the class a cluster counts as bad.
 GEBER_ORDER = {"kotor": 0, "cukup": 1, "bersih": 2, "belum": 3}
 MONEV_ORDER = {"late": 0, "at_risk": 1, "belum": 2, "on_track": 3}
 
 
+_BERSIH, _CUKUP, _KOTOR, _BELUM = (ScoreBand.BERSIH.value, ScoreBand.CUKUP.value, ScoreBand.KOTOR.value,
+                                   ScoreBand.BELUM.value)
+
+
 def band(score) -> str:
+    """The score band of a score (as `thresholds.score_band`, as plain text: this runs per site)."""
     if score is None:
-        return ScoreBand.BELUM.value
+        return _BELUM
     if score >= BERSIH_MIN:
-        return ScoreBand.BERSIH.value
+        return _BERSIH
     if score >= CUKUP_MIN:
-        return ScoreBand.CUKUP.value
-    return ScoreBand.KOTOR.value
+        return _CUKUP
+    return _KOTOR
 
 
 def _memo(data: MapData, key, compute):
@@ -93,7 +98,8 @@ def _filter(data: MapData, filters: MapFilters) -> list[int]:
         end = wib_day_start(filters.date_to + timedelta(days=1)).timestamp()
         keep = [i for i in keep if times[i] is not None and times[i] < end]
     if filters.band:
-        keep = [i for i in keep if band(scores[i]) == filters.band]
+        cls = classes(data, "geber")
+        keep = [i for i in keep if cls[i] == filters.band]
     if filters.status:
         wanted = None if filters.status == "belum" else filters.status
         keep = [i for i in keep if status["m"][i] == wanted]
@@ -119,13 +125,16 @@ def _name_rank(data: MapData) -> list[int]:
     return found
 
 
+def _key(rank: int, score, name_rank: int) -> int:
+    """An integer that sorts worst first: class rank, then score (none last), then name."""
+    return ((rank << 11) + (1010 if score is None else round(score * 10))) << 21 | name_rank
+
+
 def _order_keys(data: MapData, layer: str) -> list[int]:
-    """One integer per site that sorts worst first: class, then score, then name."""
+    """The sort key of every site on a layer."""
     def compute():
         order = MONEV_ORDER if layer == "monev" else GEBER_ORDER
-        ranks = _name_rank(data)
-        return [((order[c] << 11) + (1010 if s is None else round(s * 10))) << 21 | r
-                for c, s, r in zip(classes(data, layer), data.status["s"], ranks)]
+        return [_key(order[c], s, r) for c, s, r in zip(classes(data, layer), data.status["s"], _name_rank(data))]
     return _memo(data, ("order", layer), compute)
 
 
@@ -134,8 +143,14 @@ PARTIAL_SORT_MAX = 2000
 
 
 def _worst_first(data: MapData, filters: MapFilters, end: int) -> list[int]:
-    keys = _order_keys(data, filters.layer)
     members = filtered(data, filters)
+    if len(members) * 4 < len(data.ids):
+        # A narrow filter: keys for its members only.
+        order = MONEV_ORDER if filters.layer == "monev" else GEBER_ORDER
+        cls, scores, ranks = classes(data, filters.layer), data.status["s"], _name_rank(data)
+        keys = {i: _key(order[cls[i]], scores[i], ranks[i]) for i in members}
+    else:
+        keys = _order_keys(data, filters.layer)
     if end <= PARTIAL_SORT_MAX:
         return heapq.nsmallest(end, members, key=keys.__getitem__)
     return _memo(data, ("list", filters.key()), lambda: sorted(members, key=keys.__getitem__))
@@ -201,10 +216,9 @@ def _projected(data: MapData) -> tuple[list[float], list[float]]:
     """Web Mercator x and y in [0, 1] of every site."""
     def compute():
         xs = [(lon + 180.0) / 360.0 for lon in data.lon]
-        ys = []
-        for lat in data.lat:
-            sin = math.sin(math.radians(max(min(lat, 85.0511), -85.0511)))
-            ys.append(0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi))
+        # Sites lie inside the regency: no latitude near the poles, where Mercator is undefined.
+        sin, log, rad, k = math.sin, math.log, math.pi / 180.0, 4 * math.pi
+        ys = [0.5 - log((1 + s) / (1 - s)) / k for s in (sin(lat * rad) for lat in data.lat)]
         return xs, ys
     found = data.positions_memo.get("xy")
     if found is None:

@@ -18,7 +18,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from itertools import chain
+from itertools import accumulate, chain
 
 from flask import current_app
 from sqlalchemy import BigInteger, cast, event, func, select
@@ -80,26 +80,43 @@ def _changes_map(session: Session) -> bool:
     return any(isinstance(obj, (Site, SiteStatus, Kegiatan)) for obj in chain(session.new, session.dirty, session.deleted))
 
 
+#: Set on a session whose transaction changed what the map shows; the bump runs just before its
+#: commit, so the counter's row is locked for the commit only, not for the whole transaction.
+CHANGED = "map_changed"
+
+
 def _after_flush(session, flush_context):
     if _changes_map(session):
-        bump_generation(session.connection())
+        session.info[CHANGED] = True
 
 
 def _on_execute(state):
     # Bulk statements (merging sites, kegiatan links of a DPA import) bypass the flush.
     if (state.is_insert or state.is_update or state.is_delete) and \
             getattr(getattr(state.statement, "table", None), "name", None) in WATCHED_TABLES:
-        bump_generation(state.session.connection())
+        state.session.info[CHANGED] = True
+
+
+def _before_commit(session):
+    # The commit's own flush comes after this event: count what it is about to write too.
+    if session.info.pop(CHANGED, False) or _changes_map(session):
+        bump_generation(session.connection())
+
+
+def _after_rollback(session):
+    session.info.pop(CHANGED, None)
 
 
 def on_status_refreshed(sender, connection, site_ids) -> None:
-    """The site-status refresh changed figures of these sites: the snapshots are outdated."""
-    bump_generation(connection)
+    """The site-status refresh changed figures of these sites (with Core statements on the
+    session's connection): the snapshots are outdated once its transaction commits."""
+    db.session().info[CHANGED] = True
 
 
 def connect() -> None:
     """Keep the generation current: listen to every session's writes and to the site-status refresh."""
-    for name, listener in (("after_flush", _after_flush), ("do_orm_execute", _on_execute)):
+    for name, listener in (("after_flush", _after_flush), ("do_orm_execute", _on_execute),
+                           ("before_commit", _before_commit), ("after_rollback", _after_rollback)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
     status_refreshed.connect(on_status_refreshed)
@@ -235,11 +252,7 @@ def status_changes(old: dict, new: dict) -> list[list]:
 
 
 def site_ids_of(positions: dict) -> list[int]:
-    ids, current = [], 0
-    for step in positions["id"]:
-        current += step
-        ids.append(current)
-    return ids
+    return list(accumulate(positions["id"]))
 
 
 def _upsert(dialect: str, values: dict):
@@ -361,12 +374,8 @@ class MapData:
 
 def decode_positions(positions: dict) -> dict:
     """The positions file as columns: ids and coordinates summed back from their differences."""
-    lat, lon, current_lat, current_lon = [], [], 0, 0
-    for d_lat, d_lon in zip(positions["lat"], positions["lon"]):
-        current_lat += d_lat
-        current_lon += d_lon
-        lat.append(current_lat / COORD_SCALE)
-        lon.append(current_lon / COORD_SCALE)
+    lat = [v / COORD_SCALE for v in accumulate(positions["lat"])]
+    lon = [v / COORD_SCALE for v in accumulate(positions["lon"])]
     return {"ids": site_ids_of(positions), "lat": lat, "lon": lon, "names": positions["n"],
             "kinds": positions["kinds"], "kind": positions["k"], "desa": positions["desa"], "desa_of": positions["d"],
             "kecamatan": positions["kecamatan"], "kecamatan_of": positions["c"], "opd": positions["opd"], "memo": {}}
@@ -384,7 +393,7 @@ _DECODED_LOCK = threading.Lock()
 
 
 def _decoded_limit() -> int:
-    return current_app.config.get("MAP_DECODED_SCOPES", 16)
+    return current_app.config.get("MAP_DECODED_SCOPES", 8)
 
 
 def _remember(cache: OrderedDict, key, value) -> None:
