@@ -17,7 +17,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.browser.conftest import browser, live_server  # noqa: F401
+from tests.browser.conftest import FieldApp, browser, live_server  # noqa: F401
 from webapp.accounts.models import User
 from webapp.extensions import db
 from webapp.monev.models import Kegiatan
@@ -177,23 +177,28 @@ def test_an_admin_runs_the_regency_from_the_console(app, browser, live_server, m
         assert db.session.scalar(select(Submission.site_id).where(Submission.uuid == uuid.UUID(dup_item["uuid"]))) == keep.id
         assert db.session.get(Site, duplicate.id).merged_into_id == keep.id
 
-    # --- a monev visit against an imported kegiatan; the desk compares it with the DPA's plan ---
-    visit = factories.monev_item(visited.uuid, visited_code, progres_fisik=40, realisasi_anggaran=100_000_000,
-                                 status="at_risk")
-    result = _api(monitor, "POST", "/api/v1/submissions/batch", {"submissions": [visit]})
-    assert '"created"' in result["body"], result
+    # --- a monev visit against an imported kegiatan, filled in the field app's form and synced;
+    # the desk compares it with the DPA's plan ---
+    field_app = FieldApp(monitor, tmp_path)
+    monitor.goto("/lapangan")
+    field_app.wait_ready()
+    field_app.fill_monev_visit(visited.name, visited_code)  # 45,5 % physical progress, at risk
+    field_app.submit()
+    field_app.sync_until_empty()
     with app.app_context():
         from webapp.review.services import review
 
-        sub = db.session.scalar(select(Submission).where(Submission.uuid == uuid.UUID(visit["uuid"])))
+        sub = db.session.scalar(select(Submission).join(User, User.id == Submission.user_id)
+                                .where(User.username == "petugas.lupa", Submission.form_code == "monev_kunjungan"))
+        kegiatan = db.session.scalar(select(Kegiatan).where(Kegiatan.code == visited_code))
+        assert sub.kegiatan_id == kegiatan.id and sub.answers["progres_fisik"] == 45.5
         review(db.session.scalar(select(User).where(User.username == "bappeda.kab")), sub, "approve")
         db.session.commit()
-        kegiatan = db.session.scalar(select(Kegiatan).where(Kegiatan.code == visited_code))
         from webapp.monev import planning
         from webapp.reports.periods import wib_date
 
         planned = planning.planned_progress(kegiatan, wib_date(sub.recorded_at))
-        assert planned.basis == planning.PLAN
+        assert planned.basis == planning.PLAN and planned.pct - 45.5 > 10
     desk_ctx = _context(browser, live_server)
     desk = desk_ctx.new_page()
     _login(desk, "bappeda.kab")
