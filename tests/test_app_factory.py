@@ -84,3 +84,21 @@ def test_a_web_worker_starts_without_the_report_builders_heavy_libraries():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
                          cwd=__import__("pathlib").Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == ""
+
+
+def test_production_freezes_what_start_up_built_out_of_full_collections():
+    import gc
+
+    from webapp import create_app
+    from webapp.config import ProductionConfig, TestingConfig
+
+    assert ProductionConfig.GC_FREEZE is True and TestingConfig.GC_FREEZE is False
+    gc.unfreeze()
+    create_app(TestingConfig)
+    assert gc.get_freeze_count() == 0
+    try:
+        create_app({"GC_FREEZE": True, "TESTING": True, "SECRET_KEY": "x" * 32,
+                    "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

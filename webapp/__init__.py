@@ -1,4 +1,5 @@
 """Pantau: field monitoring for a regency (monev and GEBER)."""
+import gc
 import os
 import sqlite3
 
@@ -37,6 +38,10 @@ def create_app(test_config: dict | type | None = None) -> Flask:
 
     notifications.init_app(app)
     maps.init_app(app)
+    if app.config.get("GC_FREEZE"):
+        # What is built now lives as long as the process: full collections need not walk it again.
+        gc.collect()
+        gc.freeze()
     return app
 
 
