@@ -197,3 +197,15 @@ def test_no_image_save_spends_a_second_pass_on_optimize_or_progressive():
                  for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                  if re.search(r"\b(optimize|progressive)\s*=\s*True", line)]
     assert offenders == []
+
+
+@pytest.mark.parametrize("options", [{"progressive": True}, {"restart_marker_blocks": 4},
+                                     {"progressive": True, "restart_marker_rows": 1}], ids=str)
+def test_progressive_scans_and_restart_markers_are_kept_as_they_are(render, options):
+    out = io.BytesIO()
+    _photo((1200, 900)).save(out, format="JPEG", quality=80, exif=_exif_with_gps(), **options)
+    original = out.getvalue()
+    display, _thumb, _w, _h = render(original)
+    assert _jpeg_segments(display)[1] == _jpeg_segments(original)[1]
+    assert _pixels(display) == _pixels(original)
+    _no_metadata(display)
