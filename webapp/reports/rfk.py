@@ -160,8 +160,9 @@ def _region_code() -> str:
     return current_app.config.get("REGION_CODE", "17.01")
 
 
-def _num(text: str) -> str:
-    return f"{text:.2f}".rstrip("0").rstrip(".").replace(".", ",") if isinstance(text, float) else str(text)
+def _num(value: float) -> str:
+    """45.0 → "45", -15.5 → "-15,5": a figure inside a sentence."""
+    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",") if isinstance(value, float) else str(value)
 
 
 def _verification(cell, flagged: bool) -> str:
