@@ -347,3 +347,19 @@ def test_the_opd_head_is_recorded_from_the_command_line(app):
             owner = factories.opd("DLH")
             owner.head_name = owner.head_nip = owner.head_title = None
             db.session.commit()
+
+
+def test_a_long_pdf_is_rendered_in_parts_numbered_on_with_one_heading_and_one_signature(app, data, tmp_path,
+                                                                                        monkeypatch):
+    from webapp.reports import printed
+
+    monkeypatch.setattr(printed, "PDF_PART_ROWS", 3)
+    reader = PdfReader(io.BytesIO(_build(app, tmp_path, fmt="pdf").read_bytes()))
+    pages = [page.extract_text() for page in reader.pages]
+    text = "\n".join(pages)
+    # 10 rows in parts of 3: four parts, each at least a page, numbered 1, 2, 3, … across them.
+    assert len(pages) >= 4
+    assert all(f"Halaman {n}" in page for n, page in enumerate(pages, start=1))
+    assert text.count("LAPORAN REALISASI FISIK DAN KEUANGAN") == 1 and text.count("Mengetahui,") == 1
+    for figure in ("1.700.000.000", "1.206.000.000", "52,94", "-17,12", "Pembangunan TPS3R", "Dr. Siti Aminah, M.Si"):
+        assert figure in text, figure

@@ -269,3 +269,19 @@ def test_the_evaluation_runs_after_each_quarter(app, data, login_as, monkeypatch
     listed = login_as("opd", opd_code="PUPR").get("/api/v1/reports/jobs").json["jobs"]
     assert sorted(j["result_name"] for j in listed) == ["evaluasi-rkpd-2026-T3-pupr.xlsx",
                                                         "evaluasi-rkpd-2026-T4-pupr.xlsx", "evaluasi-rkpd-2026-pupr.xlsx"]
+
+
+def test_a_long_pdf_is_rendered_in_parts(app, data, tmp_path, monkeypatch):
+    from webapp.reports import printed
+
+    monkeypatch.setattr(printed, "PDF_PART_ROWS", 4)
+    monkeypatch.setattr(rkpd, "NOTE_PART_OPDS", 1)
+    path = _build(app, tmp_path, fmt="pdf")
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(path.read_bytes())).pages]
+    text = "\n".join(pages)
+    # 10 rows in parts of 4 (3 parts), then 4 sections × 2 OPDs: at least 11 pages, numbered on.
+    assert len(pages) >= 11 and all(f"Halaman {n}" in page for n, page in enumerate(pages, start=1))
+    assert text.count("EVALUASI TERHADAP HASIL RKPD") == 1 and text.count("Mengetahui,") == 1
+    for figure in ("1.700.000.000", "880.000.000", "41,67", "51,76", "Lahan belum siap", "Percepat pengiriman",
+                   "Dr. Siti Aminah, M.Si"):
+        assert figure in text, figure

@@ -23,6 +23,8 @@ PCT = '0.00" %"'
 POINTS = '+0.00;-0.00;0.00'
 #: Excel's "Folio" (8.5 × 13 in), the F4 sheet of Indonesian offices.
 PAPER_F4 = 14
+#: A PDF table longer than this is rendered in parts of this many rows (webapp.pdf.render_pdf_parts).
+PDF_PART_ROWS = 300
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,12 @@ def rows_digest(*results) -> str:
             h.update(repr(tuple(row)).encode())
         h.update(b"|")
     return h.hexdigest()
+
+
+def chunks(items: list, size: int | None = None) -> list[list]:
+    """`items` in consecutive slices of `size` (PDF_PART_ROWS by default)."""
+    size = size or PDF_PART_ROWS
+    return [items[start:start + size] for start in range(0, len(items), size)] or [[]]
 
 
 def code_key(code: str | None) -> tuple:

@@ -401,11 +401,15 @@ def write_pdf(report: RfkReport, path) -> None:
     # WeasyPrint loads Pango when imported: only the jobs that make a PDF pay for it.
     from webapp import pdf
 
-    pdf.render_pdf(
-        "reports/rfk.html", path, report=report, rows=pdf_rows(report), columns=COLUMNS,
-        lines=heading_lines(report), signer=printed.signer(report.opd), page_size=printed.pdf_page_size(),
-        place_date=printed.place_and_date(wib_date(report.generated_at)),
-    )
+    rows = pdf_rows(report)
+    context = dict(report=report, columns=COLUMNS, lines=heading_lines(report), signer=printed.signer(report.opd),
+                   page_size=printed.pdf_page_size(), place_date=printed.place_and_date(wib_date(report.generated_at)))
+    if len(rows) <= printed.PDF_PART_ROWS:
+        pdf.render_pdf("reports/rfk.html", path, rows=rows, **context)
+    else:
+        # WeasyPrint's time and memory grow faster than the table: a long one goes in parts.
+        parts = [{"rows": chunk} for chunk in printed.chunks(rows)]
+        pdf.render_pdf_parts("reports/rfk.html", path, parts, **context)
 
 
 def build(path, period: Period, opd_id: int | None, fmt: str, progress: Progress | None = None) -> None:

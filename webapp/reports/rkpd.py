@@ -47,6 +47,8 @@ FORMAT_VERSION = 1
 BANDS = ((90, "Sangat Tinggi"), (75, "Tinggi"), (65, "Sedang"), (50, "Rendah"))
 LOWEST_BAND = "Sangat Rendah"
 K = '#,##0.00'
+#: OPDs per part of a long PDF's notes.
+NOTE_PART_OPDS = 10
 
 
 def predikat(pct: float | None) -> str:
@@ -402,11 +404,19 @@ def write_pdf(report: RkpdReport, path) -> None:
     # WeasyPrint loads Pango when imported: only the jobs that make a PDF pay for it.
     from webapp import pdf
 
-    pdf.render_pdf(
-        "reports/rkpd_evaluation.html", path, report=report, rows=pdf_rows(report), roman=ROMAN,
-        lines=heading_lines(report), notes=note_blocks(report), signer=printed.signer(report.opd),
-        page_size=printed.pdf_page_size(), place_date=printed.place_and_date(wib_date(report.generated_at)),
-    )
+    rows, notes = pdf_rows(report), note_blocks(report)
+    context = dict(report=report, roman=ROMAN, lines=heading_lines(report), signer=printed.signer(report.opd),
+                   page_size=printed.pdf_page_size(), place_date=printed.place_and_date(wib_date(report.generated_at)))
+    note_lines = sum(len(texts) for _title, per_opd in notes for _name, texts in per_opd)
+    if len(rows) + note_lines <= printed.PDF_PART_ROWS:
+        pdf.render_pdf("reports/rkpd_evaluation.html", path, rows=rows, notes=notes, **context)
+        return
+    # WeasyPrint's time and memory grow faster than the document: a long one goes in parts, the
+    # table in slices of rows, then each section of notes in slices of OPDs.
+    parts = [{"rows": chunk, "notes": []} for chunk in printed.chunks(rows)]
+    for title, per_opd in notes:
+        parts += [{"rows": [], "notes": [(title, chunk)]} for chunk in printed.chunks(per_opd, NOTE_PART_OPDS)]
+    pdf.render_pdf_parts("reports/rkpd_evaluation.html", path, parts, **context)
 
 
 def build(path, quarter: Quarter, opd_id: int | None, fmt: str, progress: Progress | None = None) -> None:
