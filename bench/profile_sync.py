@@ -36,6 +36,8 @@ STAGES = [
     ("response dump (smorest response)", "marshmallow/schema.py", "dump"),
     ("item checks and validation (_prepare)", "webapp/submissions/services.py", "_prepare"),
     ("form answers validator", "webapp/forms/validator.py", "validate_answers"),
+    ("form answers validator", "webapp/forms/validator.py", "__call__"),
+    ("item loader (compiled envelope checks)", "webapp/submissions/item_loader.py", "load_item"),
     ("reference look-ups (BatchContext.preload)", "webapp/submissions/services.py", "preload"),
     ("inserts (_insert)", "webapp/submissions/services.py", "_insert"),
     ("commit", "sqlalchemy/orm/session.py", "commit"),
