@@ -132,6 +132,7 @@ class NotificationKind(Vocabulary):
     DIGEST = "digest", _l("Ringkasan mingguan")
     DONE = "done", _l("Tindak lanjut dilaporkan selesai")
     REOPENED = "reopened", _l("Tindak lanjut dibuka kembali")
+    VERIFIED = "verified", _l("Tindak lanjut diverifikasi")
 
 
 class EmailState(Vocabulary):

@@ -268,3 +268,36 @@ def test_the_list_shows_my_own_followups_and_those_done_late(app, login_as, add_
     _complete(app, client.user, mine)
     late = client.get("/tindak-lanjut?status=lewat").text
     assert "Punya saya" in late and "Punya rekan" not in late
+
+
+def test_the_people_who_did_the_work_hear_of_the_verification_once(app, make_user, add_followup):
+    bappeda = make_user("bappeda")
+    owner = make_user("opd", opd_code="DLH")
+    bystander = make_user("opd", opd_code="DLH")
+    fid = add_followup(opd_code="DLH", status="in_progress", due=date(2026, 7, 20))
+    with app.app_context():
+        db.session.get(FollowUp, fid).owner_id = owner.id
+        db.session.commit()
+    _complete(app, owner, fid)
+    assert _run(app, bappeda, fid, "verify") == "verified"
+    with app.app_context():
+        told = db.session.scalars(select(Notification).where(Notification.kind == "verified")).all()
+        assert [(n.user_id, n.url) for n in told] == [(owner.id, f"/tindak-lanjut/{fid}")]
+        assert bystander.id not in {n.user_id for n in db.session.scalars(select(Notification))}
+
+
+def test_without_an_owner_the_units_users_hear_of_verification_and_reopening(app, make_user, add_followup):
+    bappeda = make_user("bappeda")
+    first = make_user("opd", opd_code="DLH")
+    second = make_user("opd", opd_code="DLH")
+    make_user("opd", opd_code="PUPR")
+    fid = add_followup(opd_code="DLH", status="in_progress", due=date(2026, 7, 20))
+    _complete(app, first, fid)
+    _run(app, bappeda, fid, "reopen", note="Belum tuntas")
+    _complete(app, first, fid)
+    _run(app, bappeda, fid, "verify")
+    with app.app_context():
+        rows = db.session.execute(select(Notification.kind, Notification.user_id)
+                                  .where(Notification.kind.in_(("verified", "reopened")))).all()
+        assert sorted(rows) == sorted([("reopened", first.id), ("reopened", second.id),
+                                       ("verified", first.id), ("verified", second.id)])

@@ -283,6 +283,11 @@ CASES: list[Case] = [
          body=evidence, label="kecamatan, done"),
     Case("followups_api.complete_followup", "POST", api(404, admin=409, bappeda=409), args={"followup_id": "fu_out"},
          body=evidence, label="out, done"),
+    # Naming an unknown owner by API: those who may name one reach the owner check (422).
+    Case("followups_api.assign_followup_owner", "PUT", api(422, camat=403, monitor=404),
+         args={"followup_id": "fu_opd_in"}, body=lambda w: ("json", {"owner_id": 2**31 - 1}), label="opd, in progress"),
+    Case("followups_api.assign_followup_owner", "PUT", api(404, admin=409, bappeda=409), args={"followup_id": "fu_out"},
+         body=lambda w: ("json", {"owner_id": 2**31 - 1}), label="out, done"),
     # Naming the owner with none chosen: those who may reach the form's check (422).
     Case("followups.assign", "POST", page(422, camat=403, monitor=404), args={"followup_id": "fu_opd_in"},
          body=lambda w: ("form", {"owner": ""}), label="opd, in progress"),

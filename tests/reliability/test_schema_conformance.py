@@ -81,6 +81,8 @@ def real_cases(world) -> dict[str, list[dict]]:
                                              "due_date": "2030-02-28"}}],
         "POST /api/v1/followups/{followup_id}/transition": [
             {"path_parameters": {"followup_id": world.fu_out}, "body": {"action": "start"}}],  # 409
+        "PUT /api/v1/followups/{followup_id}/owner": [
+            {"path_parameters": {"followup_id": world.fu_out}, "body": {"owner_id": world.fu_out}}],  # 409
         "POST /api/v1/followups/{followup_id}/complete": [
             {"path_parameters": {"followup_id": world.fu_opd_in}, "media_type": "multipart/form-data",
              "body": {"note": "Selesai dikerjakan", "photo": io.BytesIO(jpeg_bytes(64, 48)).getvalue()}}],

@@ -1,4 +1,4 @@
-"""JSON endpoints of follow-ups: list, create, move along the state machine."""
+"""JSON endpoints of follow-ups: list, create, name the owner, move along the state machine."""
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,6 +13,7 @@ from webapp.followups.schemas import (
     FollowupCompleteSchema,
     FollowupCreateSchema,
     FollowupListSchema,
+    FollowupOwnerSchema,
     FollowupQuerySchema,
     FollowupSchema,
     FollowupTransitionSchema,
@@ -72,6 +73,20 @@ def transition_followup(payload, followup_id):
     """Start or cancel (with a reason) a follow-up; completing it needs the evidence photo (see /complete)."""
     followup = services.get_visible(current_user, followup_id)
     services.transition(current_user, followup, payload["action"], payload["note"])
+    db.session.commit()
+    return followup
+
+
+@blp.route("/followups/<int:followup_id>/owner", methods=["PUT"])
+@login_required
+@blp.arguments(FollowupOwnerSchema)
+@blp.response(200, FollowupSchema)
+@blp.alt_response(409, description="Only a follow-up still waiting for work changes owner")
+def assign_followup_owner(payload, followup_id):
+    """Name (or change) the person who answers for a follow-up: Bappeda, its creator or a user of the
+    assignee unit may; the owner must be an active user of that unit (422 otherwise)."""
+    followup = services.get_visible(current_user, followup_id)
+    services.assign_owner(current_user, followup, payload["owner_id"])
     db.session.commit()
     return followup
 

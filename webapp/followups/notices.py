@@ -44,7 +44,8 @@ def assigned(followup: FollowUp) -> None:
 
 
 def moved(followup: FollowUp, action: str, actor: User) -> None:
-    """Done: its creator is asked to verify. Reopened: its people are told why."""
+    """Done: its creator is asked to verify. Verified or reopened: the people who did the work (its
+    owner, or its unit's users while it has none) are told, once per event and person."""
     when = stamp()
     if action == "complete" and followup.created_by_id and followup.created_by_id != actor.id:
         creator = db.session.get(User, followup.created_by_id)
@@ -61,6 +62,18 @@ def moved(followup: FollowUp, action: str, actor: User) -> None:
                 _("Alasan: %(reason)s", reason=followup.reopen_reason or ""),
             ))
             notify(person, NotificationKind.REOPENED, f"followup:{followup.id}:reopened:{when}", title, body,
+                   url(followup))
+
+
+    if action == "verify":
+        for person in people(followup):
+            if person.id == actor.id:
+                continue
+            title, body = in_language(person, lambda: (
+                _("Tindak lanjut diverifikasi: %(title)s", title=followup.title),
+                _("Bappeda memeriksa bukti penyelesaiannya dan menyatakannya tuntas."),
+            ))
+            notify(person, NotificationKind.VERIFIED, f"followup:{followup.id}:verified:{when}", title, body,
                    url(followup))
 
 

@@ -30,6 +30,11 @@ class FollowupTransitionSchema(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=TEXT_MAX))
 
 
+class FollowupOwnerSchema(Schema):
+    owner_id = fields.Integer(required=True, validate=ID_RANGE,
+                              metadata={"description": "An active user of the assignee OPD or kecamatan"})
+
+
 class FollowupCompleteSchema(Schema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
 
