@@ -25,10 +25,12 @@ TILE_PX = 256
 #: From this zoom on every site is drawn on its own (a street's worth of sites).
 SINGLE_ZOOM = 17
 MAX_ZOOM = 22
+#: Grids of a whole scope are kept up to this zoom (a few hundred cells); beyond, each is built for its box.
+KEPT_GRID_ZOOM = 12
 LIST_PAGE = 100
 MAX_LIST_PAGE = 500
 #: Derived values kept per decoded scope (filters × zoom levels).
-MEMO_ENTRIES = 24
+MEMO_ENTRIES = 16
 #: Worst first: the order of the list and the class a cluster counts as bad.
 GEBER_ORDER = {"kotor": 0, "cukup": 1, "bersih": 2, "belum": 3}
 MONEV_ORDER = {"late": 0, "at_risk": 1, "belum": 2, "on_track": 3}
@@ -226,14 +228,23 @@ def _projected(data: MapData) -> tuple[list[float], list[float]]:
     return found
 
 
-def _grid(data: MapData, filters: MapFilters, zoom: int) -> dict[tuple[int, int], list[int]]:
+def _grid(data: MapData, filters: MapFilters, zoom: int, box: "Box | None") -> dict[tuple[int, int], list[int]]:
+    """The filtered sites by grid cell at a zoom, within a box. Kept only for a whole scope (a
+    low zoom, few cells); at a street's zoom only the box's sites are placed, each time."""
     def compute():
         xs, ys = _projected(data)
         cells = TILE_PX * 2 ** zoom / CELL_PX
+        members = filtered(data, filters)
+        if box is not None:
+            x0, y0, x1, y1 = (value / cells for value in _cell_range(box, zoom))
+            x1, y1 = x1 + 1 / cells, y1 + 1 / cells
+            members = [i for i in members if x0 <= xs[i] < x1 and y0 <= ys[i] < y1]
         grid: dict[tuple[int, int], list[int]] = {}
-        for i in filtered(data, filters):
+        for i in members:
             grid.setdefault((int(xs[i] * cells), int(ys[i] * cells)), []).append(i)
         return grid
+    if box is not None or zoom > KEPT_GRID_ZOOM:
+        return compute()
     return _memo(data, ("grid", filters.key(), zoom), compute)
 
 
@@ -265,7 +276,7 @@ def clusters(data: MapData, filters: MapFilters, zoom: int, box: Box | None) -> 
     worst = "late" if filters.layer == "monev" else "kotor"
     x0, y0, x1, y1 = _cell_range(box, zoom) if box else (-1, -1, math.inf, math.inf)
     groups, singles = [], []
-    for (cx, cy), members in _grid(data, filters, zoom).items():
+    for (cx, cy), members in _grid(data, filters, zoom, box).items():
         if not (x0 <= cx <= x1 and y0 <= cy <= y1):
             continue
         if len(members) == 1 or zoom >= SINGLE_ZOOM:
