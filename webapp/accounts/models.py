@@ -77,6 +77,11 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(120))
     #: The user wants notifications by email too (they always appear in the app).
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    #: This OPD user heads their OPD: they sign its printed reports and receive its weekly digest
+    #: (at most one per OPD, kept so by webapp.admin.users).
+    is_head: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    #: Civil-servant number (NIP), printed under a head's name in the signature block.
+    nip: Mapped[str | None] = mapped_column(String(30))
 
     kecamatan = relationship("Kecamatan")
     opd = relationship("Opd")

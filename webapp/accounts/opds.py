@@ -1,9 +1,10 @@
-"""The usual regional departments (OPD) of an Indonesian regency."""
+"""The usual regional departments (OPD) of an Indonesian regency, and who heads each one."""
 from sqlalchemy import select
 
-from webapp.accounts.models import Opd
+from webapp.accounts.models import Opd, User
 from webapp.domain_errors import Invalid
 from webapp.extensions import db
+from webapp.vocabulary import Role
 
 #: (code, short name, full name)
 STANDARD_OPDS = [
@@ -51,3 +52,22 @@ def set_head(code: str, name: str, nip: str | None, title: str | None = None) ->
     opd.head_name, opd.head_nip, opd.head_title = name.strip() or None, nip, (title or "").strip() or None
     db.session.flush()
     return opd
+
+
+def heads_query():
+    """The query of the active OPD users marked as the head of their OPD (one per OPD)."""
+    return select(User).where(User.active.is_(True), User.is_head.is_(True), User.role == Role.OPD,
+                              User.opd_id.is_not(None)).order_by(User.opd_id, User.id)
+
+
+def head_of(opd_id: int | None) -> User | None:
+    """The active user who heads this OPD, or None when the admin has marked none."""
+    if not opd_id:
+        return None
+    return db.session.scalar(heads_query().where(User.opd_id == opd_id).limit(1))
+
+
+def heads_fingerprint(opd_ids) -> tuple:
+    """(OPD id, name, NIP) of the heads of these OPDs (a list or a select of ids), for report digests."""
+    return tuple(map(tuple, db.session.execute(
+        heads_query().where(User.opd_id.in_(opd_ids)).with_only_columns(User.opd_id, User.full_name, User.nip))))

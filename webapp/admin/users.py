@@ -18,7 +18,8 @@ from webapp.vocabulary import Role
 def snapshot(user: User) -> dict:
     return {"username": user.username, "full_name": user.full_name, "role": user.role,
             "kecamatan": user.kecamatan.code if user.kecamatan else None, "opd": user.opd.code if user.opd else None,
-            "phone": user.phone, "email": user.email, "active": user.active}
+            "phone": user.phone, "email": user.email, "active": user.active, "is_head": bool(user.is_head),
+            "nip": user.nip}
 
 
 @dataclass
@@ -93,12 +94,22 @@ def create_user(actor: User, username: str, full_name: str, role: str, kecamatan
 
 
 def update_user(actor: User, user: User, full_name: str, role: str, kecamatan_code: str | None,
-                opd_code: str | None, phone: str | None = None, email: str | None = None) -> None:
-    """Change a user's name, role and scope; the change applies to their next request."""
+                opd_code: str | None, phone: str | None = None, email: str | None = None,
+                is_head: bool = False, nip: str | None = None) -> None:
+    """Change a user's name, role, scope and NIP, and whether they head their OPD; the change
+    applies to their next request. Marking a head unmarks the OPD's previous one (audited too)."""
     kecamatan_id, opd_id, errors = resolve_scope(role, kecamatan_code, opd_code)
+    nip = (nip or "").replace(" ", "") or None
+    if nip is not None and not (nip.isdigit() and len(nip) == 18):
+        errors["nip"] = [_("NIP terdiri dari 18 angka.")]
+    if is_head and (role != Role.OPD or not opd_id):
+        errors["is_head"] = [_("Hanya pengguna OPD yang dapat ditandai sebagai kepala OPD-nya.")]
     if errors:
         raise Invalid.fields(errors)
+    if is_head:
+        _unmark_other_heads(actor, user, opd_id)
     before = snapshot(user)
+    user.is_head, user.nip = bool(is_head), nip
     user.full_name = (full_name or "").strip() or user.full_name
     user.role = role
     user.kecamatan_id = kecamatan_id
@@ -110,6 +121,26 @@ def update_user(actor: User, user: User, full_name: str, role: str, kecamatan_co
     after = snapshot(user)
     if after != before:
         audit.record(actor, "user.update", "user", user.id, before, after)
+
+
+def _unmark_other_heads(actor: User, user: User, opd_id: int) -> None:
+    """An OPD has one head: whoever headed it before stops doing so."""
+    others = db.session.scalars(select(User).where(User.opd_id == opd_id, User.is_head.is_(True), User.id != user.id))
+    for other in others:
+        before = snapshot(other)
+        other.is_head = False
+        audit.record(actor, "user.update", "user", other.id, before, snapshot(other))
+
+
+def opd_head_notice(opd_id: int | None) -> dict | None:
+    """What the user page says about the head of an OPD: who it is, or that there is none and what
+    happens then (the digest goes to every account, the reports carry the name recorded on the OPD)."""
+    from webapp.accounts.opds import head_of
+
+    opd = db.session.get(Opd, opd_id) if opd_id else None
+    if opd is None:
+        return None
+    return {"opd": opd, "head": head_of(opd.id)}
 
 
 def change_active(actor: User, user: User, active: bool) -> None:
@@ -136,4 +167,5 @@ def reset_password(actor: User, user: User) -> str:
 def form_values(user: User) -> dict:
     """The edit form's fields as the user is now."""
     return {"full_name": user.full_name, "role": user.role, "kecamatan_code": user.kecamatan.code if user.kecamatan else "",
-            "opd_code": user.opd.code if user.opd else "", "phone": user.phone or "", "email": user.email or ""}
+            "opd_code": user.opd.code if user.opd else "", "phone": user.phone or "", "email": user.email or "",
+            "is_head": bool(user.is_head), "nip": user.nip or ""}

@@ -53,6 +53,16 @@ def _user_fields() -> dict:
             "phone": form.get("phone", "")[:32].strip() or None, "email": form.get("email", "")[:120].strip() or None}
 
 
+def _edit_fields() -> dict:
+    return {**_user_fields(), "is_head": request.form.get("is_head") == "1", "nip": request.form.get("nip", "")[:40]}
+
+
+def _user_form(user: User, errors: dict, values: dict):
+    notice = users.opd_head_notice(user.opd_id) if user and user.role == Role.OPD else None
+    return render_template("admin/user_form.html", user=user, errors=errors, values=values, head_notice=notice,
+                           **_choices())
+
+
 @bp.route("/pengguna/baru", methods=["GET", "POST"])
 def user_new():
     errors, values = {}, {}
@@ -66,7 +76,7 @@ def user_new():
         else:
             db.session.commit()
             return render_template("admin/password_once.html", user=user, password=password, created=True)
-    return render_template("admin/user_form.html", user=None, errors=errors, values=values, **_choices())
+    return _user_form(None, errors, values)
 
 
 def _user_or_404(user_id: int) -> User:
@@ -81,7 +91,7 @@ def user_edit(user_id: int):
     user = _user_or_404(user_id)
     errors, values = {}, users.form_values(user)
     if request.method == "POST":
-        values = _user_fields()
+        values = _edit_fields()
         try:
             users.update_user(current_user, user, **values)
         except Invalid as exc:
@@ -91,7 +101,7 @@ def user_edit(user_id: int):
             db.session.commit()
             flash(_("Perubahan pengguna %(username)s tersimpan.", username=user.username), "info")
             return redirect(url_for("admin.user_edit", user_id=user.id))
-    return render_template("admin/user_form.html", user=user, errors=errors, values=values, **_choices())
+    return _user_form(user, errors, values)
 
 
 @bp.route("/pengguna/<int:user_id>/aktif", methods=["POST"])

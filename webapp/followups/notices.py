@@ -3,7 +3,7 @@ weekly digest. Each event has a key, so it reaches a person once (webapp/notific
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from webapp.accounts.models import User
 from webapp.extensions import db
@@ -102,15 +102,27 @@ def reminders(today: date) -> int:
     return told
 
 
+def digest_readers() -> list[User]:
+    """Who reads the weekly digest: every active camat, and the head of each OPD; an OPD whose head
+    the admin has not marked has it sent to all its active accounts instead."""
+    from webapp.accounts.opds import heads_query
+
+    heads = list(db.session.scalars(heads_query()))
+    headed = {head.opd_id for head in heads}
+    others = db.session.scalars(select(User).where(
+        User.active.is_(True), or_(User.role == Role.CAMAT,
+                                   and_(User.role == Role.OPD, User.opd_id.is_not(None), User.opd_id.not_in(headed))))
+        .order_by(User.id))
+    return sorted([*heads, *others], key=lambda user: user.id)
+
+
 def weekly_digest(today: date) -> int:
-    """Monday: every OPD account and camat gets the week's follow-ups of their unit in one message."""
+    """Monday: each OPD head and camat gets the week's follow-ups of their unit in one message."""
     from webapp.followups import services as followups
 
     year, week, _day = today.isocalendar()
     told = 0
-    readers = db.session.scalars(select(User).where(User.active.is_(True), User.role.in_((Role.OPD, Role.CAMAT)))
-                                 .order_by(User.id))
-    for person in readers:
+    for person in digest_readers():
         counts = followups.counts_by_status(person, today)
         waiting = sum(counts["by_status"][s] for s in OPEN_FOLLOWUP_STATES)
         due_soon = followups.due_within(person, today, 7)

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from sqlalchemy import select
 
+from webapp.accounts import opds
 from webapp.accounts.models import Opd
 from webapp.extensions import db
 from webapp.reports import xlsx
@@ -36,12 +37,16 @@ class Signer:
 
 def signer(opd: Opd | None) -> Signer:
     """Who signs: the head of the OPD, or for the regency the head of the OPD named by
-    REPORT_SIGNER_OPD (Bappeda by default)."""
+    REPORT_SIGNER_OPD (Bappeda by default). The head is the OPD's user the admin marked as head
+    (their name and NIP); without one, the name and NIP recorded on the OPD."""
     if opd is None:
         code = current_app.config.get("REPORT_SIGNER_OPD", "BAPPEDA")
         opd = db.session.scalar(select(Opd).where(Opd.code == code))
     if opd is None:
         return Signer("Kepala Badan Perencanaan Pembangunan Daerah", None, None)
+    head = opds.head_of(opd.id)
+    if head is not None:
+        return Signer(opd.signer_title, head.full_name, head.nip)
     return Signer(opd.signer_title, opd.head_name, opd.head_nip)
 
 

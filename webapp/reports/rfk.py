@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 
 from webapp import scopes
 from webapp.accounts.models import Opd
+from webapp.accounts.opds import heads_fingerprint
 from webapp.evaluation.monthly import MonthFlag, evaluate, thresholds
 from webapp.extensions import db
 from webapp.followups import services as followups
@@ -326,6 +327,7 @@ def data_version(period: Period, opd_id: int | None) -> str:
     return printed.digest(
         "rfk", FORMAT_VERSION, period.key, opd_id, dpa, names, tuple(plans), tuple(reports),
         tuple(visits), followups.fingerprint(reader, ids), tuple(map(tuple, opds)), printed.signer(None),
+        heads_fingerprint(base.with_only_columns(Kegiatan.opd_id).scalar_subquery()),
         thresholds(), printed.paper_is_f4(), today_in and wib_date(utcnow()),
     )
 

@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 
 from webapp import scopes
 from webapp.accounts.models import Opd
+from webapp.accounts.opds import heads_fingerprint
 from webapp.extensions import db
 from webapp.monev.models import Kegiatan, KegiatanGroup, Program
 from webapp.opd_reports.models import OpdReport
@@ -295,7 +296,8 @@ def data_version(quarter: Quarter, opd_id: int | None) -> str:
         OpdReport.year == quarter.year, OpdReport.month <= quarter.last_month, OpdReport.kegiatan_id.in_(ids))
         .order_by(None).with_only_columns(func.count(), func.max(OpdReport.updated_at), func.max(OpdReport.id))).one()
     return printed.digest("rkpd", FORMAT_VERSION, quarter.key, opd_id, dpa, names, tuple(reports),
-                          printed.signer(None), printed.paper_is_f4())
+                          printed.signer(None), printed.paper_is_f4(),
+                          heads_fingerprint(base.with_only_columns(Kegiatan.opd_id).scalar_subquery()))
 
 
 # --- the spreadsheet ---------------------------------------------------------------------------------
