@@ -52,7 +52,7 @@ def test_the_map_page_hands_its_script_the_cdn_with_integrity_and_a_local_copy_t
     config = _config(client.get("/peta").get_data(as_text=True))
     assert config["sitesUrl"] == "/api/v1/map/sites"
     assert config["detailUrl"] == "/api/v1/map/sites/{id}"
-    for name in ("leaflet_js", "leaflet_css", "markercluster_js", "markercluster_css"):
+    for name in ("leaflet_js", "leaflet_css"):
         entry = config["vendor"][name]
         assert entry["cdn"].startswith("https://unpkg.com/")
         assert entry["integrity"].startswith("sha384-")

@@ -79,7 +79,7 @@ def _cdn_entries(static_folder: str) -> dict:
 
 
 def vendor_config() -> dict:
-    """Leaflet and markercluster: the CDN address with its SRI hash, and the copy we serve."""
+    """Leaflet: the CDN address with its SRI hash, and the copy we serve."""
     entries = _cdn_entries(current_app.static_folder)
     return {
         name: {"cdn": e["cdn"], "integrity": e["integrity"], "local": url_for("static", filename=e["local"])}

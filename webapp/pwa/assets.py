@@ -33,7 +33,7 @@ SHELL_STATIC = (
     "icons/apple-touch-icon.png",
 )
 #: Precached for the map pages but not part of the field app shell's size budget.
-EXTRA_STATIC_DIRS = ("vendor/leaflet", "vendor/leaflet.markercluster")
+EXTRA_STATIC_DIRS = ("vendor/leaflet",)
 EXTRA_SUFFIXES = (".js", ".css", ".png")
 #: Pages rendered into the shell: (URL, template). Neither may contain per-user data.
 SHELL_PAGES = (("/lapangan/shell", "pwa/field.html"), ("/offline", "pwa/offline.html"))
