@@ -25,7 +25,7 @@ POINTS = '+0.00;-0.00;0.00'
 #: Excel's "Folio" (8.5 × 13 in), the F4 sheet of Indonesian offices.
 PAPER_F4 = 14
 #: A PDF table longer than this is rendered in parts of this many rows (webapp.pdf.render_pdf_parts).
-PDF_PART_ROWS = 300
+PDF_PART_ROWS = 150
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ BANDS = ((90, "Sangat Tinggi"), (75, "Tinggi"), (65, "Sedang"), (50, "Rendah"))
 LOWEST_BAND = "Sangat Rendah"
 K = '#,##0.00'
 #: OPDs per part of a long PDF's notes.
-NOTE_PART_OPDS = 10
+NOTE_PART_OPDS = 5
 
 
 def predikat(pct: float | None) -> str:
