@@ -87,3 +87,12 @@ def test_worker_command_explains_that_it_needs_redis(runner, app):
     finally:
         app.config["REDIS_URL"] = original
     assert result.exit_code == 1 and "REDIS_URL" in result.output
+
+
+def test_a_process_keeps_one_redis_client_per_address(app):
+    from webapp.jobs import redis_connection
+
+    with app.app_context():
+        first = redis_connection("redis://127.0.0.1:1/0")
+        assert redis_connection("redis://127.0.0.1:1/0") is first
+        assert redis_connection("redis://127.0.0.1:1/1") is not first

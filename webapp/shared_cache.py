@@ -70,16 +70,10 @@ def init_app(app: Flask) -> None:
 
 
 def _redis():
-    """One client per process (its connection pool is reused), or None without REDIS_URL."""
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    clients = current_app.extensions.setdefault("pantau.shared_cache_redis", {})
-    if url not in clients:
-        from redis import Redis
+    """The process's Redis client, or None without REDIS_URL."""
+    from webapp.jobs import redis_connection
 
-        clients[url] = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
-    return clients[url]
+    return redis_connection() if current_app.config.get("REDIS_URL") else None
 
 
 def _local() -> _Local:
