@@ -141,6 +141,9 @@ def test_a_rakor_decision_becomes_a_followup_its_owner_answers_and_bappeda_verif
     page.emulate_media(media="print")
     assert _visible_slides(page) == len(slides)
     page.emulate_media(media="screen")
+    page.click("#make-pdf")
+    run_jobs()
+    page.wait_for_selector("#download-pdf:not([hidden])")
     with page.expect_download() as download:
         page.click("#download-pdf")
     pdf = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))

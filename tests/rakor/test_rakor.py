@@ -1,6 +1,7 @@
 """Rakor mode: the deck of a month (summary, OPD ranking, a slide per OPD, GEBER per kecamatan, last
 Rakor's decisions) and decisions recorded from a slide becoming follow-ups the next Rakor opens with."""
 import io
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -138,7 +139,7 @@ def test_geber_ranking_per_kecamatan_with_the_change_over_the_week(app, make_use
 
 
 def test_the_deck_page_records_a_decision_and_prints_one_a4_landscape_page_per_slide(app, login_as, make_user,
-                                                                                   make_kegiatan):
+                                                                                   make_kegiatan, run_jobs):
     owner = make_user("opd", opd_code="DLH")
     make_kegiatan("DLH", code="DLH.07", name="Komposter", year=2026)
     bappeda = login_as("bappeda")
@@ -155,9 +156,15 @@ def test_the_deck_page_records_a_decision_and_prints_one_a4_landscape_page_per_s
     with app.app_context():
         (decided,) = db.session.scalars(select(FollowUp)).all()
         assert (decided.rakor_month, decided.owner_id, decided.kegiatan.code) == ("2026-06", owner.id, "DLH.07")
-    pdf = bappeda.get("/rakor/pdf?bulan=2026-06")
+    asked = bappeda.client.post("/rakor/pdf?bulan=2026-06", data={"csrf_token": csrf(page.text)})
+    assert asked.status_code == 302 and asked.headers["Location"].endswith("/rakor?bulan=2026-06")
+    run_jobs()
+    link = re.search(r'id="download-pdf" href="([^"]+)"', bappeda.get("/rakor?bulan=2026-06").text).group(1)
+    pdf = bappeda.get(link)
+    content = pdf.data
+    pdf.close()
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    reader = PdfReader(io.BytesIO(pdf.data))
+    reader = PdfReader(io.BytesIO(content))
     slides = bappeda.get("/rakor?bulan=2026-06").text.count('<section class="slide"')
     assert len(reader.pages) == slides == 6
     assert all((round(float(p.mediabox.width)), round(float(p.mediabox.height))) == (842, 595) for p in reader.pages)

@@ -297,7 +297,7 @@ CASES: list[Case] = [
     Case("rakor.deck", "GET", page(403, admin=200, bappeda=200), query="bulan=2026-11"),
     Case("rakor.decide", "POST", page(403, admin=302, bappeda=302), query="bulan=2026-11",
          body=lambda w: ("form", {"title": "", "owner": ""}), label="incomplete"),
-    Case("rakor.pdf", "GET", page(403, admin=200, bappeda=200), query="bulan=2026-11"),
+    Case("rakor.pdf", "POST", page(403, admin=302, bappeda=302), query="bulan=2026-11"),
     # --- notifications: each user's own ---
     Case("notifications.index", "GET", page()),
     Case("notifications.read", "POST", page(404), args={"notification_id": "2147483000"}, body=lambda w: ("form", {}),

@@ -1,8 +1,7 @@
 """Rakor mode pages: the deck of a month, recording a decision from a slide, the deck as PDF."""
-import io
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,7 +10,10 @@ from webapp.domain_errors import Invalid
 from webapp.extensions import db
 from webapp.followups.services import today_wib
 from webapp.opd_reports.services import parse_month
+from webapp.display import job_view
+from webapp.rakor import printing
 from webapp.rakor import services as rakor
+from webapp.reports import services as reports
 from webapp.rakor.forms import DecisionForm
 
 bp = Blueprint("rakor", __name__)
@@ -29,8 +31,10 @@ def _month() -> tuple[int, int]:
 @login_required
 def deck():
     year, month = _month()
+    job = printing.latest_job(current_user, year, month)
     return render_template("rakor/deck.html", deck=rakor.deck(current_user, year, month), charts=charts,
-                           camat_choices=rakor.owner_choices(kecamatan_only=True), all_choices=rakor.owner_choices())
+                           camat_choices=rakor.owner_choices(kecamatan_only=True), all_choices=rakor.owner_choices(),
+                           pdf_job=job_view(job) if job else None)
 
 
 @bp.route("/rakor/keputusan", methods=["POST"])
@@ -62,14 +66,14 @@ def _refused(errors: dict) -> None:
     return None
 
 
-@bp.route("/rakor/pdf")
+@bp.route("/rakor/pdf", methods=["POST"])
 @login_required
 def pdf():
-    """The whole deck, one A4 landscape page per slide."""
-    from webapp.pdf import render_pdf
-
+    """Have the whole deck made as PDF (one A4 landscape page per slide) by a report job; the deck
+    page follows its progress and offers the file."""
     year, month = _month()
-    data = rakor.deck(current_user, year, month)
-    content = render_pdf("rakor/pdf.html", deck=data, charts=charts)
-    return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"rakor-{data.key}.pdf")
+    report, new = printing.request_pdf(current_user, year, month)
+    db.session.commit()
+    if new:
+        reports.dispatch(report)
+    return redirect(url_for("rakor.deck", bulan=rakor.month_key(year, month)))

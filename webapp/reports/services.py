@@ -197,6 +197,8 @@ def job_title(report: ReportJob) -> str:
     if report.kind == "rfk":
         return _("Laporan RFK %(period)s · %(scope)s (%(format)s)", period=periods.parse_month(params["period"]).label(),
                  scope=_opd_scope(params.get("opd_id")), format=(params.get("format") or "xlsx").upper()) + scheduled
+    if report.kind == "rakor_deck":
+        return _("Bahan Rakor %(period)s (PDF)", period=periods.parse_month(params["period"]).label())
     if report.kind == "rkpd_evaluation":
         return _("Evaluasi hasil RKPD %(period)s · %(scope)s (%(format)s)",
                  period=periods.parse_quarter(params["period"]).label(), scope=_opd_scope(params.get("opd_id")),

@@ -6,6 +6,8 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
@@ -48,6 +50,8 @@ def _user(report: ReportJob) -> User:
 
 def _filename(report: ReportJob) -> str:
     params = report.params or {}
+    if report.kind in ADDED_KINDS:
+        return ADDED_KINDS[report.kind].filename(params)
     if report.kind in PRINTED:
         opd = db.session.get(Opd, params["opd_id"]) if params.get("opd_id") else None
         scope = _slug(opd.code) if opd else "kabupaten"
@@ -77,7 +81,9 @@ def _build(report: ReportJob, path: str, progress) -> None:
 
 def _build_file(report: ReportJob, path: str, progress) -> None:
     params = report.params or {}
-    if report.kind in PRINTED:
+    if report.kind in ADDED_KINDS:
+        ADDED_KINDS[report.kind].build(path, _added_kind_user(report), params, progress)
+    elif report.kind in PRINTED:
         module, period = PRINTED[report.kind]
         module.build(path, period(params["period"]), params.get("opd_id"), params.get("format") or "xlsx", progress)
     elif report.kind == "monthly":
@@ -129,7 +135,35 @@ def _fail(report_id: int, reason: str) -> None:
 PRINTED = {"rfk": (rfk, periods.parse_month), "rkpd_evaluation": (rkpd, rkpd.parse_quarter)}
 
 
+@dataclass(frozen=True)
+class AddedKind:
+    """A report kind another domain makes through these jobs (the Rakor deck): who may still have
+    it made, its data version, its file name and how it is built, each from the job's params."""
+
+    may: Callable[[User], bool]
+    data_version: Callable[[User, dict], str]
+    filename: Callable[[dict], str]
+    build: Callable[[str, User, dict, Callable[[int], None]], None]
+
+
+#: kind → AddedKind, filled by the domains that add one (`register_kind`).
+ADDED_KINDS: dict[str, AddedKind] = {}
+
+
+def register_kind(kind: str, added: AddedKind) -> None:
+    ADDED_KINDS[kind] = added
+
+
+def _added_kind_user(report: ReportJob) -> User:
+    user = _user(report)
+    if not ADDED_KINDS[report.kind].may(user):
+        raise ReportError("Pengguna ini tidak lagi berhak atas laporan ini.")
+    return user
+
+
 def _data_version(report: ReportJob) -> str | None:
+    if report.kind in ADDED_KINDS:
+        return ADDED_KINDS[report.kind].data_version(_added_kind_user(report), report.params or {})
     if report.kind not in PRINTED:
         return None
     params = report.params or {}
