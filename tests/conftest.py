@@ -269,8 +269,11 @@ def run_jobs(app, redis_url, database_url):
             "SECRET_KEY": "worker-secret-for-tests",
         }
         rq = os.path.join(os.path.dirname(sys.executable), "rq")
-        result = subprocess.run([rq, "worker", "--burst", "--url", redis_url, "default"], env=env,
-                                capture_output=True, text=True, timeout=120)
+        # rq's own CLI with the worker class production runs (`flask worker`: no fork per job);
+        # the timeout leaves room for a loaded machine draining a few hundred jobs.
+        result = subprocess.run([rq, "worker", "--burst", "--worker-class", "rq.worker.SimpleWorker",
+                                 "--url", redis_url, "default"], env=env,
+                                capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stderr[-3000:]
 
     return drain
