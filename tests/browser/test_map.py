@@ -110,6 +110,11 @@ def test_the_map_clusters_markers_from_the_local_leaflet_and_a_filter_changes_th
         assert sources["leafletSource"] == "local"
         assert page.locator(".cluster").count() >= 1, "markers are clustered"
         assert len(_list_names(page)) == 41
+        # Nothing but the map's own tiles reaches past the screen's edge (the legend wraps at 360 px).
+        overflow = page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => !e.closest('.leaflet-container') && e.getBoundingClientRect().right > innerWidth + 0.5)
+            .map(e => e.tagName + '.' + e.className)""")
+        assert overflow == [], overflow
         _shoot(page, f"peta-{size}")
 
         page.locator("#map-filters-box > summary").click() if size == "360" else None
