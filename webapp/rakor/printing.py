@@ -12,7 +12,7 @@ from webapp.accounts.models import User
 from webapp.domain_errors import Forbidden
 from webapp.extensions import db
 from webapp.rakor import services as rakor
-from webapp.reports import tasks
+from webapp.reports import kinds
 from webapp.reports.models import ReportJob
 from webapp.vocabulary import JobState
 
@@ -51,7 +51,7 @@ def filename(period: str) -> str:
     return f"rakor-{period}.pdf"
 
 
-tasks.register_kind(KIND, tasks.AddedKind(
+kinds.register_kind(KIND, kinds.AddedKind(
     may=scopes.can_run_rakor,
     data_version=lambda user, params: data_version(user, params["period"]),
     filename=lambda params: filename(params["period"]),

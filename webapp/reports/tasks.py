@@ -6,8 +6,6 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
@@ -23,6 +21,9 @@ from webapp.jobs import enqueue, job, redis_connection
 from webapp.regions.models import Kecamatan
 from webapp.accounts.models import Opd
 from webapp.reports import exports, monthly, periods, rfk, rkpd, weekly
+# Kinds other domains add live in a module without the builders' openpyxl, so a web worker
+# registering one (the Rakor deck) does not load them.
+from webapp.reports.kinds import ADDED_KINDS, AddedKind, register_kind  # noqa: F401
 from webapp.reports.models import ReportJob
 from webapp.types import utcnow
 from webapp.vocabulary import JobState
@@ -133,25 +134,6 @@ def _fail(report_id: int, reason: str) -> None:
 
 #: kind → (module with `build` and `data_version`, parser of the period key)
 PRINTED = {"rfk": (rfk, periods.parse_month), "rkpd_evaluation": (rkpd, rkpd.parse_quarter)}
-
-
-@dataclass(frozen=True)
-class AddedKind:
-    """A report kind another domain makes through these jobs (the Rakor deck): who may still have
-    it made, its data version, its file name and how it is built, each from the job's params."""
-
-    may: Callable[[User], bool]
-    data_version: Callable[[User, dict], str]
-    filename: Callable[[dict], str]
-    build: Callable[[str, User, dict, Callable[[int], None]], None]
-
-
-#: kind → AddedKind, filled by the domains that add one (`register_kind`).
-ADDED_KINDS: dict[str, AddedKind] = {}
-
-
-def register_kind(kind: str, added: AddedKind) -> None:
-    ADDED_KINDS[kind] = added
 
 
 def _added_kind_user(report: ReportJob) -> User:
