@@ -9,6 +9,7 @@ from sqlalchemy import event
 from tests import factories
 from tests.factories import days_ago
 from tests.helpers import geojson_of
+from webapp.maps import snapshots
 
 MANIFEST = "/api/v1/map/manifest"
 STATUS = "/api/v1/map/status"
@@ -40,10 +41,11 @@ def _manifest(client):
 
 
 def _positions(client):
-    return geojson_of(client.get(_manifest(client).json["sites_url"]))
+    """The positions file as the client decodes it (names whole again, coordinates in degrees)."""
+    return snapshots.decode_positions(geojson_of(client.get(_manifest(client).json["sites_url"])))
 
 
-def test_the_positions_file_holds_the_scopes_sites_in_id_order_with_deltas(login_as, spread):
+def test_the_positions_file_holds_the_scopes_sites_in_id_order_compactly(login_as, spread):
     bappeda = login_as("bappeda")
     manifest = _manifest(bappeda).json
     response = bappeda.get(manifest["sites_url"], headers=GZ)
@@ -51,18 +53,50 @@ def test_the_positions_file_holds_the_scopes_sites_in_id_order_with_deltas(login
     assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
     assert manifest["sites"] in manifest["sites_url"]
     body = geojson_of(response)
-    ids, lats, at, lat = [], [], 0, 0
-    for step, d_lat in zip(body["id"], body["lat"]):
+    ids, at = [], 0
+    for step in body["id"]:
         at += step
-        lat += d_lat
         ids.append(at)
-        lats.append(lat / 100_000)
     expected = [s.id for s in spread["manna"] + spread["pino"]]
     assert ids == sorted(expected) and body["count"] == 15
+    # Coordinates: whole metres (1e-5 degree) from the scope's south-west corner, never negative.
+    assert min(body["lat"]) == 0 == min(body["lon"]) and all(isinstance(v, int) for v in body["lat"] + body["lon"])
+    lats = [(body["lat0"] + v) / 100_000 for v in body["lat"]]
     assert lats[0] == pytest.approx(-4.40) and lats[11] == pytest.approx(-4.51)
-    assert body["n"][:2] == ["Manna 0", "Manna 1"]
-    assert [body["kecamatan"][c][0] for c in body["c"]].count(factories.PINO) == 3
+    decoded = snapshots.decode_positions(body)
+    assert decoded["names"][:2] == ["Manna 0", "Manna 1"] and decoded["ids"] == ids
+    assert decoded["lat"][11] == pytest.approx(-4.51)
+    assert [body["kecamatan"][c][0] for c in decoded["kecamatan_of"]].count(factories.PINO) == 3
+    # A site's kecamatan is sent once per desa, not per site.
+    assert "c" not in body and len(body["places"]) <= len(body["desa"])
     assert body["opd"] == {"DLH": [12]}
+
+
+def test_names_are_sent_without_their_kinds_beginning_and_their_desa(app):
+    names = ["SD Negeri 1 Sukamaju", "SD Negeri 2 Cibodas", "Kantor Desa Sukamaju", "Pasar ~ Lama"]
+    kinds = {"sekolah": 0, "kantor": 1, "pasar": 2}
+    desa = ["Sukamaju", "Cibodas", "Sukamaju", "Cibodas"]
+    rests, prefixes, marker = snapshots.factor_names(names, ["sekolah", "sekolah", "kantor", "pasar"], desa, kinds)
+    assert marker == "^", "a marker no name holds"
+    assert prefixes == ["SD Negeri ", "Kantor Desa ^", "Pasar ~ Lama"]
+    assert rests == ["1 ^", "2 ^", "", ""]
+    body = {"lat0": 0, "lon0": 0, "lat": [0] * 4, "lon": [0] * 4, "id": [1] * 4, "n": rests, "np": prefixes,
+            "dm": marker, "k": [0, 0, 1, 2], "kinds": list(kinds), "p": [0, 1, 0, 1], "places": [[0, 0], [1, 0]],
+            "desa": [["1", "Sukamaju"], ["2", "Cibodas"]], "kecamatan": [["K", "Kec"]], "opd": {}}
+    assert snapshots.decode_positions(body)["names"] == names
+
+
+def test_the_status_array_sends_times_as_minutes_before_the_end_of_its_window(app):
+    window = snapshots.TIME_WINDOW
+    t0 = snapshots.time_base([None, 5 * window + 100, 3 * window])
+    assert t0 == 6 * window
+    assert snapshots.time_base([6 * window]) == 7 * window, "t0 lies after every time"
+    assert snapshots.time_base([7 * window], previous=t0) == t0, "kept while the newest is a window past it at most"
+    assert snapshots.time_base([7 * window + 1], previous=t0) == 8 * window
+    assert snapshots._minutes(t0 + 120, t0) == -2
+    assert [snapshots._minutes(t, t0) for t in (t0 - 180, t0 - 179, t0 - 121, None)] == [3, 3, 3, None]
+    decoded = snapshots.decode_status({"t0": t0, "s": [10, None], "t": [3, None], "mt": [None, 1]})
+    assert decoded["t"] == [t0 - 180, None] and decoded["mt"] == [None, t0 - 60]
 
 
 def test_the_status_array_is_aligned_with_the_positions_file(login_as, spread):
@@ -71,7 +105,9 @@ def test_the_status_array_is_aligned_with_the_positions_file(login_as, spread):
     assert status["sites"] == _manifest(bappeda).json["sites"]
     assert status["s"][:3] == [30, 35, 40]
     assert status["m"][12:] == ["late"] * 3 and status["m"][0] is None
-    assert abs(status["t"][0] - days_ago(1).timestamp()) < 2
+    # Whole minutes before `t0`: what the map shows.
+    assert all(isinstance(t, int) and t >= 0 for t in status["t"] if t is not None)
+    assert 0 <= days_ago(1).timestamp() - (status["t0"] - status["t"][0] * 60) < 60
 
 
 def test_an_unchanged_map_costs_a_304_after_one_small_query_and_never_reads_the_site_table(app, login_as, spread):
@@ -118,6 +154,19 @@ def test_a_status_change_bumps_the_version_and_a_client_gets_only_the_delta(logi
     assert nothing["changes"] == []
 
 
+def test_a_step_that_moves_t0_keeps_no_delta_and_the_client_gets_the_whole_array(login_as, spread, map_builder):
+    from datetime import timedelta
+
+    bappeda = login_as("bappeda")
+    first = geojson_of(bappeda.get(STATUS))
+    later = days_ago(0) + timedelta(days=70)
+    map_builder.set_status(spread["manna"][3].id, geber_score=99, geber_at=later)
+    whole = geojson_of(bappeda.get(f"{STATUS}?since={first['version']}"))
+    assert "changes" not in whole and whole["version"] == first["version"] + 1
+    assert whole["t0"] > first["t0"] and whole["t"][3] >= 0
+    assert 0 <= later.timestamp() - (whole["t0"] - whole["t"][3] * 60) < 60
+
+
 def test_a_new_site_changes_the_positions_file_and_its_address(login_as, spread, map_builder):
     bappeda = login_as("bappeda")
     before = _manifest(bappeda).json["sites_url"]
@@ -125,7 +174,7 @@ def test_a_new_site_changes_the_positions_file_and_its_address(login_as, spread,
     after = _manifest(bappeda).json["sites_url"]
     assert after != before
     assert bappeda.get(before).status_code == 404, "an outdated file is not kept"
-    assert "Baru" in _positions(bappeda)["n"]
+    assert "Baru" in _positions(bappeda)["names"]
 
 
 def test_the_site_status_refresh_bumps_the_generation(app, login_as, spread, map_builder, make_user):
@@ -186,7 +235,7 @@ def test_a_camat_never_sees_another_kecamatan_in_files_arrays_clusters_list_or_p
     assert manifest["sites_url"] != regency_file
     assert camat.get(regency_file).status_code == 404
     positions = _positions(camat)
-    assert positions["n"] == ["Pino 0", "Pino 1", "Pino 2"]
+    assert positions["names"] == ["Pino 0", "Pino 1", "Pino 2"]
     assert len(geojson_of(camat.get(STATUS))["s"]) == 3
     for zoom in (3, 10, 18):
         body = camat.get(f"{CLUSTERS}?z={zoom}").json
@@ -199,19 +248,19 @@ def test_a_camat_never_sees_another_kecamatan_in_files_arrays_clusters_list_or_p
 
 def test_an_opd_user_gets_the_sites_of_its_kegiatan_only(login_as, spread):
     opd = login_as("opd", opd_code="DLH")
-    assert _positions(opd)["n"] == ["Pino 0"]
+    assert _positions(opd)["names"] == ["Pino 0"]
     assert [s["n"] for s in opd.get(LIST).json["sites"]] == ["Pino 0"]
 
 
 def test_the_public_files_hold_approved_scores_only(client, map_builder, spread):
     map_builder.set_status(spread["manna"][5].id, approved_score=88, approved_at=days_ago(3))
     manifest = client.get("/api/v1/public/manifest").json
-    positions = geojson_of(client.get(manifest["sites_url"]))
-    assert positions["n"] == ["Manna 5"]
+    positions = snapshots.decode_positions(geojson_of(client.get(manifest["sites_url"])))
+    assert positions["names"] == ["Manna 5"]
     status = geojson_of(client.get(manifest["status_url"]))
     assert status["s"] == [88] and "m" not in status and "f" not in status
     listed = client.get("/api/v1/public/list").json
-    assert [s["n"] for s in listed["sites"]] == ["Manna 5"] and abs(listed["latest"] - days_ago(3).timestamp()) < 2
+    assert [s["n"] for s in listed["sites"]] == ["Manna 5"] and 0 <= days_ago(3).timestamp() - listed["latest"] < 60
     assert client.get("/api/v1/public/clusters?z=18").json["count"] == 1
 
 

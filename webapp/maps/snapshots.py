@@ -36,12 +36,22 @@ from webapp.submissions.site_status import status_refreshed
 from webapp.types import utcnow
 
 #: Bump when the layout of the files changes.
-FORMAT = 1
-#: Positions are sent as integers of 1e-5 degree (about a metre), each the difference from the one before.
+FORMAT = 2
+#: Positions are sent as integers of 1e-5 degree (about a metre), each the offset from the scope's
+#: southernmost / westernmost site (`lat0`, `lon0`).
 COORD_SCALE = 100_000
+#: Times are sent as whole minutes (what the map shows) before `t0` (epoch seconds): the end of the
+#: 30-day window holding the scope's newest time, so recent times are small numbers. `t0` stays
+#: while the newest time is at most one window past it (those times are then negative); when it
+#: moves (once in 30 to 60 days) no delta is kept for that step and clients fetch the whole array.
+TIME_WINDOW = 30 * 86_400
+#: Characters that may stand for the site's desa name inside its name (the first one no name holds).
+DESA_MARKERS = "~^|`"
 #: Status deltas kept per scope; a client further behind gets the whole array.
 MAX_DELTAS = 200
 GZIP_LEVEL = 6
+#: The two files are compressed once by the job and served many times: the smallest setting.
+FILE_GZIP_LEVEL = 9
 #: Tables whose changes move the map (anything written to them bumps the generation).
 WATCHED_TABLES = frozenset({"site", "site_status", "kegiatan", "kegiatan_site"})
 
@@ -143,9 +153,9 @@ def current_state(scope: str) -> SnapshotState:
 
 # --- Building -------------------------------------------------------------------------------
 
-def _gzip(payload) -> bytes:
+def _gzip(payload, level: int = GZIP_LEVEL) -> bytes:
     text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    return gzip.compress(text, GZIP_LEVEL, mtime=0)
+    return gzip.compress(text, level, mtime=0)
 
 
 def _hash(data: bytes) -> str:
@@ -175,6 +185,28 @@ def _deltas(values) -> list[int]:
     return [b - a for a, b in zip([0, *values], values)]
 
 
+def _common_prefix(names: list[str]) -> str:
+    first, last = min(names), max(names)
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    return first[:size]
+
+
+def factor_names(names, kind_of, desa_names, kinds: dict) -> tuple[list[str], list[str], str | None]:
+    """(rests, prefix per kind, marker): each name without its kind's shared beginning, its desa's
+    name replaced by the marker; `prefix[k] + rest` with the marker put back gives the name again."""
+    taken = set("".join(names))
+    marker = next((m for m in DESA_MARKERS if m not in taken), None)
+    if marker is not None:
+        names = [n.replace(d, marker) if d else n for n, d in zip(names, desa_names)]
+    by_kind: dict[str, list[str]] = {}
+    for name, kind in zip(names, kind_of):
+        by_kind.setdefault(kind, []).append(name)
+    prefixes = {kind: _common_prefix(by_kind[kind]) for kind in kinds}
+    return [n[len(prefixes[k]):] for n, k in zip(names, kind_of)], [prefixes[k] for k in kinds], marker
+
+
 def build_positions(scope: str) -> dict:
     """The positions file of a scope: sites in id order, columns of equal length."""
     rows = list(fast_rows(
@@ -194,18 +226,27 @@ def build_positions(scope: str) -> dict:
     ):
         if site_id in position:
             opds.setdefault(opd_code, []).append(position[site_id])
+    # A site's kecamatan is (almost always) its desa's: the places table holds each pair once.
+    place_index = {pair: i for i, pair in enumerate(dict.fromkeys(zip(desa_of, kec_of)))}
+    lat = [round(v * COORD_SCALE) for v in lats]
+    lon = [round(v * COORD_SCALE) for v in lons]
+    lat0, lon0 = min(lat, default=0), min(lon, default=0)
+    rests, prefixes, marker = factor_names(names, kind_of, [desa[d].name for d in desa_of], kinds)
     return {
         "format": FORMAT,
         "count": len(rows),
         "id": _deltas(ids),
-        "lat": _deltas([round(v * COORD_SCALE) for v in lats]),
-        "lon": _deltas([round(v * COORD_SCALE) for v in lons]),
-        "n": list(names),
+        "lat0": lat0, "lon0": lon0,
+        "lat": [v - lat0 for v in lat],
+        "lon": [v - lon0 for v in lon],
+        "n": rests,
+        "np": prefixes,
+        "dm": marker,
         "k": [kinds[k] for k in kind_of],
         "kinds": list(kinds),
-        "d": [desa_index[d] for d in desa_of],
+        "p": [place_index[pair] for pair in zip(desa_of, kec_of)],
+        "places": [[desa_index[d], kec_index[k]] for d, k in place_index],
         "desa": [[desa[i].code, desa[i].name] for i in desa_index],
-        "c": [kec_index[k] for k in kec_of],
         "kecamatan": [[kecamatan[i].code, kecamatan[i].name] for i in kec_index],
         "opd": opds,
     }
@@ -218,7 +259,21 @@ def _score(value) -> float | int | None:
     return int(value) if value.is_integer() else value
 
 
-def build_status(scope: str, site_ids: list[int]) -> dict:
+def time_base(times, previous: int | None = None) -> int:
+    """`t0`: the previous one while the newest of these epoch seconds is at most a window past it,
+    else the end of the 30-day window holding the newest."""
+    newest = max((int(t) for t in times if t is not None), default=0)
+    if previous is not None and newest <= previous + TIME_WINDOW:
+        return previous
+    return (newest // TIME_WINDOW + 1) * TIME_WINDOW
+
+
+def _minutes(seconds, t0: int) -> int | None:
+    """Whole minutes before t0, rounded so that `t0 - 60 * value` is the time cut to its minute."""
+    return None if seconds is None else (t0 - int(seconds) + 59) // 60
+
+
+def build_status(scope: str, site_ids: list[int], previous_t0: int | None = None) -> dict:
     """The status array of a scope, aligned with its positions file (`site_ids` in that order)."""
     public = scope == scopes.PUBLIC_MAP_SCOPE
     # Plain driver rows: the times come as epoch seconds computed by the database.
@@ -231,17 +286,18 @@ def build_status(scope: str, site_ids: list[int]) -> dict:
     found = {row[0]: row[1:] for row in fast_rows(stmt.with_only_columns(*columns))}
     empty = (None,) * (len(columns) - 1)
     rows = [found.get(site_id, empty) for site_id in site_ids]
-    status = {"s": [_score(r[0]) for r in rows], "t": [r[1] for r in rows]}
+    t0 = time_base(chain((r[1] for r in rows), () if public else (r[3] for r in rows)), previous_t0)
+    status = {"t0": t0, "s": [_score(r[0]) for r in rows], "t": [_minutes(r[1], t0) for r in rows]}
     if not public:
         status["m"] = [r[2] for r in rows]
-        status["mt"] = [r[3] for r in rows]
+        status["mt"] = [_minutes(r[3], t0) for r in rows]
         status["f"] = [1 if r[4] else 0 for r in rows]
     return status
 
 
 def status_changes(old: dict, new: dict) -> list[list]:
-    """[index, value per column...] of every site whose status differs (same positions file)."""
-    keys = list(new)
+    """[index, value per column...] of every site whose status differs (same positions file and `t0`)."""
+    keys = [k for k in new if isinstance(new[k], list)]
     old_columns = [old.get(k) or [] for k in keys]
     new_columns = [new[k] for k in keys]
     changes = []
@@ -287,10 +343,11 @@ def rebuild(scope: str) -> SnapshotState:
         site_ids = site_ids_of(json.loads(gzip.decompress(sites_gz)))
     else:
         positions = build_positions(scope)
-        sites_gz = _gzip(positions)
+        sites_gz = _gzip(positions, FILE_GZIP_LEVEL)
         sites_hash = _hash(sites_gz)
         site_ids = site_ids_of(positions)
-    status = build_status(scope, site_ids)
+    old_status = json.loads(gzip.decompress(old.status_gz)) if old is not None else None
+    status = build_status(scope, site_ids, old_status.get("t0") if old_status else None)
     status_hash = _hash(json.dumps(status, separators=(",", ":")).encode())
     version = 1
     connection = db.session.connection()
@@ -298,15 +355,16 @@ def rebuild(scope: str) -> SnapshotState:
         version = old.status_version
         if old.status_hash != status_hash or old.sites_hash != sites_hash:
             version += 1
-            if old.sites_hash == sites_hash:
-                changes = status_changes(json.loads(gzip.decompress(old.status_gz)), status)
+            # A step that moved t0 changes every time: it has no delta, a client fetches the whole array.
+            if old.sites_hash == sites_hash and old_status.get("t0") == status["t0"]:
+                changes = status_changes(old_status, status)
                 connection.execute(_insert_delta(connection.dialect.name, {
                     "scope": scope, "version": version, "sites_hash": status_hash, "changes_gz": _gzip(changes)}))
                 connection.execute(MapStatusDelta.__table__.delete().where(
                     MapStatusDelta.scope == scope, MapStatusDelta.version <= version - MAX_DELTAS))
         db.session.expunge(old)
     # Stored with its version and positions hash, so it is served as it is.
-    status_gz = _gzip({"version": version, "sites": sites_hash, **status})
+    status_gz = _gzip({"version": version, "sites": sites_hash, **status}, FILE_GZIP_LEVEL)
     connection.execute(_upsert(connection.dialect.name, {
         "scope": scope, "generation": generation, "sites_fingerprint": fingerprint, "sites_hash": sites_hash,
         "sites_gz": sites_gz, "status_version": version, "status_hash": status_hash, "status_gz": status_gz,
@@ -373,12 +431,31 @@ class MapData:
 
 
 def decode_positions(positions: dict) -> dict:
-    """The positions file as columns: ids and coordinates summed back from their differences."""
-    lat = [v / COORD_SCALE for v in accumulate(positions["lat"])]
-    lon = [v / COORD_SCALE for v in accumulate(positions["lon"])]
-    return {"ids": site_ids_of(positions), "lat": lat, "lon": lon, "names": positions["n"],
-            "kinds": positions["kinds"], "kind": positions["k"], "desa": positions["desa"], "desa_of": positions["d"],
-            "kecamatan": positions["kecamatan"], "kecamatan_of": positions["c"], "opd": positions["opd"], "memo": {}}
+    """The positions file as columns: ids summed back from their differences, coordinates from
+    their offsets, names with their kind's beginning and their desa's name put back."""
+    lat0, lon0 = positions["lat0"], positions["lon0"]
+    lat = [(lat0 + v) / COORD_SCALE for v in positions["lat"]]
+    lon = [(lon0 + v) / COORD_SCALE for v in positions["lon"]]
+    places, desa = positions["places"], positions["desa"]
+    desa_of = [places[p][0] for p in positions["p"]]
+    kecamatan_of = [places[p][1] for p in positions["p"]]
+    prefixes, marker = positions["np"], positions["dm"]
+    names = [prefixes[k] + rest for k, rest in zip(positions["k"], positions["n"])]
+    if marker is not None:
+        names = [n.replace(marker, desa[d][1]) if marker in n else n for n, d in zip(names, desa_of)]
+    return {"ids": site_ids_of(positions), "lat": lat, "lon": lon, "names": names,
+            "kinds": positions["kinds"], "kind": positions["k"], "desa": desa, "desa_of": desa_of,
+            "kecamatan": positions["kecamatan"], "kecamatan_of": kecamatan_of, "opd": positions["opd"], "memo": {}}
+
+
+def decode_status(status: dict) -> dict:
+    """The status array with its times as epoch seconds again (cut to the minute)."""
+    t0 = status["t0"]
+    decoded = dict(status)
+    for key in ("t", "mt"):
+        if key in status:
+            decoded[key] = [None if v is None else t0 - v * 60 for v in status[key]]
+    return decoded
 
 
 def decode(scope: str, positions: dict, status: dict) -> MapData:
@@ -438,7 +515,7 @@ def map_data(state: SnapshotState) -> MapData:
             break
     else:
         raise RuntimeError(f"the map files of {state.scope} kept changing while read")
-    data = decode(state.scope, positions, status)
+    data = decode(state.scope, positions, decode_status(status))
     _remember(_DECODED, key, data)
     return data
 
