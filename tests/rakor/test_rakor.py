@@ -165,8 +165,9 @@ def test_the_deck_page_records_a_decision_and_prints_one_a4_landscape_page_per_s
     pdf.close()
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(content))
-    slides = bappeda.get("/rakor?bulan=2026-06").text.count('<section class="slide"')
-    assert len(reader.pages) == slides == 6
+    slides = bappeda.get("/rakor?bulan=2026-06").text.count('<section class="slide')
+    # Summary, ranking, DLH and its risks-and-follow-ups slide, GEBER, the previous and this Rakor.
+    assert len(reader.pages) == slides == 7
     assert all((round(float(p.mediabox.width)), round(float(p.mediabox.height))) == (842, 595) for p in reader.pages)
     texts = [p.extract_text() for p in reader.pages]
     assert "Ringkasan kabupaten" in texts[0] and "Komposter dipasang di 5 pasar" in texts[-1]

@@ -80,7 +80,7 @@ def test_the_pdf_is_built_by_a_job_and_the_page_shows_its_progress_then_the_link
     pdf.close()
     assert pdf.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(content))
-    assert len(reader.pages) == bappeda.get(f"/rakor?bulan={MONTH}").text.count('<section class="slide"')
+    assert len(reader.pages) == bappeda.get(f"/rakor?bulan={MONTH}").text.count('<section class="slide')
     assert "Ringkasan kabupaten" in reader.pages[0].extract_text()
 
 

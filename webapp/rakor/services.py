@@ -34,8 +34,10 @@ from webapp.submissions.models import Submission
 from webapp.thresholds import WIB
 from webapp.vocabulary import COMPLETED_FOLLOWUP_STATES, OPEN_FOLLOWUP_STATES, FormCode, ReviewState
 
-#: Rows a slide holds and stays readable from the back of the room.
-SLIDE_ROWS = 8
+#: Rows of each list an OPD's slides hold and stay readable from the back of the room on a
+#: 1024×768 projector: the worst kegiatan behind plan beside the S-curve on the OPD's slide; its
+#: risks and open follow-ups on the next; each list says how many more there are.
+SLIDE_ROWS = 4
 #: OPDs per ranking slide (40 OPDs make three slides) and decisions per decisions slide.
 RANKING_ROWS = 14
 DECISION_ROWS = 12
@@ -88,6 +90,7 @@ class OpdSlide:
     owners: list[tuple[str, str]]
     #: (code, name) of the OPD's kegiatan, those behind plan first, for a decision's link.
     kegiatan_choices: list[tuple[str, str]] = field(default_factory=list)
+    risks_total: int = 0
 
     def series(self) -> list[Series]:
         return evaluation_desk.trend_series(self.points)
@@ -284,7 +287,8 @@ def _opd_slides(user, rows, ranking, per_opd, year, month, today, at) -> list[Op
         lines.sort(key=lambda line: (not line.overdue, line.followup.due_date, line.followup.id))
         slides.append(OpdSlide(
             opd=opd, rank=rank, points=per_opd.get(opd.id, []), behind=behind[:SLIDE_ROWS], behind_total=len(behind),
-            risks=risks.get(opd.id, [])[:SLIDE_ROWS], followups=lines[:SLIDE_ROWS], followups_open=len(lines),
+            risks=risks.get(opd.id, [])[:SLIDE_ROWS], risks_total=len(risks.get(opd.id, [])),
+            followups=lines[:SLIDE_ROWS], followups_open=len(lines),
             followups_overdue=sum(line.overdue for line in lines),
             owners=owners.get(opd.id, []),
             kegiatan_choices=[(r.kegiatan.code, r.kegiatan.name) for r in behind]
