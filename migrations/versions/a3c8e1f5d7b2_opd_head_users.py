@@ -15,13 +15,29 @@ branch_labels = None
 depends_on = None
 
 
+def _foreign_keys(on: bool) -> None:
+    """On SQLite the user table is rebuilt (batch mode copies it): foreign keys off around the copy,
+    as in 5c1e7d2a9b40, or dropping the old table breaks every row pointing at a user."""
+    if op.get_bind().dialect.name == 'sqlite':
+        with op.get_context().autocommit_block():
+            op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def upgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('is_head', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column('nip', sa.String(length=30), nullable=True))
+    _foreign_keys(False)
+    try:
+        with op.batch_alter_table('user', schema=None) as batch_op:
+            batch_op.add_column(sa.Column('is_head', sa.Boolean(), nullable=False, server_default=sa.false()))
+            batch_op.add_column(sa.Column('nip', sa.String(length=30), nullable=True))
+    finally:
+        _foreign_keys(True)
 
 
 def downgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('nip')
-        batch_op.drop_column('is_head')
+    _foreign_keys(False)
+    try:
+        with op.batch_alter_table('user', schema=None) as batch_op:
+            batch_op.drop_column('nip')
+            batch_op.drop_column('is_head')
+    finally:
+        _foreign_keys(True)

@@ -52,6 +52,32 @@ def _full_opd(app, make_user, make_kegiatan, add_submission, add_followup):
             db.session.commit()
 
 
+def _full_deck(app, make_user, make_kegiatan, add_followup):
+    """A full ranking slide (RANKING_ROWS OPDs with kegiatan) and full decision slides (more than DECISION_ROWS
+    decisions of this Rakor and of the previous one, long titles, named owners)."""
+    from webapp.accounts.opds import STANDARD_OPDS
+
+    others = [code for code, _short, _name in STANDARD_OPDS if code != "DLH"][:rakor.RANKING_ROWS - 1]
+    for n, code in enumerate(others):
+        reporter = make_user("opd", opd_code=code)
+        kegiatan = make_kegiatan(code, code=f"2.0{n}.01.2.01.0001", year=2026, pagu=500_000_000,
+                                 name="Peningkatan Jalan Lingkungan dan Drainase Permukiman Perdesaan")
+        with app.app_context():
+            opd_reports.save_report(db.session.get(User, reporter.id), db.session.get(Kegiatan, kegiatan.id), 2026, 6,
+                                    {"realisation_rp": 200_000_000, "physical_pct": 30.0 + n}, submit=True,
+                                    today=date(2026, 6, 28))
+            db.session.commit()
+    owner = make_user("opd", opd_code="PUPR")
+    for month in ("2026-05", MONTH):
+        for n in range(rakor.DECISION_ROWS + 3):
+            fid = add_followup(opd_code="PUPR", due=date(2026, 6, 1) + timedelta(days=4 * n),
+                               title=f"Percepat penyelesaian kontrak dan serah terima pekerjaan jalan ruas {month}-{n + 1}")
+            with app.app_context():
+                followup = db.session.get(FollowUp, fid)
+                followup.rakor_month, followup.owner_id = month, owner.id
+                db.session.commit()
+
+
 def _overflows(page) -> list[str]:
     """The slides whose content does not fit the window, each with how far it goes beyond."""
     return page.evaluate("""async () => {
@@ -96,13 +122,16 @@ def _deck(browser, live_server, username, viewport):  # noqa: F811
 def test_no_slide_overflows_a_1024_by_768_projector(app, browser, live_server, make_user, make_kegiatan,  # noqa: F811
                                                     add_submission, add_followup):
     _full_opd(app, make_user, make_kegiatan, add_submission, add_followup)
+    _full_deck(app, make_user, make_kegiatan, add_followup)
     bappeda = make_user("bappeda")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for width in (1024, 1366):
         context, page = _deck(browser, live_server, bappeda.username, {"width": width, "height": 768})
         slides = page.evaluate("() => [...document.querySelectorAll('.slide')].map(s => s.id)")
-        opd_slides = [s for s in slides if s.startswith("opd-")]
-        for sid in ("ringkasan", *opd_slides):
+        dlh = page.evaluate("() => document.querySelector('[data-kegiatan=\"1.03.01.2.01.0010\"]').closest('.slide').id")
+        opd_slides = [dlh]
+        for sid in ("ringkasan", "peringkat-opd", opd_slides[0], f"{opd_slides[0]}-lanjutan", "geber", "rakor-lalu",
+                    "keputusan"):
             page.keyboard.press("Home")
             while page.evaluate("() => document.querySelector('.slide.is-current').id") != sid:
                 page.keyboard.press("ArrowRight")

@@ -40,7 +40,7 @@ from webapp.vocabulary import COMPLETED_FOLLOWUP_STATES, OPEN_FOLLOWUP_STATES, F
 SLIDE_ROWS = 4
 #: OPDs per ranking slide (40 OPDs make three slides) and decisions per decisions slide.
 RANKING_ROWS = 14
-DECISION_ROWS = 12
+DECISION_ROWS = 6
 RISK_LEVELS = {"tinggi": 0, "sedang": 1, "rendah": 2}
 
 
