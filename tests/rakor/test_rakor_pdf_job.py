@@ -114,13 +114,13 @@ def test_an_unchanged_deck_is_not_built_again_and_a_change_rebuilds_it(app, logi
         assert jobs[-1].data_version != jobs[0].data_version and jobs[-1].result_key != jobs[0].result_key
 
 
-def test_the_job_reports_progress_while_it_builds(app, make_user):
+def test_the_job_reports_progress_while_it_builds(app, make_user, tmp_path):
     bappeda = make_user("bappeda")
     seen = []
     with app.test_request_context():
         from webapp.accounts.models import User
 
-        printing.build(str(app.instance_path) + "/rakor-progress.pdf", db.session.get(User, bappeda.id), MONTH,
+        printing.build(str(tmp_path / "rakor-progress.pdf"), db.session.get(User, bappeda.id), MONTH,
                        seen.append)
     assert seen == sorted(seen) and len(seen) >= 2 and seen[-1] < 100
 
