@@ -9,7 +9,6 @@ from datetime import date
 from flask import current_app
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 from sqlalchemy import select
 
 from webapp.accounts import opds
@@ -66,19 +65,8 @@ def pdf_page_size() -> str:
 def print_setup(ws, first_header: int, last_header: int, freeze: str, title: str) -> None:
     """Landscape on A4 or F4 (REPORT_PAPER), one page wide, the header rows repeated on every
     page, panes frozen below the header and right of the names."""
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.paperSize = PAPER_F4 if paper_is_f4() else ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = f"{first_header}:{last_header}"
-    ws.freeze_panes = freeze
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddHeader.left.text = title
-    ws.oddFooter.left.text = "Pantau"
-    ws.oddFooter.right.text = "Halaman &P dari &N"
-    ws.print_options.horizontalCentered = True
+    xlsx.print_setup(ws, first_header, freeze, title, last_header=last_header,
+                     paper=PAPER_F4 if paper_is_f4() else None)
 
 
 def header(ws, row: int, columns: list[tuple[str, str | None, float]]) -> int:

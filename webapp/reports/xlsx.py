@@ -73,14 +73,16 @@ def write_row(ws, row: int, values: list, formats: dict[int, str] | None = None,
             cell.font = font
 
 
-def print_setup(ws, header: int, freeze: str, title: str) -> None:
-    """A4 landscape, fitted to one page wide, the header row repeated on every page, panes frozen."""
+def print_setup(ws, header: int, freeze: str, title: str, *, last_header: int | None = None,
+                paper: int | None = None) -> None:
+    """Landscape (A4 unless `paper` says otherwise), fitted to one page wide, the header rows
+    (`header` to `last_header`) repeated on every page, panes frozen."""
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = paper or ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = f"{header}:{header}"
+    ws.print_title_rows = f"{header}:{last_header or header}"
     ws.freeze_panes = freeze
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
