@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 import pytest
+from flask import template_rendered
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -34,9 +35,9 @@ def builds(monkeypatch):
     made = []
     real = printing.build
 
-    def counting(path, user, period, progress):
+    def counting(path, user, period, progress, **kwargs):
         made.append(period)
-        return real(path, user, period, progress)
+        return real(path, user, period, progress, **kwargs)
 
     monkeypatch.setattr(printing, "build", counting)
     return made
@@ -82,6 +83,26 @@ def test_the_pdf_is_built_by_a_job_and_the_page_shows_its_progress_then_the_link
     reader = PdfReader(io.BytesIO(content))
     assert len(reader.pages) == bappeda.get(f"/rakor?bulan={MONTH}").text.count('<section class="slide')
     assert "Ringkasan kabupaten" in reader.pages[0].extract_text()
+
+
+def test_a_deck_job_draws_the_deck_once(app, login_as, queued, monkeypatch):
+    """The data version is a digest of the deck as it prints: the PDF is made from that same drawing."""
+    drawn, rendered = [], []
+    real_deck = printing.rakor.deck
+    monkeypatch.setattr(printing.rakor, "deck", lambda *args: drawn.append(args) or real_deck(*args))
+
+    def on_render(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    bappeda = login_as("bappeda")
+    _ask(bappeda)
+    drawn.clear()
+    with template_rendered.connected_to(on_render, app):
+        _run_handed(app, queued)
+    assert len(drawn) == 1 and rendered.count("rakor/pdf.html") == 1
+    with app.app_context():
+        job = db.session.scalars(select(ReportJob).where(ReportJob.kind == "rakor_deck")).one()
+        assert job.state == "ready" and job.data_version
 
 
 def test_an_unchanged_deck_is_not_built_again_and_a_change_rebuilds_it(app, login_as, make_user, queued, builds):

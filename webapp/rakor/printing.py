@@ -32,17 +32,25 @@ def _html(user: User, period: str) -> str:
         return render_template("rakor/pdf.html", deck=rakor.deck(user, *_month(period)), charts=charts)
 
 
-def data_version(user: User, period: str) -> str:
-    """A digest of everything the printed deck of `period` shows."""
-    return hashlib.sha256(f"{KIND}:{FORMAT_VERSION}:{period}:".encode() + _html(user, period).encode()).hexdigest()
+def _digest(period: str, html: str) -> str:
+    return hashlib.sha256(f"{KIND}:{FORMAT_VERSION}:{period}:".encode() + html.encode()).hexdigest()
 
 
-def build(path: str, user: User, period: str, progress) -> None:
-    """Write the deck of `period` as seen by `user` (a regency-wide role) to `path` as PDF."""
+def prepare(user: User, params: dict) -> tuple[str, tuple]:
+    """(data version, what `build` prints) of a deck job: the version is a digest of the deck as
+    it prints, and the job prints that same drawing rather than drawing the deck again."""
+    html = _html(user, params["period"])
+    return _digest(params["period"], html), (user, params["period"], html)
+
+
+def build(path: str, user: User, period: str, progress, html: str | None = None) -> None:
+    """Write the deck of `period` as seen by `user` (a regency-wide role) to `path` as PDF; `html`
+    is the deck already drawn by `prepare`, drawn here when not given."""
     from webapp.pdf import html_to_pdf
 
     progress(5)
-    html = _html(user, period)
+    if html is None:
+        html = _html(user, period)
     progress(30)
     html_to_pdf(html, path)
 
@@ -53,10 +61,10 @@ def filename(period: str) -> str:
 
 kinds.register_kind(KIND, kinds.AddedKind(
     may=scopes.can_run_rakor,
-    data_version=lambda user, params: data_version(user, params["period"]),
+    prepare=lambda user, params: prepare(user, params),
     filename=lambda params: filename(params["period"]),
     # Looked up when called, so a replaced `build` (a test counting builds) is the one used.
-    build=lambda path, user, params, progress: build(path, user, params["period"], progress),
+    build=lambda path, prepared, progress: build(path, *prepared[:2], progress, html=prepared[2]),
 ))
 
 

@@ -2,6 +2,7 @@
 that domain, run by webapp/reports/tasks.py. Kept apart from the builders, which load openpyxl."""
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from webapp.accounts.models import User
 
@@ -9,12 +10,14 @@ from webapp.accounts.models import User
 @dataclass(frozen=True)
 class AddedKind:
     """A report kind another domain makes through these jobs (the Rakor deck): who may still have
-    it made, its data version, its file name and how it is built, each from the job's params."""
+    it made, its file name, and how it is built in two steps: `prepare` draws the content from the
+    job's user and params and returns (data version, content); `build` writes that same content to
+    the file, so a kind whose version is a digest of what it draws draws it once per job."""
 
     may: Callable[[User], bool]
-    data_version: Callable[[User, dict], str]
+    prepare: Callable[[User, dict], tuple[str, Any]]
     filename: Callable[[dict], str]
-    build: Callable[[str, User, dict, Callable[[int], None]], None]
+    build: Callable[[str, Any, Callable[[int], None]], None]
 
 
 #: kind → AddedKind, filled by the domains that add one (`register_kind`).

@@ -74,16 +74,16 @@ def _filename(report: ReportJob) -> str:
     return f"foto-{span}.zip"
 
 
-def _build(report: ReportJob, path: str, progress) -> None:
+def _build(report: ReportJob, path: str, progress, prepared=None) -> None:
     # Report files are written in Indonesian, whatever the language of a request that ran the job inline.
     with force_locale("id"):
-        _build_file(report, path, progress)
+        _build_file(report, path, progress, prepared)
 
 
-def _build_file(report: ReportJob, path: str, progress) -> None:
+def _build_file(report: ReportJob, path: str, progress, prepared=None) -> None:
     params = report.params or {}
     if report.kind in ADDED_KINDS:
-        ADDED_KINDS[report.kind].build(path, _added_kind_user(report), params, progress)
+        ADDED_KINDS[report.kind].build(path, prepared, progress)
     elif report.kind in PRINTED:
         module, period = PRINTED[report.kind]
         module.build(path, period(params["period"]), params.get("opd_id"), params.get("format") or "xlsx", progress)
@@ -143,17 +143,19 @@ def _added_kind_user(report: ReportJob) -> User:
     return user
 
 
-def _data_version(report: ReportJob) -> str | None:
+def _data_version(report: ReportJob) -> tuple[str | None, object]:
+    """(the data version of the report's inputs or None for kinds that are never reused, what an
+    added kind drew to compute it — its build writes that rather than drawing again)."""
     if report.kind in ADDED_KINDS:
-        return ADDED_KINDS[report.kind].data_version(_added_kind_user(report), report.params or {})
+        return ADDED_KINDS[report.kind].prepare(_added_kind_user(report), report.params or {})
     if report.kind not in PRINTED:
-        return None
+        return None, None
     params = report.params or {}
     if report.user_id is not None and not scopes.can_request_report_for_opd(_user(report), params.get("opd_id")):
         # An OPD user moved to another OPD no longer receives the old one's report.
         raise ReportError("Laporan ini di luar OPD pengguna.")
     module, period = PRINTED[report.kind]
-    return module.data_version(period(params["period"]), params.get("opd_id"))
+    return module.data_version(period(params["period"]), params.get("opd_id")), None
 
 
 def _reuse(report: ReportJob, version: str) -> bool:
@@ -187,7 +189,7 @@ def run_report(report_id: int) -> None:
     db.session.commit()
     tmp = None
     try:
-        version = _data_version(report)
+        version, prepared = _data_version(report)
         if version is not None and _reuse(report, version):
             return
         name = _filename(report)
@@ -196,7 +198,7 @@ def run_report(report_id: int) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         os.close(fd)
-        _build(report, tmp, _ProgressWriter(report_id))
+        _build(report, tmp, _ProgressWriter(report_id), prepared)
         # Readers see the old file or the whole new one, never half of it.
         os.replace(tmp, target)
         tmp = None
