@@ -331,6 +331,16 @@ def can_request_report_for_opd(user: User, opd_id: int | None) -> bool:
     return user.role == "opd" and user.opd_id is not None and opd_id == user.opd_id
 
 
+def can_edit_rkpd_narrative(user: User, opd_id: int | None) -> bool:
+    """The narrative under an OPD's RKPD evaluation (factors, follow-ups): Bappeda and admin for
+    any OPD, an OPD user for its own only."""
+    if opd_id is None or not user.is_authenticated:
+        return False
+    if user.role in REGENCY_WIDE:
+        return True
+    return user.role == "opd" and user.opd_id is not None and opd_id == user.opd_id
+
+
 def report_jobs_query(user: User) -> Select:
     """A user's own report jobs; the regency-wide roles also see the scheduled ones (no owner),
     and an OPD the scheduled reports of its own OPD."""

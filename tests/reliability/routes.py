@@ -372,6 +372,17 @@ CASES: list[Case] = [
     Case("reports_api.job_state", "GET", reports_api(camat=404, opd=404), args={"job_uuid": "job_scheduled"}, label="scheduled"),
     Case("reports_api.retry_job", "POST", reports_api(409), args={"job_uuid": "job_own"}, label="own, ready"),
     Case("reports_api.retry_job", "POST", reports_api(404), args={"job_uuid": "job_other"}, label="another's"),
+    # The narrative under the RKPD evaluation: the regency edits any OPD's, an OPD its own only.
+    Case("reports.rkpd_narrative", "GET", page(403, admin=200, bappeda=200, opd=200),
+         args={"triwulan": "2026-T3", "opd": "dlh_id"}, label="own OPD"),
+    Case("reports.rkpd_narrative", "GET", page(403, admin=200, bappeda=200),
+         args={"triwulan": "2026-T3", "opd": "pupr_id"}, label="another OPD"),
+    Case("reports.rkpd_narrative", "POST", page(403, admin=302, bappeda=302, opd=302),
+         args={"triwulan": "2026-T3", "opd": "dlh_id"}, body=lambda w: ("form", {"driving": "Dukungan warga"}),
+         label="own OPD"),
+    Case("reports.rkpd_narrative", "POST", page(403, admin=302, bappeda=302),
+         args={"triwulan": "2026-T3", "opd": "pupr_id"}, body=lambda w: ("form", {"driving": "Dukungan warga"}),
+         label="another OPD"),
     # --- account: a password of one's own ---
     Case("accounts.settings", "GET", page()),
     Case("accounts.settings", "POST", page(), body=lambda w: ("form", {"language": "xx"})),

@@ -48,6 +48,7 @@ class World:
     job_other: uuid.UUID = None
     job_scheduled: uuid.UUID = None
     dlh_id: int = 0
+    pupr_id: int = 0
     kota_manna_id: int = 0
     other_user_id: int = 0
     site_in_id: int = 0
@@ -127,7 +128,7 @@ def build(app: Flask, role: str) -> World:
         keg_out = factories.make_kegiatan("PUPR", sites=[site_out], name=KEGIATAN_OUT_NAME)
         world.site_in, world.site_out, world.kegiatan_in_code = site_in.uuid, site_out.uuid, keg_in.code
         world.kegiatan_out_code = keg_out.code
-        world.dlh_id = factories.opd("DLH").id
+        world.dlh_id, world.pupr_id = factories.opd("DLH").id, factories.opd("PUPR").id
         world.other_user_id, world.site_in_id, world.kegiatan_in_id = other.id, site_in.id, keg_in.id
         from webapp.forms.models import FormVersion
 

@@ -1,7 +1,7 @@
 import uuid as uuidlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -36,3 +36,27 @@ class ReportJob(db.Model):
     opd = relationship("Opd")
 
     __table_args__ = (Index("ix_report_job_kind_data_version", "kind", "data_version"),)
+
+
+class RkpdNarrative(db.Model):
+    """What goes under the table of an OPD's RKPD evaluation for a triwulan or the year, as
+    reviewed and edited by Bappeda or the OPD: it replaces the text gathered from the OPD's
+    monthly reports. One line of a field is one item of its section."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    #: The triwulan 1..4, or 0 for the evaluation of the whole year.
+    quarter: Mapped[int] = mapped_column(Integer)
+    opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"), index=True)
+    driving: Mapped[str] = mapped_column(Text, default="")
+    inhibiting: Mapped[str] = mapped_column(Text, default="")
+    next_quarter: Mapped[str] = mapped_column(Text, default="")
+    next_rkpd: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    opd = relationship("Opd")
+    updated_by = relationship("User")
+
+    __table_args__ = (UniqueConstraint("year", "quarter", "opd_id", name="uq_rkpd_narrative_period_opd"),)

@@ -7,7 +7,8 @@ realisation in each triwulan I–IV (K and Rp); the cumulative realisation; the 
 of each; the responsible OPD. Under the table, per OPD: the faktor pendorong and penghambat the
 OPD reported in the period, the follow-up for the next triwulan (the planned action of each sub
 kegiatan's latest report) and for the next RKPD (the sub kegiatan whose capaian K stays below the
-Tinggi band, with that planned action).
+Tinggi band, with that planned action) — or, where Bappeda or the OPD has reviewed and edited
+them (webapp/reports/narratives.py), the edited text.
 
 The OPD's monthly reports are cumulative, so a triwulan's realisation is the cumulative figure of
 the latest submitted report at or before the triwulan's last month, less that at the end of the
@@ -35,7 +36,7 @@ from webapp.extensions import db
 from webapp.monev.models import Kegiatan, KegiatanGroup, Program
 from webapp.opd_reports.models import OpdReport
 from webapp.regions.services import regency_name
-from webapp.reports import printed, xlsx
+from webapp.reports import narratives, printed, xlsx
 # The triwulan live with the other periods, so pages and schemas read them without this module's openpyxl.
 from webapp.reports.periods import ROMAN, Quarter, format_wib, parse_quarter, quarter_ended_before, wib_date  # noqa: F401
 from webapp.types import utcnow
@@ -231,8 +232,18 @@ def _opd_block(opd, kegiatan, by_kegiatan, programs, groups, quarter) -> tuple[l
     return lines, (opd_sum.line if kegiatan else None), _notes(opd, rows, first_month)
 
 
-def collect(quarter: Quarter, opd_id: int | None = None, progress: Progress | None = None) -> RkpdReport:
-    """The evaluation of `quarter` (a triwulan or the year) for one OPD, or the regency when None."""
+def _edited_notes(notes: Notes, record) -> Notes:
+    """The OPD's notes as Bappeda or the OPD edited them, when they did."""
+    if record is None:
+        return notes
+    return Notes(notes.opd, *(narratives.lines(getattr(record, name)) for name in narratives.SECTIONS))
+
+
+def collect(quarter: Quarter, opd_id: int | None = None, progress: Progress | None = None,
+            edited: bool = True) -> RkpdReport:
+    """The evaluation of `quarter` (a triwulan or the year) for one OPD, or the regency when None;
+    the notes under the table as edited where they were (unless `edited` is False: as the OPDs
+    reported them)."""
     progress = progress or (lambda pct: None)
     reader = scopes.report_reader(opd_id)
     base = scopes.kegiatan_query(reader).where(Kegiatan.fiscal_year == quarter.year)
@@ -244,6 +255,7 @@ def collect(quarter: Quarter, opd_id: int | None = None, progress: Progress | No
         select(KegiatanGroup).where(KegiatanGroup.id.in_(base.with_only_columns(Kegiatan.group_id).scalar_subquery())))}
     report = RkpdReport(quarter=quarter, opd=db.session.get(Opd, opd_id) if opd_id else None, generated_at=utcnow())
     grand = _Sum("total", "", "JUMLAH" if opd_id is not None else "JUMLAH KABUPATEN", "", quarter.quarters)
+    records = narratives.edited(quarter, [opd.id for opd in opds]) if edited else {}
     progress(5)
     for index, opd in enumerate(opds):
         stmt = base.where(Kegiatan.opd_id == opd.id)
@@ -262,7 +274,7 @@ def collect(quarter: Quarter, opd_id: int | None = None, progress: Progress | No
         if opd_id is None and opd_total is not None:
             report.lines.append(opd_total)
         report.lines.extend(lines)
-        report.notes.append(notes)
+        report.notes.append(_edited_notes(notes, records.get(opd.id)))
         for line in lines:
             if line.level == "sub":
                 grand.add(line)
@@ -273,8 +285,8 @@ def collect(quarter: Quarter, opd_id: int | None = None, progress: Progress | No
 
 def data_version(quarter: Quarter, opd_id: int | None) -> str:
     """A digest of every input of the evaluation of `quarter` and scope: the DPA rows (codes,
-    names, pagu, indicators, targets), the OPD reports of the year up to the quarter's end, and the
-    signer. A few queries whatever the size."""
+    names, pagu, indicators, targets), the OPD reports of the year up to the quarter's end, the
+    edited narratives, and the signer. A few queries whatever the size."""
     reader = scopes.report_reader(opd_id)
     base = scopes.kegiatan_query(reader).where(Kegiatan.fiscal_year == quarter.year)
     ids = base.with_only_columns(Kegiatan.id).order_by(None).scalar_subquery()
@@ -295,7 +307,9 @@ def data_version(quarter: Quarter, opd_id: int | None) -> str:
     reports = db.session.execute(scopes.opd_reports_query(reader).where(
         OpdReport.year == quarter.year, OpdReport.month <= quarter.last_month, OpdReport.kegiatan_id.in_(ids))
         .order_by(None).with_only_columns(func.count(), func.max(OpdReport.updated_at), func.max(OpdReport.id))).one()
-    return printed.digest("rkpd", FORMAT_VERSION, quarter.key, opd_id, dpa, names, tuple(reports),
+    edited = printed.rows_digest(narratives.fingerprint_rows(
+        quarter, base.with_only_columns(Kegiatan.opd_id).scalar_subquery()))
+    return printed.digest("rkpd", FORMAT_VERSION, quarter.key, opd_id, dpa, names, tuple(reports), edited,
                           printed.signer(None), printed.paper_is_f4(),
                           heads_fingerprint(base.with_only_columns(Kegiatan.opd_id).scalar_subquery()))
 

@@ -13,7 +13,8 @@ from webapp.domain_errors import Invalid
 from webapp.extensions import db
 from webapp.forms.models import Form, FormVersion
 from webapp.accounts.models import Opd
-from webapp.reports import periods, services
+from webapp.reports import narratives, periods, services
+from webapp.reports.forms import NarrativeForm
 from webapp.reports.schemas import ReportRequestSchema
 from webapp.types import utcnow
 
@@ -49,13 +50,9 @@ def _choices() -> dict:
     versions = db.session.execute(
         select(FormVersion, Form).join(Form, Form.id == FormVersion.form_id).order_by(Form.title, FormVersion.version.desc())
     ).all()
-    quarters = []
-    for year in range(today.year, today.year - YEARS_OFFERED, -1):
-        quarters += [periods.Quarter(year, n) for n in (4, 3, 2, 1) if (year, 3 * n - 2) <= (today.year, today.month)]
-        quarters.append(periods.Quarter(year))
     return {
         "months": months,
-        "quarters": quarters,
+        "quarters": _quarters(today),
         "default_quarter": periods.quarter_ended_before(today.year, today.month).key,
         "opds": list(db.session.scalars(select(Opd).order_by(Opd.name))) if scopes.is_regency_wide(current_user) else [],
         "weeks": weeks,
@@ -68,6 +65,15 @@ def _choices() -> dict:
         "regency_wide": scopes.is_regency_wide(current_user),
         "may": {kind: scopes.can_request_report(current_user, kind) for kind in services.KINDS},
     }
+
+
+def _quarters(today) -> list[periods.Quarter]:
+    """The triwulan begun so far and the years, newest first, over the years offered."""
+    quarters = []
+    for year in range(today.year, today.year - YEARS_OFFERED, -1):
+        quarters += [periods.Quarter(year, n) for n in (4, 3, 2, 1) if (year, 3 * n - 2) <= (today.year, today.month)]
+        quarters.append(periods.Quarter(year))
+    return quarters
 
 
 def _page(errors: dict | None = None, active: str | None = None, values=None, status: int = 200):
@@ -119,3 +125,20 @@ def download(job_uuid):
     path = services.download_path(report)
     return send_file(path, as_attachment=True, download_name=report.result_name,
                      mimetype=MEDIA_TYPES.get(path.suffix, "application/octet-stream"), max_age=0)
+
+
+@bp.route("/laporan/evaluasi-rkpd/narasi", methods=["GET", "POST"])
+@login_required
+def rkpd_narrative():
+    """Review and edit the narrative under an OPD's RKPD evaluation, prefilled from its monthly reports."""
+    quarter, opd_id = narratives.resolve(current_user, request.args.get("triwulan"), request.args.get("opd", type=int))
+    page = narratives.editor(current_user, quarter, opd_id) if opd_id is not None else None
+    form = NarrativeForm(data=page.values if page else None)
+    if page is not None and form.validate_on_submit():
+        narratives.save(current_user, quarter, opd_id, form.values())
+        db.session.commit()
+        flash(_("Narasi evaluasi disimpan; evaluasi RKPD yang dibuat berikutnya memakainya."), "success")
+        return redirect(url_for("reports.rkpd_narrative", triwulan=quarter.key, opd=opd_id))
+    return render_template("reports/rkpd_narrative.html", form=form, page=page, quarter=quarter, opd_id=opd_id,
+                           quarters=_quarters(periods.wib_date(utcnow())), sections=narratives.SECTIONS,
+                           opds=narratives.opd_choices(current_user)), 422 if form.is_submitted() else 200
