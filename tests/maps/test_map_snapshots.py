@@ -339,3 +339,102 @@ def test_up_to_zoom_12_the_whole_scope_is_sent_whatever_the_box(login_as, spread
     wide = bappeda.get(f"{CLUSTERS}?z=12")
     assert narrow.json == wide.json and narrow.headers["ETag"] == wide.headers["ETag"]
     assert sum(c["n"] for c in narrow.json["clusters"]) + len(narrow.json["sites"]) == 15
+
+
+def _grid_clusters(data, zoom, box):
+    """The groups of the map as a plain grid computes them, site by site (the reference)."""
+    import math
+
+    from webapp.maps import clusters
+
+    cells = clusters.TILE_PX * 2 ** zoom / clusters.CELL_PX
+    x0, y0, x1, y1 = clusters._cell_range(box, zoom) if box else (-1, -1, math.inf, math.inf)
+    grid = {}
+    for i, (lat, lon) in enumerate(zip(data.lat, data.lon)):
+        sin = math.sin(math.radians(lat))
+        cell = (int((lon + 180) / 360 * cells), int((0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)) * cells))
+        if x0 <= cell[0] <= x1 and y0 <= cell[1] <= y1:
+            grid.setdefault(cell, []).append(i)
+    cls = clusters.classes(data, "geber")
+    return sorted((len(m), sum(cls[i] == "kotor" for i in m), min(data.lat[i] for i in m), min(data.lon[i] for i in m),
+                   max(data.lat[i] for i in m), max(data.lon[i] for i in m), sum(data.lat[i] for i in m) / len(m))
+                  for m in grid.values())
+
+
+def test_groups_from_the_z_order_index_are_the_groups_of_a_plain_grid_at_every_zoom_and_box(monkeypatch):
+    import random
+    from collections import OrderedDict
+
+    from webapp.maps import clusters
+    from webapp.maps.services import MapFilters
+
+    rng = random.Random(5)
+    n = 2000
+    data = snapshots.MapData(
+        scope="x", ids=list(range(1, n + 1)), lat=[rng.randrange(-490000, -410000) / 1e5 for _ in range(n)],
+        lon=[rng.randrange(10250000, 10340000) / 1e5 for _ in range(n)], names=[f"S {i}" for i in range(n)],
+        kinds=["tps"], kind=[0] * n, desa=[["1", "D"]], desa_of=[0] * n, kecamatan=[["1", "K"]], kecamatan_of=[0] * n,
+        opd={}, status={"s": [rng.choice((None, 20, 70, 90)) for _ in range(n)], "t": [None] * n},
+        memo=OrderedDict(), positions_memo={})
+    position = {name: i for i, name in enumerate(data.names)}
+    monkeypatch.setattr(clusters, "_uuids", lambda data, positions: {})
+    boxes = (None, clusters.Box(-4.6, 102.7, -4.3, 103.0), clusters.Box(-4.52, 102.81, -4.50, 102.83))
+    for zoom in range(0, 17):
+        for box in boxes:
+            body = clusters.clusters(data, MapFilters(), zoom, box)
+            groups = [json.loads(text) for text in body["clusters"]]
+            got = sorted((g["n"], g["bad"], *g["bounds"], g["lat"]) for g in groups)
+            singles = [position[site["n"]] for site in body["sites"]]
+            got += [(1, int(clusters.band(data.status["s"][i]) == "kotor"), data.lat[i], data.lon[i], data.lat[i],
+                     data.lon[i], data.lat[i]) for i in singles]
+            expected = _grid_clusters(data, zoom, box)
+            assert [row[:6] for row in sorted(got)] == [row[:6] for row in expected], (zoom, box)
+            assert [row[6] for row in sorted(got)] == pytest.approx([row[6] for row in expected], abs=1.1e-5)
+
+
+def test_a_worker_holding_an_earlier_status_moves_it_on_by_the_deltas(app, login_as, spread, map_builder, monkeypatch):
+    from webapp.maps import clusters
+
+    bappeda = login_as("bappeda")
+    bappeda.get(f"{CLUSTERS}?z=13&kecamatan={factories.KOTA_MANNA}")  # this worker now holds the status decoded
+    map_builder.set_status(spread["manna"][3].id, geber_score=99, geber_at=days_ago(0))
+    map_builder.set_status(spread["manna"][5].id, geber_score=None, geber_at=None)
+    decoded = []
+    original = snapshots.decode_status
+    monkeypatch.setattr(snapshots, "decode_status", lambda status: decoded.append(1) or original(status))
+    moved_on = bappeda.get(f"{LIST}?limit=50").json  # a view not built ahead: computed from the files
+    assert decoded == [], "the held copy was patched, not decoded again"
+    snapshots.clear_decoded()
+    fresh = bappeda.get(f"{LIST}?limit=50").json
+    assert decoded == [1]
+    assert moved_on == fresh
+    assert [s.get("s") for s in fresh["sites"] if s["n"] in ("Manna 3", "Manna 5")] == [99, None]
+    with app.test_request_context():
+        state = snapshots.current_state("regency")
+        patched = snapshots.map_data(state)
+    assert patched.status["s"][3] == 99 and clusters.classes(patched, "geber")[3] == "bersih"
+
+
+def test_a_build_made_on_an_array_no_longer_stored_is_dropped_with_its_delta(app, spread, map_builder, monkeypatch):
+    """Two processes rebuilt at once: each stored delta must lead from one stored array to the next."""
+    from webapp.extensions import db
+    from webapp.maps.models import MapSnapshot, MapStatusDelta
+
+    with app.app_context():
+        snapshots.rebuild("regency")
+        stale = db.session.get(MapSnapshot, "regency")
+        db.session.expunge(stale)
+    map_builder.set_status(spread["manna"][1].id, geber_score=95, geber_at=days_ago(0))
+    with app.app_context():
+        winner = snapshots.rebuild("regency")
+    map_builder.set_status(spread["manna"][2].id, geber_score=96, geber_at=days_ago(0))
+    with app.app_context():
+        # This process read the snapshot before the winner stored its build.
+        monkeypatch.setattr(db.session, "get", lambda model, key: db.session.merge(stale, load=False))
+        state = snapshots.rebuild("regency")
+        monkeypatch.undo()
+        deltas = db.session.query(MapStatusDelta.version, MapStatusDelta.sites_hash).filter_by(scope="regency").all()
+        stored = db.session.get(MapSnapshot, "regency")
+    assert (state.status_version, state.status_hash) == (winner.status_version, winner.status_hash)
+    assert (stored.status_version, stored.status_hash) == (winner.status_version, winner.status_hash)
+    assert deltas == [(winner.status_version, winner.status_hash)], "the delta leads to the stored array"

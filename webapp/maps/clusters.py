@@ -7,14 +7,17 @@ worst first. Filters are applied here on the decoded columns, never by a query p
 """
 import heapq
 import math
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import accumulate, compress
+from operator import itemgetter
 
 from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.maps.services import MapFilters, wib_day_start
-from webapp.maps.snapshots import MapData
+from webapp.maps.snapshots import COORD_SCALE, MapData
 from webapp.sites.models import Site
 from webapp.thresholds import BERSIH_MIN, CUKUP_MIN
 from webapp.vocabulary import ScoreBand
@@ -25,8 +28,9 @@ TILE_PX = 256
 #: From this zoom on every site is drawn on its own (a street's worth of sites).
 SINGLE_ZOOM = 17
 MAX_ZOOM = 22
-#: Grids of a whole scope are kept up to this zoom (a few hundred cells); beyond, each is built for its box.
-KEPT_GRID_ZOOM = 12
+#: The texts of a scope's groups are kept up to this zoom (some 4,000 groups of 50,000 sites spread
+#: over a regency at zoom 13); beyond, a view's box holds few groups and they are written each time.
+KEPT_GROUPS_ZOOM = 13
 LIST_PAGE = 100
 MAX_LIST_PAGE = 500
 #: Derived values kept per decoded scope (filters × zoom levels).
@@ -66,11 +70,19 @@ def _position(items: list, code: str | None) -> int | None:
     return next((i for i, item in enumerate(items) if item[0] == code), None)
 
 
+def _class_of(layer: str):
+    if layer == "monev":
+        return lambda data, i: data.status["m"][i] or "belum"
+    return lambda data, i: band(data.status["s"][i])
+
+
 def classes(data: MapData, layer: str) -> list[str]:
     """The class of every site on a layer: its score band, or its monev status."""
     if layer == "monev":
-        return _memo(data, ("classes", layer), lambda: [m or "belum" for m in data.status["m"]])
-    return _memo(data, ("classes", layer), lambda: [band(s) for s in data.status["s"]])
+        compute = lambda data: [m or "belum" for m in data.status["m"]]  # noqa: E731
+    else:
+        compute = lambda data: [band(s) for s in data.status["s"]]  # noqa: E731
+    return data.derived_column(("classes", layer), compute, _class_of(layer))
 
 
 def _filter(data: MapData, filters: MapFilters) -> list[int]:
@@ -115,47 +127,58 @@ def filtered(data: MapData, filters: MapFilters) -> list[int]:
     return _memo(data, ("filter", filters.key()), lambda: _filter(data, filters))
 
 
-def _name_rank(data: MapData) -> list[int]:
-    """Each site's place in name order (computed once per positions file)."""
+def _name_rank(data: MapData) -> tuple[list[int], list[int]]:
+    """Each site's place in name order, and the site at each place (computed once per positions file)."""
     found = data.positions_memo.get("name_rank")
     if found is None:
         folded = list(map(str.casefold, data.names))
+        by_rank = sorted(range(len(folded)), key=folded.__getitem__)
         rank = [0] * len(folded)
-        for place, i in enumerate(sorted(range(len(folded)), key=folded.__getitem__)):
+        for place, i in enumerate(by_rank):
             rank[i] = place
-        found = data.positions_memo["name_rank"] = rank
+        found = data.positions_memo["name_rank"] = (rank, by_rank)
     return found
+
+
+#: Bits of a sort key that hold the site's place in name order (unique per site: a key names its site).
+RANK_BITS = 21
+RANK_MASK = (1 << RANK_BITS) - 1
 
 
 def _key(rank: int, score, name_rank: int) -> int:
     """An integer that sorts worst first: class rank, then score (none last), then name."""
-    return ((rank << 11) + (1010 if score is None else round(score * 10))) << 21 | name_rank
+    return ((rank << 11) + (1010 if score is None else round(score * 10))) << RANK_BITS | name_rank
 
 
 def _order_keys(data: MapData, layer: str) -> list[int]:
     """The sort key of every site on a layer."""
-    def compute():
-        order = MONEV_ORDER if layer == "monev" else GEBER_ORDER
-        return [_key(order[c], s, r) for c, s, r in zip(classes(data, layer), data.status["s"], _name_rank(data))]
-    return _memo(data, ("order", layer), compute)
+    order = MONEV_ORDER if layer == "monev" else GEBER_ORDER
+    class_of = _class_of(layer)
+
+    def compute(data):
+        return [_key(order[c], s, r) for c, s, r in zip(classes(data, layer), data.status["s"], _name_rank(data)[0])]
+
+    def value_of(data, i):
+        return _key(order[class_of(data, i)], data.status["s"][i], _name_rank(data)[0][i])
+    return data.derived_column(("order", layer), compute, value_of)
 
 
 #: Pages up to this far into the list are picked by a partial sort; beyond, the whole list is sorted once.
 PARTIAL_SORT_MAX = 2000
 
 
-def _worst_first(data: MapData, filters: MapFilters, end: int) -> list[int]:
+def _worst_first(data: MapData, filters: MapFilters, offset: int, end: int) -> list[int]:
+    """The positions of the sites from `offset` to `end` in the list, worst first."""
     members = filtered(data, filters)
-    if len(members) * 4 < len(data.ids):
-        # A narrow filter: keys for its members only.
-        order = MONEV_ORDER if filters.layer == "monev" else GEBER_ORDER
-        cls, scores, ranks = classes(data, filters.layer), data.status["s"], _name_rank(data)
-        keys = {i: _key(order[cls[i]], scores[i], ranks[i]) for i in members}
-    else:
-        keys = _order_keys(data, filters.layer)
+    keys = _order_keys(data, filters.layer)
     if end <= PARTIAL_SORT_MAX:
-        return heapq.nsmallest(end, members, key=keys.__getitem__)
-    return _memo(data, ("list", filters.key()), lambda: sorted(members, key=keys.__getitem__))
+        # The keys are plain integers that name their site: the heap compares them without a key function.
+        chosen = heapq.nsmallest(end, keys if len(members) == len(keys) else [keys[i] for i in members])
+    else:
+        chosen = _memo(data, ("list", filters.key()), lambda: sorted(
+            keys if len(members) == len(keys) else [keys[i] for i in members]))
+    by_rank = _name_rank(data)[1]
+    return [by_rank[key & RANK_MASK] for key in chosen[offset:end]]
 
 
 # --- Sites as the client shows them ---------------------------------------------------------
@@ -191,7 +214,7 @@ def site_rows(data: MapData, positions: list[int], layer: str) -> list[dict]:
 
 def site_list(data: MapData, filters: MapFilters, offset: int, limit: int) -> dict:
     """One page of the site list, worst first, and how many sites there are in all."""
-    page = _worst_first(data, filters, offset + limit)[offset:offset + limit]
+    page = _worst_first(data, filters, offset, offset + limit)
     return {"count": len(filtered(data, filters)), "offset": offset, "bounds": bounds(data, filters),
             "sites": site_rows(data, page, filters.layer)}
 
@@ -214,38 +237,107 @@ def bounds(data: MapData, filters: MapFilters) -> list[float] | None:
 
 # --- Clusters -------------------------------------------------------------------------------
 
-def _projected(data: MapData) -> tuple[list[float], list[float]]:
-    """Web Mercator x and y in [0, 1] of every site."""
-    def compute():
-        xs = [(lon + 180.0) / 360.0 for lon in data.lon]
+#: Grid levels: at zoom z a cell is one of 2**(z + 2) per side (CELL_PX of a TILE_PX tile), so the
+#: finest grid (MAX_ZOOM) has 2**LEVELS cells per side and a cell at zoom z is a block of those.
+LEVELS = MAX_ZOOM + (TILE_PX // CELL_PX).bit_length() - 1
+#: A byte with its bits spread to the even bits of 16 (for interleaving x and y, as a Z-order curve).
+_SPREAD = [sum(((b >> k) & 1) << (2 * k) for k in range(8)) for b in range(256)]
+
+
+def _spread(v: int) -> int:
+    return _SPREAD[v & 255] | _SPREAD[(v >> 8) & 255] << 16 | _SPREAD[(v >> 16) & 255] << 32
+
+
+def _take(values, positions: list[int]) -> list:
+    """values[i] for every i in positions (by operator.itemgetter, without a Python loop)."""
+    if len(positions) > 1:
+        return list(itemgetter(*positions)(values))
+    return [values[i] for i in positions]
+
+
+@dataclass
+class SpatialIndex:
+    """Sites in Z-order of their finest grid cell: the sites of any cell at any zoom are one run of
+    it, found by bisection, and a run's count, position sums and bad sites come from prefix sums,
+    so grouping costs per group, not per site."""
+
+    order: list[int]       #: positions (indexes into the files), in Z-order
+    codes: list[int]       #: their cell codes, ascending
+    lat: list[float]       #: coordinates in that order (a group's bounds are the min and max of its run)
+    lon: list[float]
+    ilat: list[int]        #: the same in whole 1e-5 degrees, whose sums are exact
+    ilon: list[int]
+
+    def __post_init__(self):
+        self.lat_sum = _prefix(self.ilat)
+        self.lon_sum = _prefix(self.ilon)
+
+    def subset(self, keep: bytearray) -> "SpatialIndex":
+        """The index of the sites marked in `keep` (by position)."""
+        chosen = list(compress(range(len(self.order)), _take(keep, self.order)))
+        return SpatialIndex(*(_take(column, chosen) for column in (
+            self.order, self.codes, self.lat, self.lon, self.ilat, self.ilon)))
+
+
+def _prefix(values) -> list[int]:
+    return list(accumulate(values, initial=0))
+
+
+def _full_index(data: MapData) -> SpatialIndex:
+    """The index of every site of the positions file (built once per file and process)."""
+    found = data.positions_memo.get("index")
+    if found is None:
+        side = 1 << LEVELS
         # Sites lie inside the regency: no latitude near the poles, where Mercator is undefined.
         sin, log, rad, k = math.sin, math.log, math.pi / 180.0, 4 * math.pi
-        ys = [0.5 - log((1 + s) / (1 - s)) / k for s in (sin(lat * rad) for lat in data.lat)]
-        return xs, ys
-    found = data.positions_memo.get("xy")
-    if found is None:
-        found = data.positions_memo["xy"] = compute()
+        xs = [min(int((lon + 180.0) / 360.0 * side), side - 1) for lon in data.lon]
+        ys = [min(int((0.5 - log((1 + s) / (1 - s)) / k) * side), side - 1)
+              for s in (sin(lat * rad) for lat in data.lat)]
+        codes = [_spread(x) | _spread(y) << 1 for x, y in zip(xs, ys)]
+        order = sorted(range(len(codes)), key=codes.__getitem__)
+        lat, lon = _take(data.lat, order), _take(data.lon, order)
+        found = data.positions_memo["index"] = SpatialIndex(
+            order, _take(codes, order), lat, lon, [round(v * COORD_SCALE) for v in lat],
+            [round(v * COORD_SCALE) for v in lon])
     return found
 
 
-def _grid(data: MapData, filters: MapFilters, zoom: int, box: "Box | None") -> dict[tuple[int, int], list[int]]:
-    """The filtered sites by grid cell at a zoom, within a box. Kept only for a whole scope (a
-    low zoom, few cells); at a street's zoom only the box's sites are placed, each time."""
+def spatial_index(data: MapData, filters: MapFilters) -> SpatialIndex:
+    """The index of the sites that pass the filters."""
+    full = _full_index(data)
+    members = filtered(data, filters)
+    if len(members) == len(data.ids):
+        return full
+
     def compute():
-        xs, ys = _projected(data)
-        cells = TILE_PX * 2 ** zoom / CELL_PX
-        members = filtered(data, filters)
-        if box is not None:
-            x0, y0, x1, y1 = (value / cells for value in _cell_range(box, zoom))
-            x1, y1 = x1 + 1 / cells, y1 + 1 / cells
-            members = [i for i in members if x0 <= xs[i] < x1 and y0 <= ys[i] < y1]
-        grid: dict[tuple[int, int], list[int]] = {}
+        keep = bytearray(len(data.ids))
         for i in members:
-            grid.setdefault((int(xs[i] * cells), int(ys[i] * cells)), []).append(i)
-        return grid
-    if box is not None or zoom > KEPT_GRID_ZOOM:
-        return compute()
-    return _memo(data, ("grid", filters.key(), zoom), compute)
+            keep[i] = 1
+        return full.subset(keep)
+    return _memo(data, ("index", filters.key()), compute)
+
+
+def _bad_sums(data: MapData, index: SpatialIndex, filters: MapFilters) -> list[int]:
+    """Prefix sums, in the index's order, of the sites of the worst class of the layer."""
+    worst = "late" if filters.layer == "monev" else "kotor"
+    class_of = _class_of(filters.layer)
+    bad = data.derived_column(("bad", filters.layer), lambda data: [int(c == worst) for c in classes(data, filters.layer)],
+                              lambda data, i: int(class_of(data, i) == worst))
+    return _memo(data, ("bad", filters.key()), lambda: _prefix(_take(bad, index.order)))
+
+
+class Encoded(list):
+    """JSON texts of the items of a list, sent as they are (`prebuilt.encode` joins them)."""
+
+
+def _group_parts(index: SpatialIndex, start: int, end: int) -> tuple[str, str]:
+    """A group's JSON around its count of bad sites, the only part that depends on the status."""
+    n = end - start
+    lats, lons = index.lat[start:end], index.lon[start:end]
+    lat = round((index.lat_sum[end] - index.lat_sum[start]) / n / COORD_SCALE, 5)
+    lon = round((index.lon_sum[end] - index.lon_sum[start]) / n / COORD_SCALE, 5)
+    return (f'{{"lat":{lat!r},"lon":{lon!r},"n":{n},"bad":',
+            f',"bounds":[{min(lats)!r},{min(lons)!r},{max(lats)!r},{max(lons)!r}]}}')
 
 
 @dataclass(frozen=True)
@@ -267,28 +359,64 @@ def _cell_range(box: Box, zoom: int) -> tuple[int, int, int, int]:
             int((box.east + 180) / 360 * cells), int(y_of(box.south) * cells))
 
 
+def _runs(codes: list[int], shift: int, lo: int, hi: int):
+    """(start, end) of each cell's run between lo and hi, cells `shift` bits of code wide."""
+    while lo < hi:
+        end = bisect_left(codes, ((codes[lo] >> shift) + 1) << shift, lo, hi)
+        yield lo, end
+        lo = end
+
+
+def cells(codes: list[int], level: int, cell_box: tuple[int, int, int, int] | None):
+    """(start, end) of the run of every non-empty cell of the grid with 2**level cells per side,
+    inside `cell_box` (x0, y0, x1, y1 in that grid's cells, inclusive; None: everywhere).
+
+    With a box, the Z-order is walked as the quadtree it is, from the whole world down: a quarter
+    outside the box is skipped whole, one inside it is cut into runs, so the work follows the box."""
+    shift = 2 * (LEVELS - level)
+    if cell_box is None:
+        yield from _runs(codes, shift, 0, len(codes))
+        return
+    x0, y0, x1, y1 = cell_box
+    stack = [(0, 0, 0, 0, 0, len(codes))]  # (code prefix, x, y, depth, lo, hi)
+    while stack:
+        prefix, x, y, depth, lo, hi = stack.pop()
+        size = level - depth  # the node covers cells [x << size, (x + 1) << size) of the grid
+        left, top, right, bottom = x << size, y << size, ((x + 1) << size) - 1, ((y + 1) << size) - 1
+        if right < x0 or left > x1 or bottom < y0 or top > y1:
+            continue
+        if x0 <= left and right <= x1 and y0 <= top and bottom <= y1:
+            yield from _runs(codes, shift, lo, hi)
+            continue
+        child_shift = 2 * (LEVELS - depth - 1)
+        bounds = [lo, *(bisect_left(codes, (prefix << 2 | q) << child_shift, lo, hi) for q in (1, 2, 3)), hi]
+        for q in range(4):
+            if bounds[q] < bounds[q + 1]:
+                stack.append((prefix << 2 | q, x << 1 | q & 1, y << 1 | q >> 1, depth + 1, bounds[q], bounds[q + 1]))
+
+
 def clusters(data: MapData, filters: MapFilters, zoom: int, box: Box | None) -> dict:
     """The groups and single sites of the map at a zoom level, inside a box (None: everywhere).
 
     Every site that passes the filters is in exactly one group or is one single site."""
     zoom = max(0, min(zoom, MAX_ZOOM))
-    cls = classes(data, filters.layer)
-    worst = "late" if filters.layer == "monev" else "kotor"
-    x0, y0, x1, y1 = _cell_range(box, zoom) if box else (-1, -1, math.inf, math.inf)
-    groups, singles = [], []
-    for (cx, cy), members in _grid(data, filters, zoom, box).items():
-        if not (x0 <= cx <= x1 and y0 <= cy <= y1):
+    index = spatial_index(data, filters)
+    bad = _bad_sums(data, index, filters)
+    # A group's place and size depend on the positions only: its text is kept with the index
+    # (up to a zoom where a scope has a few thousand groups; beyond, a view covers few of them).
+    parts = {}
+    if zoom <= KEPT_GROUPS_ZOOM:
+        texts = data.positions_memo if index is _full_index(data) else data.memo
+        parts = texts.setdefault(("groups", filters.key() if texts is data.memo else None, zoom), {})
+    groups, singles = Encoded(), []
+    for start, end in cells(index.codes, LEVELS - (MAX_ZOOM - zoom), _cell_range(box, zoom) if box else None):
+        if end - start == 1 or zoom >= SINGLE_ZOOM:
+            singles.extend(index.order[start:end])
             continue
-        if len(members) == 1 or zoom >= SINGLE_ZOOM:
-            singles.extend(members)
-            continue
-        lats = [data.lat[i] for i in members]
-        lons = [data.lon[i] for i in members]
-        groups.append({
-            "lat": round(sum(lats) / len(lats), 5), "lon": round(sum(lons) / len(lons), 5), "n": len(members),
-            "bad": sum(1 for i in members if cls[i] == worst),
-            "bounds": [min(lats), min(lons), max(lats), max(lons)],
-        })
+        found = parts.get(start)
+        if found is None:
+            found = parts[start] = _group_parts(index, start, end)
+        groups.append(f"{found[0]}{bad[end] - bad[start]}{found[1]}")
     singles.sort()
     return {"count": len(filtered(data, filters)), "zoom": zoom, "clusters": groups,
             "sites": site_rows(data, singles, filters.layer)}

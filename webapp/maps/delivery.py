@@ -79,7 +79,8 @@ def _view(scope: str, kind: str, filters: MapFilters, view: dict, cache_control:
     key = prebuilt.view_key(kind, filters, view)
     body = prebuilt.stored(scope, key, state) if key else None
     if body is None:
-        body = prebuilt.encode(prebuilt.payload(snapshots.map_data(state), state, kind, filters, view))
+        body = prebuilt.encode(prebuilt.payload(snapshots.map_data(state), state, kind, filters, view),
+                               snapshots.GZIP_LEVEL if key else prebuilt.ON_DEMAND_GZIP_LEVEL)
         if key:
             prebuilt.store(scope, key, state, body)
     return gzip_response(body, etag, cache_control, vary)

@@ -58,9 +58,19 @@ def payload(data: snapshots.MapData, state: snapshots.SnapshotState, kind: str, 
     return body
 
 
-def encode(body: dict) -> bytes:
-    return gzip.compress(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(),
-                         snapshots.GZIP_LEVEL, mtime=0)
+#: A view computed for one request is compressed fast; one kept for every process, well.
+ON_DEMAND_GZIP_LEVEL = 1
+
+
+def _json(value) -> str:
+    if isinstance(value, clusters.Encoded):
+        return f"[{','.join(value)}]"
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def encode(body: dict, level: int = snapshots.GZIP_LEVEL) -> bytes:
+    text = "{" + ",".join(f"{json.dumps(key)}:{_json(value)}" for key, value in body.items()) + "}"
+    return gzip.compress(text.encode(), level, mtime=0)
 
 
 def stored(scope: str, key: str, state: snapshots.SnapshotState) -> bytes | None:

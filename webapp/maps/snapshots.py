@@ -17,7 +17,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate, chain
 
 from flask import current_app
@@ -311,17 +311,22 @@ def site_ids_of(positions: dict) -> list[int]:
     return list(accumulate(positions["id"]))
 
 
-def _upsert(dialect: str, values: dict):
+def _upsert(dialect: str, values: dict, base_hash: str | None):
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     table = MapSnapshot.__table__
     stmt = insert(table).values(**values)
-    # Two processes may rebuild at once: the one that read the newer generation wins.
+    # Two processes may rebuild at once: the first to store its files wins, and the other's are
+    # dropped (they were built on an array that is no longer the stored one), so each stored
+    # delta leads from one stored array to the next and a chain of them never mixes two builds.
+    condition = table.c.generation <= stmt.excluded.generation
+    if base_hash is not None:
+        condition = condition & (table.c.status_hash == base_hash)
     return stmt.on_conflict_do_update(
-        index_elements=["scope"], set_={k: stmt.excluded[k] for k in values if k != "scope"},
-        where=table.c.generation <= stmt.excluded.generation)
+        index_elements=["scope"], set_={k: stmt.excluded[k] for k in values if k != "scope"}, where=condition,
+    ).returning(table.c.scope)
 
 
 def _insert_delta(dialect: str, values: dict):
@@ -351,25 +356,33 @@ def rebuild(scope: str) -> SnapshotState:
     status_hash = _hash(json.dumps(status, separators=(",", ":")).encode())
     version = 1
     connection = db.session.connection()
+    delta = None
     if old is not None:
         version = old.status_version
         if old.status_hash != status_hash or old.sites_hash != sites_hash:
             version += 1
             # A step that moved t0 changes every time: it has no delta, a client fetches the whole array.
             if old.sites_hash == sites_hash and old_status.get("t0") == status["t0"]:
-                changes = status_changes(old_status, status)
-                connection.execute(_insert_delta(connection.dialect.name, {
-                    "scope": scope, "version": version, "sites_hash": status_hash, "changes_gz": _gzip(changes)}))
-                connection.execute(MapStatusDelta.__table__.delete().where(
-                    MapStatusDelta.scope == scope, MapStatusDelta.version <= version - MAX_DELTAS))
+                delta = status_changes(old_status, status)
         db.session.expunge(old)
     # Stored with its version and positions hash, so it is served as it is.
     status_gz = _gzip({"version": version, "sites": sites_hash, **status}, FILE_GZIP_LEVEL)
-    connection.execute(_upsert(connection.dialect.name, {
+    stored = connection.execute(_upsert(connection.dialect.name, {
         "scope": scope, "generation": generation, "sites_fingerprint": fingerprint, "sites_hash": sites_hash,
         "sites_gz": sites_gz, "status_version": version, "status_hash": status_hash, "status_gz": status_gz,
         "built_at": utcnow(),
-    }))
+    }, old.status_hash if old is not None else None)).first() is not None
+    if not stored:
+        # Another process stored its build first: serve that one (a later reader rebuilds if
+        # it is behind the data).
+        db.session.rollback()
+        row = db.session.execute(_STATE.where(MapSnapshot.scope == scope)).one()
+        return SnapshotState(scope, row.sites_hash, row.status_version, row.status_hash)
+    if delta is not None:
+        connection.execute(_insert_delta(connection.dialect.name, {
+            "scope": scope, "version": version, "sites_hash": status_hash, "changes_gz": _gzip(delta)}))
+        connection.execute(MapStatusDelta.__table__.delete().where(
+            MapStatusDelta.scope == scope, MapStatusDelta.version <= version - MAX_DELTAS))
     db.session.commit()
     return SnapshotState(scope, sites_hash, version, status_hash)
 
@@ -428,6 +441,42 @@ class MapData:
     memo: OrderedDict
     #: Memo of values derived from the positions alone, shared by every status of the same file.
     positions_memo: dict
+    #: Per-site values derived from the status, each with the function that gives one site's value:
+    #: a status moved on by a delta patches the sites that changed instead of computing all again.
+    derived: dict = field(default_factory=dict)
+
+    @property
+    def version(self) -> int | None:
+        return self.status.get("version")
+
+    def derived_column(self, key, compute, value_of) -> list:
+        """A per-site value of every site, computed once per status (`compute(data)`: all of them,
+        `value_of(data, i)`: one site's, for patching)."""
+        found = self.derived.get(key)
+        if found is None:
+            found = self.derived[key] = (compute(self), value_of)
+        return found[0]
+
+    def advanced(self, changes: list[list], version: int) -> "MapData":
+        """This scope at a later status version: the columns copied with the changed sites patched,
+        and so is every derived column; what depends on more than one site is computed again."""
+        status = dict(self.status, version=version)
+        keys = [k for k in self.status if isinstance(self.status[k], list)]
+        for key in keys:
+            status[key] = list(self.status[key])
+        t0 = status["t0"]
+        for change in changes:
+            i = change[0]
+            for key, value in zip(keys, change[1:]):
+                # Times travel as minutes before t0 (the same t0 all along a chain of deltas).
+                status[key][i] = t0 - value * 60 if value is not None and key in TIME_KEYS else value
+        data = MapData(**{**self.__dict__, "status": status, "memo": OrderedDict(), "derived": {}})
+        for key, (values, value_of) in self.derived.items():
+            values = list(values)
+            for change in changes:
+                values[change[0]] = value_of(data, change[0])
+            data.derived[key] = (values, value_of)
+        return data
 
 
 def decode_positions(positions: dict) -> dict:
@@ -448,11 +497,15 @@ def decode_positions(positions: dict) -> dict:
             "kecamatan": positions["kecamatan"], "kecamatan_of": kecamatan_of, "opd": positions["opd"], "memo": {}}
 
 
+#: The status columns that hold times.
+TIME_KEYS = ("t", "mt")
+
+
 def decode_status(status: dict) -> dict:
     """The status array with its times as epoch seconds again (cut to the minute)."""
     t0 = status["t0"]
     decoded = dict(status)
-    for key in ("t", "mt"):
+    for key in TIME_KEYS:
         if key in status:
             decoded[key] = [None if v is None else t0 - v * 60 for v in status[key]]
     return decoded
@@ -480,6 +533,15 @@ def _remember(cache: OrderedDict, key, value) -> None:
             cache.popitem(last=False)
 
 
+def _remember_newest(key: tuple, data: MapData) -> None:
+    """Keep a decoded status, dropping the scope's older ones (a reader always asks for the current)."""
+    with _DECODED_LOCK:
+        for other in [k for k, held in _DECODED.items() if k[0] == data.scope and k != key
+                      and (held.version or 0) < (data.version or 0)]:
+            del _DECODED[other]
+    _remember(_DECODED, key, data)
+
+
 def _positions_of(scope: str, sites_hash: str) -> dict | None:
     key = (scope, sites_hash)
     with _DECODED_LOCK:
@@ -493,17 +555,53 @@ def _positions_of(scope: str, sites_hash: str) -> dict | None:
     return found
 
 
+def _held(state: SnapshotState) -> MapData | None:
+    """The newest decoded copy of this scope and positions file older than the state, if any."""
+    with _DECODED_LOCK:
+        held = [data for (scope, sites_hash, _), data in _DECODED.items()
+                if scope == state.scope and sites_hash == state.sites_hash
+                and data.version is not None and data.version < state.status_version]
+    return max(held, key=lambda data: data.version, default=None)
+
+
+def _advance(held: MapData, state: SnapshotState) -> MapData | None:
+    """The held copy moved on to the state by the stored deltas, or None when the chain is not complete."""
+    since = held.version
+    if state.status_version - since > MAX_DELTAS:
+        return None
+    rows = db.session.execute(
+        select(MapStatusDelta.version, MapStatusDelta.sites_hash, MapStatusDelta.changes_gz)
+        .where(MapStatusDelta.scope == state.scope, MapStatusDelta.version > since,
+               MapStatusDelta.version <= state.status_version).order_by(MapStatusDelta.version)
+    ).all()
+    if len(rows) != state.status_version - since or rows[-1].sites_hash != state.status_hash:
+        return None
+    merged: dict[int, list] = {}
+    for row in rows:
+        for change in json.loads(gzip.decompress(row.changes_gz)):
+            merged[change[0]] = change
+    return held.advanced(list(merged.values()), state.status_version)
+
+
 def map_data(state: SnapshotState) -> MapData:
     """The decoded files of a state, kept per process by content hash (so never outdated).
 
-    After a status change only the status array is read and decoded again: the decoded positions
-    (and what is derived from them, such as projected coordinates) stay as long as the file does."""
+    After a status change a process that holds an earlier status of the same positions file
+    applies the stored deltas to it (a few rows); otherwise only the status array is read and
+    decoded again: the decoded positions (and what is derived from them, such as the spatial
+    index) stay as long as the file does."""
     key = (state.scope, state.sites_hash, state.status_hash)
     with _DECODED_LOCK:
         found = _DECODED.get(key)
         if found is not None:
             _DECODED.move_to_end(key)
             return found
+    held = _held(state)
+    if held is not None:
+        data = _advance(held, state)
+        if data is not None:
+            _remember_newest(key, data)
+            return data
     for _ in range(3):
         row = db.session.execute(select(MapSnapshot.status_gz, MapSnapshot.sites_hash, MapSnapshot.status_hash)
                                  .where(MapSnapshot.scope == state.scope)).one()
@@ -516,7 +614,7 @@ def map_data(state: SnapshotState) -> MapData:
     else:
         raise RuntimeError(f"the map files of {state.scope} kept changing while read")
     data = decode(state.scope, positions, decode_status(status))
-    _remember(_DECODED, key, data)
+    _remember_newest(key, data)
     return data
 
 
