@@ -5,8 +5,9 @@ draining the photo and site-status jobs. Everyone logs in first (phones stay log
 a login costs a memory-hard password hash), then each request kind is timed alone, then the load:
 each monitor fetches its bootstrap and syncs a few batches of 10–20 items (a third GEBER checks
 with a 1600 px photo each, uploaded after the batch; the rest monitoring visits), pausing between
-syncs; each dashboard user pans the map — site layers with varying filters (sending the ETag it
-holds), the kecamatan summary, a site's panel, now and then the map page. Bounded by rounds and
+syncs; each dashboard user pans the map — the groups of the visible box at a zoom and the first
+page of the list with varying filters (sending the ETag it holds), the kecamatan summary, a
+site's panel, now and then the map page. Bounded by rounds and
 by a time limit.
 
 Prints requests/s, p50/p95/p99 latency per kind and overall (with the unloaded p50 beside it),
@@ -300,9 +301,17 @@ def run_dashboard(user: "Dashboard", world: dict, rec: Recorder, stop: threading
             params["from"] = (today - timedelta(days=rng.choice([7, 30, 90]))).isoformat()
             params["to"] = today.isoformat()
         query = urlencode(params)
-        rec.timed("map sites", lambda: user.get_cached(f"/api/v1/map/sites?{query}"), ok=(200, 304))
+        # What the map page asks for: the groups of the visible box at its zoom, the first page of
+        # the list, and the summary; a pan or a zoom asks for the groups again.
+        site_uuid, lat, lon = rng.choice(all_sites)
+        for _ in range(rng.randint(1, 3)):
+            zoom = rng.choice([9, 10, 11, 12, 13, 14, 15])
+            half = 360 / 2 ** zoom  # a laptop's box, about 1,000 × 600 px
+            box = f"{lat - half * 0.4:.4f},{lon - half * 0.6:.4f},{lat + half * 0.4:.4f},{lon + half * 0.6:.4f}"
+            rec.timed("map clusters", lambda: user.get_cached(f"/api/v1/map/clusters?{query}&z={zoom}&bbox={box}"),
+                      ok=(200, 304))
+        rec.timed("map list", lambda: user.get_cached(f"/api/v1/map/list?{query}"), ok=(200, 304))
         rec.timed("map summary", lambda: user.get_cached(f"/api/v1/map/kecamatan-summary?{query}"), ok=(200, 304))
-        site_uuid = rng.choice(all_sites)[0]
         # A camat or an OPD clicking a site outside their scope gets a 404: that is the scope working.
         rec.timed("site panel", lambda: user.request("GET", f"/api/v1/map/sites/{site_uuid}"), ok=(200, 404))
         if rng.random() < 0.1:
