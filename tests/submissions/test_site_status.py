@@ -56,3 +56,40 @@ def test_a_site_never_checked_has_an_empty_status(app, add_site):
     site = add_site()
     assert refreshed(app, site.id) == {"geber_score": None, "approved_score": None, "monev_status": None,
                                        "flagged": False}
+
+
+def test_of_two_checks_recorded_at_the_same_moment_the_later_stored_one_counts(app, make_user, add_site, add_submission):
+    monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
+    site = add_site()
+    moment = days_ago(2)
+    add_submission(monitor, site, score=20.0, recorded_at=moment)
+    add_submission(monitor, site, score=80.0, recorded_at=moment, flags={"distance_m": 900})
+    assert refreshed(app, site.id) == {"geber_score": 80.0, "approved_score": None, "monev_status": None,
+                                       "flagged": True}
+
+
+def test_a_refresh_of_many_sites_is_two_statements_that_return_no_submission_rows(app, make_user, add_site,
+                                                                                add_submission):
+    from sqlalchemy import event
+
+    monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
+    sites = [add_site() for _ in range(3)]
+    for site in sites:
+        for age in (3, 2, 1):
+            add_submission(monitor, site, score=10.0 * age, recorded_at=days_ago(age))
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement.split()[0].upper())
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            refresh_site_status(*(site.id for site in sites))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        db.session.commit()
+        scores = {s.site_id: s.geber_score for s in db.session.scalars(select(SiteStatus))}
+    # The figures are computed inside the database: the claim, then one UPDATE; no SELECT of history.
+    assert seen == ["INSERT", "UPDATE"]
+    assert scores == {site.id: 10.0 for site in sites}
