@@ -73,13 +73,13 @@ def test_migrations_created_every_table_of_the_models(app):
 
 
 def test_a_web_worker_starts_without_the_report_builders_heavy_libraries():
-    """openpyxl and WeasyPrint cost ~10 and ~40 MB per process: report jobs load them, web workers
-    serving pages and the sync API need not (the ≤ 150 MB per web worker budget)."""
+    """openpyxl, WeasyPrint and ReportLab cost ~10, ~40 and ~15 MB per process: report jobs load
+    them, web workers serving pages and the sync API need not (the ≤ 150 MB per web worker budget)."""
     import subprocess
     import sys
 
     code = ("import sys; from webapp import create_app; create_app(); "
-            "print(' '.join(m for m in ('openpyxl', 'weasyprint') if m in sys.modules))")
+            "print(' '.join(m for m in ('openpyxl', 'weasyprint', 'reportlab') if m in sys.modules))")
     env = {**__import__("os").environ, "PANTAU_ENV": "development"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
                          cwd=__import__("pathlib").Path(__file__).resolve().parent.parent)

@@ -1,6 +1,7 @@
-"""HTML → PDF through WeasyPrint, for the printed reports and the meeting deck.
+"""HTML → PDF through WeasyPrint, for the meeting deck (the printed reports' long tables are drawn
+by ReportLab: webapp/reports/printed_pdf.py).
 
-`render_pdf("reports/rfk.html", path, **context)` renders a Jinja template of the app and writes
+`render_pdf("rakor/pdf.html", path, **context)` renders a Jinja template of the app and writes
 the PDF; `html_to_pdf(html)` does the same for HTML already made. The page size, orientation and
 margins come from the template's own `@page` rule (see templates/pdf/base.html).
 
@@ -8,13 +9,11 @@ Only files under the app's static folder and `data:` URIs are fetched while rend
 holds text people typed, and rendering must never make the server open a network address or read
 a file outside the static folder.
 """
-import io
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from flask import current_app, render_template
 from PIL import ImageFile
-from pypdf import PdfReader, PdfWriter
 
 # WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process when it is imported;
 # the photo checks (webapp/submissions/photos.py) rely on a truncated image being refused.
@@ -60,19 +59,3 @@ def html_to_pdf(html: str, target=None) -> bytes | None:
 def render_pdf(template: str, target=None, **context) -> bytes | None:
     """Render the Jinja `template` with `context` and write it as PDF (see `html_to_pdf`)."""
     return html_to_pdf(render_template(template, **context), target)
-
-
-def render_pdf_parts(template: str, target, parts: list[dict], **context) -> None:
-    """Render `template` once per part and join the files into one PDF at `target`: a long report
-    in the memory of one part. Each part is rendered with `context`, its own entries, `part_index`,
-    `last_part` and `first_page` (its first page number; the parts' pages are numbered on from one
-    another, without the total, which is not known while rendering)."""
-    writer = PdfWriter()
-    page = 1
-    for index, part in enumerate(parts):
-        html = render_template(template, **context, **part, part_index=index, last_part=index == len(parts) - 1,
-                               first_page=page)
-        reader = PdfReader(io.BytesIO(html_to_pdf(html)))
-        writer.append(reader)
-        page += len(reader.pages)
-    writer.write(target)

@@ -106,6 +106,20 @@ def build(app) -> SimpleNamespace:
         return SimpleNamespace(pupr=pupr.id, dlh=dlh.id, s1=s1.id, s2=s2.id, s4=s4.id)
 
 
+def many_kegiatan(app, count: int) -> list[str]:
+    """`count` more sub kegiatan of DLH under a second programme (pagu Rp 10 jt each, reports for
+    September and October at 50 %, Rp 5 jt); a regency report of a few hundred rows. Their codes."""
+    with app.app_context():
+        owner, p, g = _tree("DLH", ("2.11.04", "Program Pengurangan Sampah"), ("2.11.04.2.01", "Bank Sampah Desa"))
+        codes = [f"2.11.04.2.01.{n:04d}" for n in range(1, count + 1)]
+        for n, code in enumerate(codes, start=1):
+            k = _sub(owner, p, g, code, f"Pendampingan bank sampah desa {n}", 10 * M, 1, "unit")
+            for month in (9, 10):
+                report(k, month, 50.0, 5 * M, 0.5, problems="Partisipasi warga rendah" if n % 3 == 0 else None)
+        db.session.commit()
+        return codes
+
+
 def clear_heads(app) -> None:
     """The OPD table outlives a test: put the heads back as they were (none)."""
     with app.app_context():

@@ -349,17 +349,27 @@ def test_the_opd_head_is_recorded_from_the_command_line(app):
             db.session.commit()
 
 
-def test_a_long_pdf_is_rendered_in_parts_numbered_on_with_one_heading_and_one_signature(app, data, tmp_path,
-                                                                                        monkeypatch):
-    from webapp.reports import printed
-
-    monkeypatch.setattr(printed, "PDF_PART_ROWS", 3)
-    reader = PdfReader(io.BytesIO(_build(app, tmp_path, fmt="pdf").read_bytes()))
-    pages = [page.extract_text() for page in reader.pages]
+def test_a_regency_pdf_of_hundreds_of_rows_repeats_the_header_on_every_page(app, data, tmp_path):
+    codes = printed_dataset.many_kegiatan(app, 300)
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(_build(app, tmp_path, fmt="pdf").read_bytes())).pages]
+    assert len(pages) >= 5
+    for number, page in enumerate(pages, start=1):
+        assert f"Halaman {number} dari {len(pages)}" in page
+        for title in ("Kode", "Pagu (Rp)", "Rencana s.d. bulan ini", "Sisa anggaran", "Permasalahan", "Verifikasi"):
+            assert title in page, (number, title)
     text = "\n".join(pages)
-    # 10 rows in parts of 3: four parts, each at least a page, numbered 1, 2, 3, … across them.
-    assert len(pages) >= 4
-    assert all(f"Halaman {n}" in page for n, page in enumerate(pages, start=1))
+    # Every row once, in order; one heading, one signature; the total over 1,700 + 300 × 10 jt.
+    assert [text.index(code) for code in codes] == sorted(text.index(code) for code in codes)
+    assert all(text.count(code) == 1 for code in codes)
     assert text.count("LAPORAN REALISASI FISIK DAN KEUANGAN") == 1 and text.count("Mengetahui,") == 1
-    for figure in ("1.700.000.000", "1.206.000.000", "52,94", "-17,12", "Pembangunan TPS3R", "Dr. Siti Aminah, M.Si"):
+    for figure in ("4.700.000.000", "Pembangunan TPS3R", "JUMLAH KABUPATEN", "Dr. Siti Aminah, M.Si"):
         assert figure in text, figure
+    # Typed text is broken into lines within its column.
+    assert len(re.findall(r"Partisipasi\s+warga\s+rendah", text)) == 100
+
+
+def test_the_pdf_is_on_f4_when_configured(app, data, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "REPORT_PAPER", "F4")
+    box = PdfReader(io.BytesIO(_build(app, tmp_path, fmt="pdf").read_bytes())).pages[0].mediabox
+    # 330 × 215 mm, landscape, in points.
+    assert (round(float(box.width)), round(float(box.height))) == (935, 609)

@@ -23,8 +23,6 @@ PCT = '0.00" %"'
 POINTS = '+0.00;-0.00;0.00'
 #: Excel's "Folio" (8.5 × 13 in), the F4 sheet of Indonesian offices.
 PAPER_F4 = 14
-#: A PDF table longer than this is rendered in parts of this many rows (webapp.pdf.render_pdf_parts).
-PDF_PART_ROWS = 150
 
 
 @dataclass(frozen=True)
@@ -56,10 +54,6 @@ def place_and_date(on: date) -> str:
 
 def paper_is_f4() -> bool:
     return str(current_app.config.get("REPORT_PAPER", "A4")).upper() == "F4"
-
-
-def pdf_page_size() -> str:
-    return "330mm 215mm" if paper_is_f4() else "A4 landscape"
 
 
 def print_setup(ws, first_header: int, last_header: int, freeze: str, title: str) -> None:
@@ -144,12 +138,6 @@ def rows_digest(*results) -> str:
             h.update(repr(tuple(row)).encode())
         h.update(b"|")
     return h.hexdigest()
-
-
-def chunks(items: list, size: int | None = None) -> list[list]:
-    """`items` in consecutive slices of `size` (PDF_PART_ROWS by default)."""
-    size = size or PDF_PART_ROWS
-    return [items[start:start + size] for start in range(0, len(items), size)] or [[]]
 
 
 def code_key(code: str | None) -> tuple:

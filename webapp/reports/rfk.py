@@ -37,7 +37,7 @@ from webapp.monev.models import Kegiatan, KegiatanGroup, KegiatanPlan, Program
 from webapp.monev.plan import PlanSource
 from webapp.opd_reports.models import OpdReport
 from webapp.regions.services import regency_name
-from webapp.reports import printed, xlsx
+from webapp.reports import printed, printed_pdf, xlsx
 from webapp.reports.periods import Period, format_wib, wib_date
 from webapp.submissions.models import Submission
 from webapp.types import utcnow
@@ -45,7 +45,7 @@ from webapp.vocabulary import FollowUpState, FormCode, OpdReportState, label
 
 Progress = Callable[[int], None]
 #: Bumped when the layout or a rule of the report changes, so files built before are not reused.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 NO_REPORT = "Belum ada laporan OPD bulan ini"
 NOT_VISITED = "Belum dikunjungi"
 
@@ -384,34 +384,28 @@ def write_xlsx(report: RfkReport, path) -> None:
 
 # --- the PDF -------------------------------------------------------------------------------------------
 
-def pdf_rows(report: RfkReport) -> list[dict]:
+def pdf_rows(report: RfkReport) -> list[printed_pdf.Row]:
     """Each line's cells as the PDF prints them (Indonesian number text)."""
     rows = []
     for line in [*report.lines, report.total]:
-        rows.append({
-            "level": line.level, "flag": line.verification_flag, "indent": INDENT[line.level],
-            "cells": [line.code, line.name + (" *" if line.linear_plan else ""), printed.idr(line.pagu),
-                      printed.dec(line.plan_physical), printed.idr(line.plan_cash), printed.dec(line.real_physical),
-                      printed.idr(line.real_cash), printed.dec(line.real_cash_pct),
-                      printed.signed_dec(line.dev_physical), printed.signed_dec(line.dev_cash),
-                      printed.idr(line.remaining), line.problems, line.followup, line.verification],
-        })
+        rows.append(printed_pdf.Row(
+            line.level,
+            [line.code, line.name + (" *" if line.linear_plan else ""), printed.idr(line.pagu),
+             printed.dec(line.plan_physical), printed.idr(line.plan_cash), printed.dec(line.real_physical),
+             printed.idr(line.real_cash), printed.dec(line.real_cash_pct), printed.signed_dec(line.dev_physical),
+             printed.signed_dec(line.dev_cash), printed.idr(line.remaining), line.problems, line.followup,
+             line.verification],
+            INDENT[line.level], 13 if line.verification_flag else None))
     return rows
 
 
 def write_pdf(report: RfkReport, path) -> None:
-    # WeasyPrint loads Pango when imported: only the jobs that make a PDF pay for it.
-    from webapp import pdf
-
-    rows = pdf_rows(report)
-    context = dict(report=report, columns=COLUMNS, lines=heading_lines(report), signer=printed.signer(report.opd),
-                   page_size=printed.pdf_page_size(), place_date=printed.place_and_date(wib_date(report.generated_at)))
-    if len(rows) <= printed.PDF_PART_ROWS:
-        pdf.render_pdf("reports/rfk.html", path, rows=rows, **context)
-    else:
-        # WeasyPrint's time and memory grow faster than the table: a long one goes in parts.
-        parts = [{"rows": chunk} for chunk in printed.chunks(rows)]
-        pdf.render_pdf_parts("reports/rfk.html", path, parts, **context)
+    printed_pdf.write(printed_pdf.Document(
+        title="LAPORAN REALISASI FISIK DAN KEUANGAN", lead=heading_lines(report),
+        footer=f"RFK {report.period.label()} · {report.scope_name}", columns=COLUMNS,
+        fitted={0, *range(2, 11)}, right=set(range(2, 11)), name_column=1, rows=pdf_rows(report),
+        signer=printed.signer(report.opd), place_date=printed.place_and_date(wib_date(report.generated_at)),
+        f4=printed.paper_is_f4()), path)
 
 
 def build(path, period: Period, opd_id: int | None, fmt: str, progress: Progress | None = None) -> None:

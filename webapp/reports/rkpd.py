@@ -36,7 +36,7 @@ from webapp.extensions import db
 from webapp.monev.models import Kegiatan, KegiatanGroup, Program
 from webapp.opd_reports.models import OpdReport
 from webapp.regions.services import regency_name
-from webapp.reports import narratives, printed, xlsx
+from webapp.reports import narratives, printed, printed_pdf, xlsx
 # The triwulan live with the other periods, so pages and schemas read them without this module's openpyxl.
 from webapp.reports.periods import ROMAN, Quarter, format_wib, parse_quarter, quarter_ended_before, wib_date  # noqa: F401
 from webapp.types import utcnow
@@ -44,13 +44,11 @@ from webapp.vocabulary import OpdReportState
 
 Progress = Callable[[int], None]
 #: Bumped when the layout or a rule of the report changes, so files built before are not reused.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: (lowest capaian, exclusive, of the band; its name), highest band first.
 BANDS = ((90, "Sangat Tinggi"), (75, "Tinggi"), (65, "Sedang"), (50, "Rendah"))
 LOWEST_BAND = "Sangat Rendah"
 K = '#,##0.00'
-#: OPDs per part of a long PDF's notes.
-NOTE_PART_OPDS = 5
 
 
 def predikat(pct: float | None) -> str:
@@ -404,7 +402,7 @@ def write_xlsx(report: RkpdReport, path) -> None:
 
 # --- the PDF -------------------------------------------------------------------------------------------
 
-def pdf_rows(report: RkpdReport) -> list[dict]:
+def pdf_rows(report: RkpdReport) -> list[printed_pdf.Row]:
     rows = []
     for line in [*report.lines, report.total]:
         cells = [line.code, line.name, line.indicator, printed.dec(line.target), printed.idr(line.pagu)]
@@ -412,27 +410,21 @@ def pdf_rows(report: RkpdReport) -> list[dict]:
             cells += [printed.dec(line.k[q]), printed.idr(line.rp[q])]
         cells += [printed.dec(line.cum_k), printed.idr(line.cum_rp), printed.dec(line.capaian_k),
                   printed.dec(line.capaian_rp), line.predikat_k, line.predikat_rp, line.opd_name]
-        rows.append({"level": line.level, "indent": INDENT[line.level], "cells": cells})
+        rows.append(printed_pdf.Row(line.level, cells, INDENT[line.level]))
     return rows
 
 
 def write_pdf(report: RkpdReport, path) -> None:
-    # WeasyPrint loads Pango when imported: only the jobs that make a PDF pay for it.
-    from webapp import pdf
-
-    rows, notes = pdf_rows(report), note_blocks(report)
-    context = dict(report=report, roman=ROMAN, lines=heading_lines(report), signer=printed.signer(report.opd),
-                   page_size=printed.pdf_page_size(), place_date=printed.place_and_date(wib_date(report.generated_at)))
-    note_lines = sum(len(texts) for _title, per_opd in notes for _name, texts in per_opd)
-    if len(rows) + note_lines <= printed.PDF_PART_ROWS:
-        pdf.render_pdf("reports/rkpd_evaluation.html", path, rows=rows, notes=notes, **context)
-        return
-    # WeasyPrint's time and memory grow faster than the document: a long one goes in parts, the
-    # table in slices of rows, then each section of notes in slices of OPDs.
-    parts = [{"rows": chunk, "notes": []} for chunk in printed.chunks(rows)]
-    for title, per_opd in notes:
-        parts += [{"rows": [], "notes": [(title, chunk)]} for chunk in printed.chunks(per_opd, NOTE_PART_OPDS)]
-    pdf.render_pdf_parts("reports/rkpd_evaluation.html", path, parts, **context)
+    # An OPD's own report names no OPD above its notes.
+    notes = [(title, [(None if report.opd else name, texts) for name, texts in per_opd])
+             for title, per_opd in note_blocks(report)]
+    figures = set(range(3, 17))
+    printed_pdf.write(printed_pdf.Document(
+        title="EVALUASI TERHADAP HASIL RKPD", lead=heading_lines(report),
+        footer=f"Evaluasi RKPD {report.quarter.label()} · {report.scope_name}", columns=columns(report.quarter),
+        fitted={0, *figures}, right=figures, name_column=1, rows=pdf_rows(report), notes=notes,
+        signer=printed.signer(report.opd), place_date=printed.place_and_date(wib_date(report.generated_at)),
+        f4=printed.paper_is_f4(), size=5.5, fitted_share=0.68), path)
 
 
 def build(path, quarter: Quarter, opd_id: int | None, fmt: str, progress: Progress | None = None) -> None:
