@@ -23,13 +23,14 @@ from webapp.monev.facts import kegiatan_facts
 from webapp.monev.models import Kegiatan
 from webapp.monev.plan import MonthlyPlan, dpa_plans
 from webapp.monev.progress import deviation_flags
-from webapp.monev.rollup import OpdRollup, visit_figures
+from webapp.monev.rollup import OpdRollup, figures_of
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site, SiteStatus
-from webapp.submissions.latest import latest_per
+from webapp.submissions import answer_values
+from webapp.submissions.latest import latest_for_each, latest_per
 from webapp.submissions.models import Submission
 from webapp.submissions.site_status import not_in_the_future
-from webapp.thresholds import WIB, score_band
+from webapp.thresholds import WIB, deviation_points, score_band
 from webapp.types import to_zone, utcnow
 from webapp.vocabulary import OPEN_FOLLOWUP_STATES, FollowUpState, FormCode, ReviewState
 
@@ -197,7 +198,8 @@ class KegiatanRow:
     #: The kegiatan's facts (monev.facts: id, code, name, opd_id, fiscal_year, pagu, dates).
     kegiatan: Row
     opd: Opd
-    #: The latest approved visit as a row of (id, recorded_at, answers, group_key), not the whole submission.
+    #: The latest approved visit as a row of (id, recorded_at, progress, realisation, status, risks,
+    #: group_key) read by submissions.answer_values, not the whole submission.
     visit: Row | None
     progress: float | None = None
     realisation: int | None = None
@@ -237,10 +239,20 @@ def kegiatan_progress(user: User, opd_id: int | None = None, now: datetime | Non
         return []
     ids = stmt.with_only_columns(Kegiatan.id).order_by(None).scalar_subquery()
     opds = {o.id: o for o in db.session.scalars(select(Opd).where(Opd.id.in_({k.opd_id for k in kegiatan})))}
-    # The latest visit's three columns, not whole submissions.
-    latest = _latest(user, Submission.kegiatan_id, Submission.form_code == FormCode.MONEV_VISIT,
-                     Submission.review_state == ReviewState.APPROVED, Submission.kegiatan_id.in_(ids),
-                     columns=(Submission.id, Submission.recorded_at, Submission.answers))
+    # The latest visit of each kegiatan, looked up kegiatan by kegiatan, with its figures read in
+    # SQL: not a ranking of every approved visit, nor whole answers documents decoded here.
+    dialect = answer_values.dialect()
+    approved = scopes.submissions_query(user).where(
+        Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state == ReviewState.APPROVED,
+        not_in_the_future())
+    latest = db.session.execute(latest_for_each(
+        Submission.kegiatan_id, stmt.with_only_columns(Kegiatan.id).order_by(None), approved,
+        Submission.id, Submission.recorded_at,
+        answer_values.answer_number("progres_fisik", dialect).label("progress"),
+        answer_values.answer_number("realisasi_anggaran", dialect).label("realisation"),
+        answer_values.answer_text("status", dialect).label("status"),
+        answer_values.answer_list("risiko", dialect).label("risks"),
+    )).all()
     latest_by_kegiatan = {row.group_key: row for row in latest}
     if plans is None:
         plans = dpa_plans(ids)
@@ -254,20 +266,21 @@ def kegiatan_progress(user: User, opd_id: int | None = None, now: datetime | Non
         visits.where(Submission.review_state != ReviewState.REJECTED, Submission.recorded_at >= month_start_utc(now))
         .with_only_columns(Submission.kegiatan_id, func.count()).group_by(Submission.kegiatan_id)
     ).all())
+    points = deviation_points()
     rows = []
     for k in kegiatan:
         visit = latest_by_kegiatan.get(k.id)
         row = KegiatanRow(kegiatan=k, opd=opds[k.opd_id], visit=visit, waiting=waiting.get(k.id, 0),
                           visits_this_month=this_month.get(k.id, 0))
         if visit is not None:
-            seen = visit_figures(visit.answers, k.pagu)
+            seen = figures_of(visit.progress, visit.realisation, visit.status, k.pagu)
             row.progress, row.realisation, row.realisation_pct = seen.progress, seen.realisation, seen.realisation_pct
             plan = plans.get(k.id)
             planned = planning.planned_progress_from(k, plan.physical if plan else None, row.visited_on)
             if planned is not None:
                 row.planned_pct, row.planned_basis = planned.pct, planned.basis
             row.status = seen.status
-            row.flags = deviation_flags(row.progress, row.realisation_pct, row.planned_pct)
+            row.flags = deviation_flags(row.progress, row.realisation_pct, row.planned_pct, points)
         rows.append(row)
     return rows
 
@@ -326,8 +339,7 @@ def risks_by_category(rows: list[KegiatanRow]) -> list[dict]:
     counts: Counter = Counter()
     high: Counter = Counter()
     for row in rows:
-        risks = (row.visit.answers or {}).get("risiko") if row.visit else None
-        for risk in risks if isinstance(risks, list) else []:
+        for risk in (row.visit.risks or []) if row.visit else []:
             if isinstance(risk, dict) and isinstance(risk.get("kategori"), str):
                 counts[risk["kategori"]] += 1
                 high[risk["kategori"]] += risk.get("tingkat") == "tinggi"

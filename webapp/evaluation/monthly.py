@@ -9,9 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from enum import StrEnum
+from operator import add
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, String, select, type_coerce
+from sqlalchemy import Select, String, case, func, literal_column, select, type_coerce
 
 from webapp import scopes
 from webapp.accounts.models import Opd
@@ -149,6 +150,51 @@ def _flags(cell: MonthCell, month: int, upto: int, starts: int, deviation: float
     return flags
 
 
+def _visits_by_month(user, year: int, ids, months: list[int]) -> tuple[dict, dict]:
+    """Per kegiatan, the visits that were not rejected, counted per WIB month (kegiatan id → twelve
+    counts), and the latest one with a physical progress figure per month ((kegiatan id, month) →
+    (recorded_at, progress)). Grouped in SQL: one row per kegiatan and month, not one per visit.
+
+    Visits are read for the evaluated months and the quarter before them ("perlu dikunjungi"
+    looks back to the quarter's start), not the whole year, unless every month is asked for."""
+    first, last = min(months), max(months)
+    if (first, last) == (1, MONTHS):
+        first_read, last_read = 1, MONTHS
+    else:
+        first_read, last_read = (first - 1) // 3 * 3 + 1, last
+    # Month starts in WIB as UTC instants: a visit's month is the WIB month it was recorded in.
+    starts = {m: datetime.combine(date(year + (m > MONTHS), (m - 1) % MONTHS + 1, 1), time(0), tzinfo=WIB)
+              .astimezone(timezone.utc) for m in range(first_read, last_read + 2)}
+    month = case(*((Submission.recorded_at < starts[m + 1], m) for m in range(first_read, last_read)),
+                 else_=last_read) if last_read > first_read else literal_column(str(last_read))
+    progress = Submission.answers["progres_fisik"].as_float()
+    partition = (Submission.kegiatan_id, month)
+    ranked = scopes.submissions_query(user).where(
+        Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state != ReviewState.REJECTED,
+        Submission.kegiatan_id.in_(ids), Submission.recorded_at >= starts[first_read],
+        Submission.recorded_at < starts[last_read + 1],
+    ).with_only_columns(
+        Submission.kegiatan_id.label("kegiatan_id"), month.label("month"), Submission.recorded_at.label("recorded_at"),
+        progress.label("progress"), func.count().over(partition_by=partition).label("visits"),
+        # The latest visit that gives a progress figure comes first (latest recorded_at, then highest id).
+        func.row_number().over(partition_by=partition, order_by=(
+            progress.is_(None), Submission.recorded_at.desc(), Submission.id.desc())).label("rank"),
+    ).subquery()
+    counts: dict[int, list] = {}
+    latest: dict[tuple[int, int], tuple] = {}
+    for kegiatan_id, m, visits, recorded_at, value in db.session.connection().execute(
+        select(ranked.c.kegiatan_id, ranked.c.month, ranked.c.visits, ranked.c.recorded_at, ranked.c.progress)
+        .where(ranked.c.rank == 1)
+    ).all():
+        row = counts.get(kegiatan_id)
+        if row is None:
+            row = counts[kegiatan_id] = [0] * MONTHS
+        row[m - 1] = visits
+        if value is not None:
+            latest[(kegiatan_id, m)] = (recorded_at, value)
+    return counts, latest
+
+
 def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | None = None,
              today: date | None = None, months=None, scoped_kegiatan: list[Kegiatan] | None = None,
              dpa_plans: dict[int, MonthlyPlan] | None = None) -> list[KegiatanYear]:
@@ -179,47 +225,24 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
     physical: dict[int, list] = {}
     cash: dict[int, list] = {}
     states: dict[int, list] = {}
-    # Plain rows through the connection: tens of thousands of them, no ORM identity work, and the
-    # state as its stored text (equal to the StrEnum member it names).
+    # Plain rows through the connection, fetched at once: tens of thousands of them, no ORM
+    # identity work, and the state as its stored text (equal to the StrEnum member it names).
+    submitted = OpdReportState.SUBMITTED.value
     for kegiatan_id, month, state, pct, rp in db.session.connection().execute(
-        scopes.opd_reports_query(user).where(OpdReport.year == year, OpdReport.kegiatan_id.in_(ids))
+        scopes.opd_reports_query(user).where(OpdReport.year == year, OpdReport.kegiatan_id.in_(ids),
+                                             OpdReport.month.between(1, MONTHS))
         .with_only_columns(OpdReport.kegiatan_id, OpdReport.month, type_coerce(OpdReport.state, String),
                            OpdReport.physical_pct, OpdReport.realisation_rp)
-    ):
-        if not 1 <= month <= MONTHS:
-            continue
-        if kegiatan_id not in states:
-            physical[kegiatan_id], cash[kegiatan_id], states[kegiatan_id] = list(empty), list(empty), list(empty)
-        states[kegiatan_id][month - 1] = state
-        if state == OpdReportState.SUBMITTED:
+    ).all():
+        k_states = states.get(kegiatan_id)
+        if k_states is None:
+            k_states = states[kegiatan_id] = list(empty)
+            physical[kegiatan_id], cash[kegiatan_id] = list(empty), list(empty)
+        k_states[month - 1] = state
+        if state == submitted:
             physical[kegiatan_id][month - 1], cash[kegiatan_id][month - 1] = pct, rp
 
-    # Visits are read for the evaluated months and the quarter before them ("perlu dikunjungi"
-    # looks back to the quarter's start), not the whole year, unless every month is asked for.
-    start, end = month_bounds_utc(year)
-    first, last = min(months), max(months)
-    if (first, last) != (1, MONTHS):
-        start = datetime.combine(date(year, (first - 1) // 3 * 3 + 1, 1), time(0), tzinfo=WIB).astimezone(timezone.utc)
-        if last < MONTHS:
-            end = datetime.combine(date(year, last + 1, 1), time(0), tzinfo=WIB).astimezone(timezone.utc)
-    counts: dict[int, list] = {}
-    latest: dict[tuple[int, int], tuple] = {}
-    for kegiatan_id, recorded_at, progress in db.session.connection().execute(
-        scopes.submissions_query(user).where(
-            Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state != ReviewState.REJECTED,
-            Submission.kegiatan_id.in_(ids), Submission.recorded_at >= start, Submission.recorded_at < end,
-        ).with_only_columns(Submission.kegiatan_id, Submission.recorded_at,
-                            Submission.answers["progres_fisik"].as_float())
-    ):
-        month = recorded_at.astimezone(WIB).month
-        row = counts.get(kegiatan_id)
-        if row is None:
-            row = counts[kegiatan_id] = [0] * MONTHS
-        row[month - 1] += 1
-        key = (kegiatan_id, month)
-        if progress is not None and (key not in latest or recorded_at > latest[key][0]):
-            latest[key] = (recorded_at, progress)
-
+    counts, latest = _visits_by_month(user, year, ids, months)
     result = []
     no_visits = [0] * MONTHS
     for k in kegiatan:
@@ -267,24 +290,31 @@ class _TrendSums:
         self.plan_cash, self.plan_cash_w = [0] * MONTHS, [0] * MONTHS
         self.act_phys, self.act_cash = [0.0] * MONTHS, [0] * MONTHS
 
-    def add(self, pagu: int, plan_phys: list, plan_cash: list, act_phys: list, act_cash: list) -> None:
-        """One kegiatan's month figures, already weighted (None: no plan that month)."""
+    def add(self, pagu: int, plan_phys: list, plan_cash: list, act_phys: list, act_cash: list,
+            complete: bool = False) -> None:
+        """One kegiatan's month figures, already weighted (None: no plan that month; `complete`:
+        a plan for every month). The actual figures are twelve, zero after the last evaluated
+        month. Element by element through map: the same additions in the same order as a loop."""
         self.total += pagu
-        sums_phys, weights_phys = self.plan_phys, self.plan_phys_w
-        sums_cash, weights_cash = self.plan_cash, self.plan_cash_w
-        for m in range(MONTHS):
-            value = plan_phys[m]
-            if value is not None:
-                sums_phys[m] += value
-                weights_phys[m] += pagu
-            value = plan_cash[m]
-            if value is not None:
-                sums_cash[m] += value
-                weights_cash[m] += pagu
-        sums_phys, sums_cash = self.act_phys, self.act_cash
-        for m, value in enumerate(act_phys):
-            sums_phys[m] += value
-            sums_cash[m] += act_cash[m]
+        if complete:
+            self.plan_phys = list(map(add, self.plan_phys, plan_phys))
+            self.plan_phys_w = [w + pagu for w in self.plan_phys_w]
+            self.plan_cash = list(map(add, self.plan_cash, plan_cash))
+            self.plan_cash_w = [w + pagu for w in self.plan_cash_w]
+        else:
+            sums_phys, weights_phys = self.plan_phys, self.plan_phys_w
+            sums_cash, weights_cash = self.plan_cash, self.plan_cash_w
+            for m in range(MONTHS):
+                value = plan_phys[m]
+                if value is not None:
+                    sums_phys[m] += value
+                    weights_phys[m] += pagu
+                value = plan_cash[m]
+                if value is not None:
+                    sums_cash[m] += value
+                    weights_cash[m] += pagu
+        self.act_phys = list(map(add, self.act_phys, act_phys))
+        self.act_cash = list(map(add, self.act_cash, act_cash))
 
     def points(self, upto: int) -> list[TrendPoint]:
         total = self.total
@@ -313,10 +343,15 @@ def trends(rows: list[KegiatanYear], upto: int, group=None) -> tuple[list[TrendP
     order, so every sum is exactly the one `trend` of that group's rows would make."""
     whole, groups = _TrendSums(), {}
     months = range(min(max(upto, 0), MONTHS))
+    after = [0] * (MONTHS - len(months))
     for r in rows:
         pagu = r.kegiatan.pagu
-        plan_phys = [None if value is None else value * pagu for value in r.plan.physical]
         plan_cash = r.plan.cash
+        complete = None not in r.plan.physical and None not in plan_cash
+        if complete:
+            plan_phys = [value * pagu for value in r.plan.physical]
+        else:
+            plan_phys = [None if value is None else value * pagu for value in r.plan.physical]
         act_phys, act_cash = [], []
         last_phys, last_cash = 0.0, 0
         physical, cash = r.physical, r.cash
@@ -325,13 +360,15 @@ def trends(rows: list[KegiatanYear], upto: int, group=None) -> tuple[list[TrendP
                 last_phys, last_cash = physical[m], cash[m]
             act_phys.append(last_phys * pagu)
             act_cash.append(last_cash)
-        whole.add(pagu, plan_phys, plan_cash, act_phys, act_cash)
+        act_phys += after
+        act_cash += after
+        whole.add(pagu, plan_phys, plan_cash, act_phys, act_cash, complete)
         if group is not None:
             key = group(r)
             sums = groups.get(key)
             if sums is None:
                 sums = groups[key] = _TrendSums()
-            sums.add(pagu, plan_phys, plan_cash, act_phys, act_cash)
+            sums.add(pagu, plan_phys, plan_cash, act_phys, act_cash, complete)
     return whole.points(upto), {key: sums.points(upto) for key, sums in groups.items()}
 
 

@@ -45,11 +45,17 @@ class VisitFigures:
 
 def visit_figures(answers: dict | None, pagu: int) -> VisitFigures:
     answers = answers or {}
-    realisation = number(answers.get("realisasi_anggaran"))
-    realisation = int(realisation) if realisation is not None else None
     status = answers.get("status")
-    return VisitFigures(progress=number(answers.get("progres_fisik")), realisation=realisation,
-                        realisation_pct=percent(realisation, pagu), status=status if isinstance(status, str) else None)
+    return figures_of(number(answers.get("progres_fisik")), number(answers.get("realisasi_anggaran")),
+                      status if isinstance(status, str) else None, pagu)
+
+
+def figures_of(progress: float | None, realisation: float | None, status: str | None, pagu: int) -> VisitFigures:
+    """The same from the three answers already read (numbers as floats, None when not a number;
+    the status None when not a string), e.g. in SQL by submissions.answer_values."""
+    realisation = int(realisation) if realisation is not None else None
+    return VisitFigures(progress=progress, realisation=realisation, realisation_pct=percent(realisation, pagu),
+                        status=status)
 
 
 @dataclass

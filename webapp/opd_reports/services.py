@@ -5,11 +5,11 @@ is audited. Services flush; the caller commits.
 """
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 
 from webapp import audit, scopes
 from webapp.accounts.models import Opd
@@ -263,15 +263,19 @@ def opd_month_status(user, year: int, month: int, today: date | None = None) -> 
         scopes.kegiatan_query(user).where(Kegiatan.fiscal_year == year)
         .with_only_columns(Kegiatan.opd_id, func.count()).group_by(Kegiatan.opd_id)
     ).all())
+    # Counted in SQL per OPD and state: a report is late when it was submitted on a WIB day after
+    # the deadline, i.e. at or after the start of the next day.
+    after_due = datetime.combine(due + timedelta(days=1), time(0), tzinfo=WIB)
+    late = case((and_(OpdReport.state == OpdReportState.SUBMITTED, OpdReport.submitted_at >= after_due), 1))
     states: dict = {}
-    for opd_id, state, submitted_at in db.session.execute(
+    for opd_id, state, n, n_late in db.session.execute(
         scopes.opd_reports_query(user).where(OpdReport.year == year, OpdReport.month == month)
-        .with_only_columns(OpdReport.opd_id, OpdReport.state, OpdReport.submitted_at)
+        .with_only_columns(OpdReport.opd_id, OpdReport.state, func.count(), func.count(late))
+        .group_by(OpdReport.opd_id, OpdReport.state)
     ):
         counts = states.setdefault(opd_id, {"submitted": 0, "draft": 0, "returned": 0, "late": 0})
-        counts[state] += 1
-        if state == OpdReportState.SUBMITTED and submitted_at and submitted_at.astimezone(WIB).date() > due:
-            counts["late"] += 1
+        counts[state] += n
+        counts["late"] += n_late
     opd_stmt = select(Opd).order_by(Opd.name)
     if not scopes.is_regency_wide(user):
         opd_stmt = opd_stmt.where(Opd.id == user.opd_id)

@@ -11,3 +11,16 @@ def latest_per(partition, query: Select, *columns) -> Select:
                                   order_by=(Submission.recorded_at.desc(), Submission.id.desc()))
     inner = query.with_only_columns(*columns, partition.label("group_key"), rank.label("rank")).subquery()
     return select(*(column for column in inner.c if column.name != "rank")).where(inner.c.rank == 1)
+
+
+def latest_for_each(partition, owners: Select, query: Select, *columns) -> Select:
+    """The same rows as `latest_per`, for the groups whose keys `owners` selects (one column of
+    ids, e.g. the kegiatan in scope), found group by group: one index seek each through an index
+    that starts with the conditions' columns, the partition and recorded_at, instead of ranking
+    every matching submission. `columns` are computed for the chosen rows only."""
+    owner = owners.subquery()
+    key = owner.c[0]
+    newest = (query.where(partition == key).with_only_columns(Submission.id)
+              .order_by(Submission.recorded_at.desc(), Submission.id.desc()).limit(1)
+              .correlate(owner).scalar_subquery())
+    return select(*columns, partition.label("group_key")).where(Submission.id.in_(select(newest).select_from(owner)))

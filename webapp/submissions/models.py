@@ -54,6 +54,9 @@ class Submission(db.Model):
         Index("ix_submission_kecamatan_form_recorded", "kecamatan_id", "form_code", "recorded_at"),
         #: Review queues: "GEBER checks waiting in this kecamatan".
         Index("ix_submission_review_queue", "review_state", "form_code", "kecamatan_id"),
+        #: A kegiatan's visits by state and time: the desks look up each kegiatan's latest visit
+        #: (submissions.latest.latest_for_each) and count visits per kegiatan from it alone.
+        Index("ix_submission_kegiatan_form_recorded", "form_code", "kegiatan_id", "review_state", "recorded_at"),
     )
 
 
