@@ -152,8 +152,8 @@ def _flags(cell: MonthCell, month: int, upto: int, starts: int, deviation: float
 
 def _visits_by_month(user, year: int, ids, months: list[int]) -> tuple[dict, dict]:
     """Per kegiatan, the visits that were not rejected, counted per WIB month (kegiatan id → twelve
-    counts), and the latest one with a physical progress figure per month ((kegiatan id, month) →
-    (recorded_at, progress)). Grouped in SQL: one row per kegiatan and month, not one per visit.
+    counts), and the latest one with a physical progress figure per evaluated month ((kegiatan id,
+    month) → (recorded_at, progress)). Grouped in SQL: rows per kegiatan and month, not per visit.
 
     Visits are read for the evaluated months and the quarter before them ("perlu dikunjungi"
     looks back to the quarter's start), not the whole year, unless every month is asked for."""
@@ -165,33 +165,45 @@ def _visits_by_month(user, year: int, ids, months: list[int]) -> tuple[dict, dic
     # Month starts in WIB as UTC instants: a visit's month is the WIB month it was recorded in.
     starts = {m: datetime.combine(date(year + (m > MONTHS), (m - 1) % MONTHS + 1, 1), time(0), tzinfo=WIB)
               .astimezone(timezone.utc) for m in range(first_read, last_read + 2)}
-    month = case(*((Submission.recorded_at < starts[m + 1], m) for m in range(first_read, last_read)),
-                 else_=last_read) if last_read > first_read else literal_column(str(last_read))
-    progress = Submission.answers["progres_fisik"].as_float()
-    partition = (Submission.kegiatan_id, month)
-    ranked = scopes.submissions_query(user).where(
+
+    def month_of(first_month: int, last_month: int):
+        if first_month == last_month:
+            return literal_column(str(first_month))
+        return case(*((Submission.recorded_at < starts[m + 1], m) for m in range(first_month, last_month)),
+                    else_=last_month)
+
+    visits = scopes.submissions_query(user).where(
         Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state != ReviewState.REJECTED,
-        Submission.kegiatan_id.in_(ids), Submission.recorded_at >= starts[first_read],
-        Submission.recorded_at < starts[last_read + 1],
-    ).with_only_columns(
-        Submission.kegiatan_id.label("kegiatan_id"), month.label("month"), Submission.recorded_at.label("recorded_at"),
-        progress.label("progress"), func.count().over(partition_by=partition).label("visits"),
-        # The latest visit that gives a progress figure comes first (latest recorded_at, then highest id).
-        func.row_number().over(partition_by=partition, order_by=(
-            progress.is_(None), Submission.recorded_at.desc(), Submission.id.desc())).label("rank"),
-    ).subquery()
+        Submission.kegiatan_id.in_(ids))
+    # Counted from the index alone (ix_submission_kegiatan_form_recorded).
+    # Grouped outside the subquery: PostgreSQL does not match a CASE with bound parameters in the
+    # select list to the same CASE in GROUP BY.
+    read = visits.where(
+        Submission.recorded_at >= starts[first_read], Submission.recorded_at < starts[last_read + 1],
+    ).with_only_columns(Submission.kegiatan_id.label("kegiatan_id"), month_of(first_read, last_read).label("month")).subquery()
     counts: dict[int, list] = {}
-    latest: dict[tuple[int, int], tuple] = {}
-    for kegiatan_id, m, visits, recorded_at, value in db.session.connection().execute(
-        select(ranked.c.kegiatan_id, ranked.c.month, ranked.c.visits, ranked.c.recorded_at, ranked.c.progress)
-        .where(ranked.c.rank == 1)
+    for kegiatan_id, m, n in db.session.execute(
+        select(read.c.kegiatan_id, read.c.month, func.count()).group_by(read.c.kegiatan_id, read.c.month)
     ).all():
         row = counts.get(kegiatan_id)
         if row is None:
             row = counts[kegiatan_id] = [0] * MONTHS
-        row[m - 1] = visits
-        if value is not None:
-            latest[(kegiatan_id, m)] = (recorded_at, value)
+        row[m - 1] = n
+    # The observation of an evaluated month: its latest visit with a progress figure (latest
+    # recorded_at, then highest id), ranked in SQL among that month's visits only.
+    month = month_of(first, last)
+    progress = Submission.answers["progres_fisik"].as_float()
+    ranked = visits.where(
+        Submission.recorded_at >= starts[first], Submission.recorded_at < starts[last + 1], progress.is_not(None),
+    ).with_only_columns(
+        Submission.kegiatan_id.label("kegiatan_id"), month.label("month"), Submission.recorded_at.label("recorded_at"),
+        progress.label("progress"),
+        func.row_number().over(partition_by=(Submission.kegiatan_id, month),
+                               order_by=(Submission.recorded_at.desc(), Submission.id.desc())).label("rank"),
+    ).subquery()
+    latest = {(kegiatan_id, m): (recorded_at, value) for kegiatan_id, m, recorded_at, value in db.session.execute(
+        select(ranked.c.kegiatan_id, ranked.c.month, ranked.c.recorded_at, ranked.c.progress).where(ranked.c.rank == 1)
+    ).all()}
     return counts, latest
 
 
