@@ -240,19 +240,20 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
     # Plain rows through the connection, fetched at once: tens of thousands of them, no ORM
     # identity work, and the state as its stored text (equal to the StrEnum member it names).
     submitted = OpdReportState.SUBMITTED.value
+    by_kegiatan: dict[int, tuple[list, list, list]] = {}
     for kegiatan_id, month, state, pct, rp in db.session.connection().execute(
         scopes.opd_reports_query(user).where(OpdReport.year == year, OpdReport.kegiatan_id.in_(ids),
                                              OpdReport.month.between(1, MONTHS))
         .with_only_columns(OpdReport.kegiatan_id, OpdReport.month, type_coerce(OpdReport.state, String),
                            OpdReport.physical_pct, OpdReport.realisation_rp)
     ).all():
-        k_states = states.get(kegiatan_id)
-        if k_states is None:
-            k_states = states[kegiatan_id] = list(empty)
-            physical[kegiatan_id], cash[kegiatan_id] = list(empty), list(empty)
-        k_states[month - 1] = state
+        lists = by_kegiatan.get(kegiatan_id)
+        if lists is None:
+            lists = by_kegiatan[kegiatan_id] = (list(empty), list(empty), list(empty))
+            states[kegiatan_id], physical[kegiatan_id], cash[kegiatan_id] = lists
+        lists[0][month - 1] = state
         if state == submitted:
-            physical[kegiatan_id][month - 1], cash[kegiatan_id][month - 1] = pct, rp
+            lists[1][month - 1], lists[2][month - 1] = pct, rp
 
     counts, latest = _visits_by_month(user, year, ids, months)
     result = []
@@ -354,8 +355,8 @@ def trends(rows: list[KegiatanYear], upto: int, group=None) -> tuple[list[TrendP
     each kegiatan's weighted month figures are worked out once and added to both sums in the rows'
     order, so every sum is exactly the one `trend` of that group's rows would make."""
     whole, groups = _TrendSums(), {}
-    months = range(min(max(upto, 0), MONTHS))
-    after = [0] * (MONTHS - len(months))
+    evaluated = min(max(upto, 0), MONTHS)
+    after = [0] * (MONTHS - evaluated)
     for r in rows:
         pagu = r.kegiatan.pagu
         plan_cash = r.plan.cash
@@ -364,14 +365,18 @@ def trends(rows: list[KegiatanYear], upto: int, group=None) -> tuple[list[TrendP
             plan_phys = [value * pagu for value in r.plan.physical]
         else:
             plan_phys = [None if value is None else value * pagu for value in r.plan.physical]
-        act_phys, act_cash = [], []
-        last_phys, last_cash = 0.0, 0
         physical, cash = r.physical, r.cash
-        for m in months:
-            if physical[m] is not None:
-                last_phys, last_cash = physical[m], cash[m]
-            act_phys.append(last_phys * pagu)
-            act_cash.append(last_cash)
+        if None not in physical[:evaluated]:
+            # A report every month: nothing to carry forward.
+            act_phys, act_cash = [value * pagu for value in physical[:evaluated]], cash[:evaluated]
+        else:
+            act_phys, act_cash = [], []
+            last_phys, last_cash = 0.0, 0
+            for m in range(evaluated):
+                if physical[m] is not None:
+                    last_phys, last_cash = physical[m], cash[m]
+                act_phys.append(last_phys * pagu)
+                act_cash.append(last_cash)
         act_phys += after
         act_cash += after
         whole.add(pagu, plan_phys, plan_cash, act_phys, act_cash, complete)
