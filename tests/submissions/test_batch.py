@@ -317,3 +317,21 @@ def test_marshmallow_english_defaults_come_out_in_the_request_language(app):
         assert translate_errors(english_default) == {"n": ["Wajib diisi."], "m": ["Harus bilangan bulat."]}
     with app.test_request_context("/api/v1/ping", headers={"Accept-Language": "en"}):
         assert translate_errors(english_default)["n"] == ["Required."]
+
+
+def test_the_rows_a_batch_writes_are_stored_as_the_column_types_store_them(app, monitor, site):
+    """The batch path writes through the driver (a JSON recordset on PostgreSQL, executemany on
+    SQLite): the same row written by SQLAlchemy's own INSERT must be stored identically."""
+    from sqlalchemy import insert
+
+    item = geber_item(site.uuid, answers={"sampah_berserakan": True, "catatan": "Selokan penuh — sampah plastik"})
+    assert monitor.post(URL, json={"submissions": [item]}).json["results"][0]["status"] == "created"
+    with app.app_context():
+        table = Submission.__table__
+        stored = db.session.execute(select(table).where(table.c.uuid == uuid.UUID(item["uuid"]))).one()._asdict()
+        twin = {**stored, "id": stored["id"] + 1000, "uuid": uuid.uuid4()}
+        db.session.execute(insert(table), twin)
+        raw = [tuple(row)[2:] for row in db.session.execute(
+            db.text("SELECT * FROM submission WHERE id IN (:a, :b) ORDER BY id"), {"a": stored["id"], "b": twin["id"]})]
+        db.session.rollback()
+    assert raw[0] == raw[1]

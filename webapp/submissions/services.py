@@ -11,6 +11,7 @@ import uuid as uuidlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 
 from flask import current_app
 from flask_babel import get_locale
@@ -150,8 +151,6 @@ class _Statements:
     version: object
     existing: object
     insert_site: object
-    insert_submission: object
-    insert_attachment: object
 
 
 def _statements() -> _Statements:
@@ -172,8 +171,6 @@ def _statements_for(dialect: str) -> _Statements:
         existing=select(Submission.id).where(in_list(Submission.uuid, "uuids", dialect)),
         # Core inserts on the tables: the ORM's bulk path costs more than the statement itself.
         insert_site=insert(Site.__table__).returning(Site.uuid, Site.id, sort_by_parameter_order=True),
-        insert_submission=insert(Submission.__table__).returning(Submission.id, sort_by_parameter_order=True),
-        insert_attachment=insert(Attachment.__table__),
     )
 
 
@@ -376,7 +373,7 @@ def _insert(user, items: list[Prepared]) -> set[int]:
     if as_json:
         ids = _insert_rows(connection, _SUBMISSION_INSERT, sub_rows, returning=True)
     else:
-        ids = connection.execute(_statements().insert_submission, sub_rows).scalars().all()
+        ids = _insert_driver_rows(connection, Submission.__table__, sub_rows, returning=True)
     att_rows = [
         {"uuid": att["uuid"], "submission_id": sub_id, "field": att["field"], "sha256": att["sha256"],
          "bytes": att["bytes"], "content_type": att["content_type"], "state": AttachmentState.PENDING}
@@ -385,7 +382,7 @@ def _insert(user, items: list[Prepared]) -> set[int]:
     if att_rows and as_json:
         _insert_rows(connection, _ATTACHMENT_INSERT, att_rows)
     elif att_rows:
-        connection.execute(_statements().insert_attachment, att_rows)
+        _insert_driver_rows(connection, Attachment.__table__, att_rows)
     return {row["site_id"] for row in sub_rows if row["site_id"]}
 
 
@@ -436,6 +433,32 @@ def _insert_rows(connection, statement: _JsonInsert, rows: list[dict], returning
         return []
     ids = {u: i for i, u in result}
     return [ids[row["uuid"] if isinstance(row["uuid"], uuidlib.UUID) else uuidlib.UUID(row["uuid"])] for row in rows]
+
+
+@functools.cache
+def _driver_insert(table, columns: tuple[str, ...], dialect):
+    """The INSERT text and each column's bind processor (the type's own conversion to what the
+    database stores), for `_insert_driver_rows`."""
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    ids = f"SELECT {table.c.uuid.name}, {table.c.id.name} FROM {table.name} WHERE {table.c.uuid.name} IN "
+    return sql, ids, tuple(table.c[c].type.bind_processor(dialect) for c in columns), table.c.uuid.type.bind_processor(dialect)
+
+
+def _insert_driver_rows(connection, table, rows: list[dict], returning: bool = False) -> list[int]:
+    """Rows written by the driver's executemany (SQLite): the values converted by their column
+    types' own bind processors, as SQLAlchemy would store them, without its per-statement work on
+    a multi-row INSERT of every parameter; with `returning`, the new ids in the order of `rows`."""
+    columns = tuple(rows[0])
+    sql, select_ids, processors, uuid_processor = _driver_insert(table, columns, connection.dialect)
+    pick = itemgetter(*columns)
+    values = [tuple(value if process is None or value is None else process(value)
+                    for process, value in zip(processors, pick(row))) for row in rows]
+    connection.exec_driver_sql(sql, values)
+    if not returning:
+        return []
+    keys = [uuid_processor(row["uuid"]) if uuid_processor else row["uuid"] for row in rows]
+    found = dict(connection.exec_driver_sql(select_ids + f"({', '.join('?' * len(keys))})", tuple(keys)).all())
+    return [found[key] for key in keys]
 
 
 def _missing(submission: Submission) -> list[str]:
