@@ -60,7 +60,7 @@ def gunicorn(env: dict, workers: int = 4, threads: int = 2):
            "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "webapp:create_app()"]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
     try:
-        deadline = time.time() + 30
+        deadline = time.time() + 120  # a busy machine takes a while to import and fork 4 workers
         while time.time() < deadline:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)

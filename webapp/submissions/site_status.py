@@ -28,9 +28,9 @@ NOT_REJECTED = (ReviewState.RECEIVED, ReviewState.APPROVED, ReviewState.RETURNED
 
 def _newest(columns: str, form: str, states: tuple) -> str:
     """A site's newest submission of a form in one of these review states (newest recorded_at wins,
-    then the highest id; never one recorded after the cut-off), as a correlated row subquery:
-    an index scan of (site_id, form_code, recorded_at) that stops at the first row, whatever the
-    length of the site's history."""
+    then the highest id; never one recorded after the cut-off), as a correlated row subquery: a
+    range of the index on (site_id, form_code, recorded_at), read inside the database, where the
+    window over every submission of the sites sent each one's rows to Python."""
     listed = ", ".join(f"'{str(state)}'" for state in states)
     return (f"(SELECT {columns} FROM submission AS x WHERE x.site_id = site_status.site_id "
             f"AND x.form_code = '{form}' AND x.review_state IN ({listed}) AND x.recorded_at <= :cut "
