@@ -85,7 +85,7 @@ def test_the_users_template_downloads_as_xlsx(admin):
     response = admin.get("/admin/pengguna/impor/templat.xlsx")
     assert response.status_code == 200
     header = next(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
-    assert list(header) == HEADER
+    assert list(header) == [*HEADER, "kepala"]
 
 
 def test_the_dpa_page_previews_refuses_errors_and_commits_with_revisions(app, admin):

@@ -1,9 +1,13 @@
 """Users in bulk from a CSV or XLSX file: a dry-run preview, then every row or none.
 
-Columns: username, nama, peran, kode_kecamatan, kode_opd, telepon, email (the last two optional).
-A username already in Pantau updates that user (name, role, scope, contact); a new one is created
-with a generated initial password, which is returned once — to be handed over as a printed slip —
-and stored only hashed. The user must choose a new password at first login.
+Columns: username, nama, peran, kode_kecamatan, kode_opd, telepon, email, kepala (the last three
+optional). A username already in Pantau updates that user (name, role, scope, contact); a new one
+is created with a generated initial password, which is returned once — to be handed over as a
+printed slip — and stored only hashed. The user must choose a new password at first login.
+
+`kepala` ("ya" or "tidak") marks or unmarks the head of the user's OPD; left empty, an existing
+head stays one while they stay in their OPD. An OPD has one head: a file that would give one two
+(two rows, or a row and a head the file leaves in place) is refused with the row that does it.
 """
 import io
 import re
@@ -11,9 +15,11 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from webapp import audit, cells
 from webapp.accounts.models import Opd, User
+from webapp.accounts.opds import head_taken_message
 from webapp.accounts.password_change import temporary_password
 from webapp.domain_errors import Invalid
 from webapp.extensions import db
@@ -22,7 +28,8 @@ from webapp.tabular import MAX_ROWS, TableError, read_table
 from webapp.vocabulary import Role
 
 REQUIRED_COLUMNS = ("username", "nama", "peran", "kode_kecamatan", "kode_opd")
-OPTIONAL_COLUMNS = ("telepon", "email")
+OPTIONAL_COLUMNS = ("telepon", "email", "kepala")
+YES, NO = ("ya", "y", "1", "true"), ("tidak", "t", "0", "false")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -96,6 +103,7 @@ def preview_users(data: bytes, filename: str = "") -> UserPreview:
         opd_code = _text(values, "kode_opd", reasons).upper()
         phone = _text(values, "telepon", reasons) or None
         email = _text(values, "email", reasons) or None
+        head_text = _text(values, "kepala", reasons).lower()
         if not USERNAME.match(username):
             reasons.append(_("username: '%(value)s' harus 2–64 huruf kecil, angka, titik, garis bawah atau tanda hubung",
                              value=username))
@@ -124,18 +132,55 @@ def preview_users(data: bytes, filename: str = "") -> UserPreview:
             reasons.append(_("email: '%(value)s' bukan alamat email", value=email))
         if phone and (len(phone) > 32 or not re.fullmatch(r"[0-9+() -]{6,32}", phone)):
             reasons.append(_("telepon: '%(value)s' bukan nomor telepon", value=phone))
+        user = existing.get(username)
+        is_head = _head(head_text, user, role, opd_id, reasons)
         if reasons:
             results.append(UserRowResult(line, username, ERROR, reasons=reasons))
             continue
         wanted = {"full_name": full_name, "role": role, "kecamatan_id": kecamatan_id, "opd_id": opd_id,
-                  "phone": phone, "email": email}
-        user = existing.get(username)
+                  "phone": phone, "email": email, "is_head": is_head}
         if user is None:
             results.append(UserRowResult(line, username, NEW, values=wanted))
             continue
         changes = [k for k, v in wanted.items() if getattr(user, k) != v]
         results.append(UserRowResult(line, username, CHANGED if changes else UNCHANGED, changes=changes, values=wanted))
+    _one_head_per_opd(results, existing, opds)
     return UserPreview(results)
+
+
+def _head(text: str, user: User | None, role: str, opd_id: int | None, reasons: list[str]) -> bool:
+    """Whether the row's user heads their OPD after the import."""
+    if text in YES:
+        if role != Role.OPD or opd_id is None:
+            reasons.append(_("kepala: hanya pengguna OPD yang dapat ditandai sebagai kepala OPD-nya"))
+        return True
+    if text and text not in NO:
+        reasons.append(_("kepala: '%(value)s' tidak dikenal; isi ya atau tidak", value=text))
+    # Left empty: a head moved to another OPD or role no longer heads the old one.
+    return bool(not text and user is not None and user.is_head and role == Role.OPD and user.opd_id == opd_id)
+
+
+def _one_head_per_opd(results: list[UserRowResult], existing: dict[str, User], opds: dict[str, int]) -> None:
+    """Turn into errors the rows that would give an OPD a second head: another row of the file
+    heads it, or a user the file leaves as they are heads it."""
+    in_file = {r.code for r in results}
+    heads_left = {u.opd_id: u for u in existing.values() if u.is_head and u.opd_id and u.username not in in_file}
+    codes = {opd_id: code for code, opd_id in opds.items()}
+    heading: dict[int, int] = {}
+    for result in results:
+        if result.status == ERROR or not result.values.get("is_head"):
+            continue
+        opd_id = result.values["opd_id"]
+        if opd_id in heading:
+            result.reasons.append(_("kepala: OPD %(code)s sudah diberi kepala di baris %(line)d; satu OPD hanya "
+                                    "boleh punya satu kepala", code=codes.get(opd_id, ""), line=heading[opd_id]))
+        elif opd_id in heads_left:
+            result.reasons.append(_("kepala: %(message)s Atau tandai dia 'tidak' di berkas ini.",
+                                    message=head_taken_message(opd_id)))
+        else:
+            heading[opd_id] = result.line
+            continue
+        result.status, result.changes = ERROR, []
 
 
 def import_users(data: bytes, filename: str, actor) -> tuple[UserPreview, list[tuple[str, str, str]]]:
@@ -146,6 +191,12 @@ def import_users(data: bytes, filename: str, actor) -> tuple[UserPreview, list[t
         raise UsersInvalid(preview)
     existing = {u.username: u for u in db.session.scalars(
         select(User).where(User.username.in_([r.code for r in preview.results if r.status == CHANGED])))}
+    # Heads that stop being one are written first: the unit of work orders updates by id, and the
+    # OPD's new head may come before the old one.
+    for result in preview.results:
+        if result.status == CHANGED and "is_head" in result.changes and not result.values["is_head"]:
+            existing[result.code].is_head = False
+    db.session.flush()
     slips = []
     for result in preview.results:
         if result.status == NEW:
@@ -157,10 +208,18 @@ def import_users(data: bytes, filename: str, actor) -> tuple[UserPreview, list[t
         elif result.status == CHANGED:
             user = existing[result.code]
             before = {k: getattr(user, k) for k in result.changes}
+            if "is_head" in before:
+                before["is_head"] = not result.values["is_head"]
             for key in result.changes:
                 setattr(user, key, result.values[key])
             audit.record(actor, "user.update", "user", user.id, before, {k: result.values[k] for k in result.changes})
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Someone marked a head in the console while the file was being imported.
+        db.session.rollback()
+        raise Invalid(_("Sebuah OPD akan punya dua kepala (ada yang baru saja ditandai di konsol); tidak ada yang "
+                        "diimpor. Unggah berkas itu lagi untuk melihat baris mana.")) from None
     if slips or preview.count(CHANGED):
         audit.record(actor, "user.import", "user_file", (filename or "-")[:64], None,
                      {"new": [s[0] for s in slips], "changed": preview.count(CHANGED)})
@@ -195,9 +254,11 @@ def template_xlsx() -> bytes:
     sheet = workbook.active
     sheet.title = "Pengguna"
     sheet.append(list(COLUMNS))
-    sheet.append(["petugas.kotamanna1", "Petugas Lapangan Kota Manna 1", "monitor", "17.01.05", "", "081234567890", ""])
-    sheet.append(["camat.pino", "Camat Pino", "camat", "17.01.03", "", "", "camat.pino@example.go.id"])
-    sheet.append(["operator.dlh", "Operator DLH", "opd", "", "DLH", "", ""])
+    sheet.append(["petugas.kotamanna1", "Petugas Lapangan Kota Manna 1", "monitor", "17.01.05", "", "081234567890", "",
+                  ""])
+    sheet.append(["camat.pino", "Camat Pino", "camat", "17.01.03", "", "", "camat.pino@example.go.id", ""])
+    sheet.append(["operator.dlh", "Operator DLH", "opd", "", "DLH", "", "", "tidak"])
+    sheet.append(["kepala.dlh", "Kepala Dinas Lingkungan Hidup", "opd", "", "DLH", "", "", "ya"])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -78,13 +78,20 @@ class User(UserMixin, db.Model):
     #: The user wants notifications by email too (they always appear in the app).
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     #: This OPD user heads their OPD: they sign its printed reports and receive its weekly digest
-    #: (at most one per OPD, kept so by webapp.admin.users).
+    #: (at most one per OPD: the index uq_user_opd_head holds it, webapp.admin.users and the bulk
+    #: import explain it).
     is_head: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     #: Civil-servant number (NIP), printed under a head's name in the signature block.
     nip: Mapped[str | None] = mapped_column(String(30))
 
     kecamatan = relationship("Kecamatan")
     opd = relationship("Opd")
+
+    __table_args__ = (
+        #: One head per OPD, whatever writes the flag.
+        Index("uq_user_opd_head", "opd_id", unique=True, sqlite_where=text("is_head"),
+              postgresql_where=text("is_head")),
+    )
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users

@@ -1,4 +1,5 @@
 """The usual regional departments (OPD) of an Indonesian regency, and who heads each one."""
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.accounts.models import Opd, User
@@ -71,3 +72,13 @@ def heads_fingerprint(opd_ids) -> tuple:
     """(OPD id, name, NIP) of the heads of these OPDs (a list or a select of ids), for report digests."""
     return tuple(map(tuple, db.session.execute(
         heads_query().where(User.opd_id.in_(opd_ids)).with_only_columns(User.opd_id, User.full_name, User.nip))))
+
+
+def head_taken_message(opd_id: int | None) -> str:
+    """Why a second head of an OPD is refused, naming the user who heads it (active or not)."""
+    opd = db.session.get(Opd, opd_id) if opd_id else None
+    head = db.session.scalar(select(User).where(User.opd_id == opd_id, User.is_head.is_(True)).limit(1))
+    if opd is None or head is None:
+        return _("OPD ini sudah punya kepala; satu OPD hanya boleh punya satu kepala. Muat ulang halaman lalu ulangi.")
+    return _("%(opd)s sudah punya kepala: %(name)s (%(username)s). Satu OPD hanya boleh punya satu kepala; "
+             "lepaskan dulu tanda kepala pengguna itu.", opd=opd.name, name=head.full_name, username=head.username)

@@ -4,9 +4,11 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from webapp import audit
 from webapp.accounts.models import Opd, User
+from webapp.accounts.opds import head_taken_message
 from webapp.accounts.password_change import temporary_password
 from webapp.domain_errors import Invalid
 from webapp.accounts.services import set_active
@@ -116,7 +118,13 @@ def update_user(actor: User, user: User, full_name: str, role: str, kecamatan_co
     user.opd_id = opd_id
     user.phone = phone or None
     user.email = email or None
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another admin marked a head of this OPD between our reading and our writing: nothing of
+        # this change is kept, and the message names the head the database holds.
+        db.session.rollback()
+        raise Invalid.fields({"is_head": [head_taken_message(opd_id)]}) from None
     db.session.refresh(user)
     after = snapshot(user)
     if after != before:
@@ -124,12 +132,14 @@ def update_user(actor: User, user: User, full_name: str, role: str, kecamatan_co
 
 
 def _unmark_other_heads(actor: User, user: User, opd_id: int) -> None:
-    """An OPD has one head: whoever headed it before stops doing so."""
+    """An OPD has one head: whoever headed it before stops doing so (written at once, because the
+    unit of work orders its updates by id and the new head's may come first)."""
     others = db.session.scalars(select(User).where(User.opd_id == opd_id, User.is_head.is_(True), User.id != user.id))
     for other in others:
         before = snapshot(other)
         other.is_head = False
         audit.record(actor, "user.update", "user", other.id, before, snapshot(other))
+    db.session.flush()
 
 
 def opd_head_notice(opd_id: int | None) -> dict | None:
