@@ -264,3 +264,32 @@ def test_long_lists_are_split_or_summed_up_so_each_slide_fits_its_page(app, make
     assert "4 keputusan: 1 selesai (0 terlambat), 3 belum selesai, 3 di antaranya lewat tenggat." in previous
     assert "Keputusan 1" in previous and "Keputusan 2" in previous and "Keputusan 0" not in previous
     assert "dan 2 lainnya" in previous
+
+
+def test_the_deck_reads_kegiatan_as_plain_rows_and_a_risk_of_another_years_kegiatan_still_shows(
+        app, make_user, make_kegiatan, add_site, add_submission):
+    """Thousands of mapped kegiatan cost more than the evaluation's arithmetic: the deck reads them as
+    rows, once, and the risks slide takes them from the evaluation (reading only a kegiatan it lacks)."""
+    from sqlalchemy import event
+
+    bappeda = make_user("bappeda")
+    monitor = make_user("monitor", kecamatan_code=factories.KOTA_MANNA)
+    site = add_site(factories.KOTA_MANNA, name="Pasar Bawah")
+    make_kegiatan("DLH", sites=[site], code="DLH.11", year=2026)
+    carried = make_kegiatan("DLH", sites=[site], code="DLH.07", year=2025)
+    at = rakor.reference_time(2026, 6, NOW)
+    add_submission(monitor, site, form="monev_kunjungan", kegiatan=carried, review_state="approved",
+                   recorded_at=at - timedelta(days=3), answers=factories.visit_answers("DLH.07", 90, 0,
+                                                                                      risks=[("lahan", "tinggi")]))
+    loaded = []
+    listener = lambda target, context: loaded.append(target)  # noqa: E731
+    event.listen(Kegiatan, "load", listener)
+    try:
+        with app.test_request_context():
+            deck = rakor.deck(_user(bappeda), 2026, 6, now=NOW)
+            (dlh,) = [s for s in deck.opds if s.opd.code == "DLH"]
+            assert [(r.level, r.kegiatan.code) for r in dlh.risks] == [("tinggi", "DLH.07")]
+            assert [code for code, _name in dlh.kegiatan_choices] == ["DLH.11"]
+    finally:
+        event.remove(Kegiatan, "load", listener)
+    assert loaded == []

@@ -27,6 +27,7 @@ from webapp.extensions import db
 from webapp.followups import services as followups
 from webapp.followups.models import FollowUp
 from webapp.dashboard.figures import option_labels
+from webapp.monev.facts import kegiatan_facts
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Kecamatan
 from webapp.submissions.latest import latest_per
@@ -200,26 +201,30 @@ def _followups_by_opd(user, today: date) -> dict[int, list[FollowUp]]:
     return grouped
 
 
-def _risks_by_opd(user, year: int, month: int, at: datetime) -> dict[int, list[RiskLine]]:
+def _risks_by_opd(user, year: int, month: int, at: datetime, known: dict) -> dict[int, list[RiskLine]]:
     """Risks named in each kegiatan's latest approved visit up to the reference time, by OPD, the
-    most serious first."""
+    most serious first. `known`: kegiatan id → the kegiatan the evaluation has read already; only
+    others (a visit of another fiscal year's kegiatan) are read here."""
     latest = db.session.execute(latest_per(
         Submission.kegiatan_id,
         scopes.submissions_query(user).where(
             Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state == ReviewState.APPROVED,
             Submission.kegiatan_id.is_not(None), Submission.recorded_at < at,
             Submission.recorded_at >= datetime.combine(date(year, 1, 1), time(0), tzinfo=WIB).astimezone(timezone.utc)),
-        Submission.answers,
+        # Only the risks of each answer, not the whole form's answers.
+        Submission.answers["risiko"].label("risiko"),
     )).all()
     if not latest:
         return {}
-    kegiatan = {k.id: k for k in db.session.scalars(select(Kegiatan).where(Kegiatan.id.in_([r.group_key for r in latest])))}
+    missing = {r.group_key for r in latest} - known.keys()
+    kegiatan = {**known, **({k.id: k for k in kegiatan_facts(select(Kegiatan).where(Kegiatan.id.in_(missing)))}
+                            if missing else {})}
     labels = option_labels(FormCode.MONEV_VISIT, "risiko", "kategori")
     levels = option_labels(FormCode.MONEV_VISIT, "risiko", "tingkat")
     grouped: dict[int, list[RiskLine]] = defaultdict(list)
     for row in latest:
         k = kegiatan.get(row.group_key)
-        risks = (row.answers or {}).get("risiko")
+        risks = row.risiko
         for risk in risks if k is not None and isinstance(risks, list) else []:
             if not isinstance(risk, dict):
                 continue
@@ -273,7 +278,7 @@ def _opd_slides(user, rows, ranking, per_opd, year, month, today, at) -> list[Op
     owners: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for person in db.session.scalars(followups.owner_candidates_of_opds()):
         owners[person.opd_id].append((str(person.id), person.full_name))
-    risks = _risks_by_opd(user, year, month, at)
+    risks = _risks_by_opd(user, year, month, at, {row.kegiatan.id: row.kegiatan for row in rows})
     slides = []
     for rank in ranking:
         opd = rank.opd
@@ -282,6 +287,8 @@ def _opd_slides(user, rows, ranking, per_opd, year, month, today, at) -> list[Op
             continue
         behind = [r for r in mine if evaluation.MonthFlag.BEHIND_PLAN in r.cell(month).flags]
         behind.sort(key=lambda r: (r.cell(month).physical_deviation or 0, r.kegiatan.code))
+        # By id: a row's own equality compares every figure of its year.
+        behind_ids = {r.kegiatan.id for r in behind}
         waiting = open_by_opd.get(opd.id, [])
         lines = _lines(waiting, today)
         lines.sort(key=lambda line: (not line.overdue, line.followup.due_date, line.followup.id))
@@ -292,7 +299,8 @@ def _opd_slides(user, rows, ranking, per_opd, year, month, today, at) -> list[Op
             followups_overdue=sum(line.overdue for line in lines),
             owners=owners.get(opd.id, []),
             kegiatan_choices=[(r.kegiatan.code, r.kegiatan.name) for r in behind]
-            + [(r.kegiatan.code, r.kegiatan.name) for r in sorted(mine, key=lambda r: r.kegiatan.code) if r not in behind],
+            + [(r.kegiatan.code, r.kegiatan.name) for r in sorted(mine, key=lambda r: r.kegiatan.code)
+               if r.kegiatan.id not in behind_ids],
         ))
     return slides
 
@@ -304,7 +312,10 @@ def deck(user, year: int, month: int, now: datetime | None = None) -> Deck:
     now = now or datetime.now(timezone.utc)
     today = followups.today_wib(now)
     at = reference_time(year, month, now)
-    rows = evaluation.evaluate(user, year, upto=month, today=today, months=[month])
+    # Plain rows, as the desk reads them (monev/facts.py): 2,000 mapped kegiatan cost more to
+    # build than the whole evaluation's arithmetic.
+    scoped = kegiatan_facts(scopes.kegiatan_query(user).where(Kegiatan.fiscal_year == year))
+    rows = evaluation.evaluate(user, year, upto=month, today=today, months=[month], scoped_kegiatan=scoped)
     opds = list(db.session.scalars(select(Opd).order_by(Opd.name)))
     regency, per_opd = evaluation.trends(rows, month, group=lambda r: r.opd.id)
     ranking = evaluation.opd_ranking(rows, opds, month, per_opd)
