@@ -8,6 +8,7 @@ field visits. Then times, in the same run, median of 5 (after one warm-up reques
 * GET /bappeda?bulan=<December> — the whole desk, including the monthly evaluation, as a production
   worker serves it (GC_FREEZE) and, beside it, without the freeze;
 * GET /kegiatan/<code> — one kegiatan's page with its S-curves and timeline;
+* GET /rakor?bulan=<December> — the Rakor deck, which reads the same evaluation as the desk;
 * the evaluation computed the naive way, one kegiatan (and so one set of queries) per row;
 
 and counts the queries each page makes. Target (DESIGN.md): ≤ 300 ms server time for each page.
@@ -213,6 +214,9 @@ def run(name: str, url: str, args) -> list[str]:
         gc.freeze()
         desk = timed(lambda: get(desk_url), args.repeat)
         page = timed(lambda: get(page_url), args.repeat)
+        rakor_url = f"/rakor?bulan={YEAR}-12"
+        rakor = timed(lambda: get(rakor_url), args.repeat)
+        rakor_queries = count_queries(app, lambda: get(rakor_url))
         desk_queries = count_queries(app, lambda: get(desk_url))
         page_queries = count_queries(app, lambda: get(page_url))
         # The naive pass takes minutes at full size: timed once, counting its queries meanwhile.
@@ -233,6 +237,8 @@ def run(name: str, url: str, args) -> list[str]:
           f"(wall min {min(unfrozen):.1f}, max {max(unfrozen):.1f})")
     print(f"  kegiatan page         median {med(page):7.1f} ms wall, {med(page.cpu):7.1f} ms CPU of the app process "
           f"(wall min {min(page):.1f}, max {max(page):.1f})  {page_queries} queries")
+    print(f"  Rakor deck            median {med(rakor):7.1f} ms wall, {med(rakor.cpu):7.1f} ms CPU of the app process "
+          f"(wall min {min(rakor):.1f}, max {max(rakor):.1f})  {rakor_queries} queries")
     print(f"  naive evaluation      once   {med(naive):7.1f} ms  one kegiatan per pass, {naive_queries:,} queries "
           f"({med(naive) / med(desk):.1f}× the whole desk)")
     failures = []
