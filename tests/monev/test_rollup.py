@@ -120,3 +120,29 @@ def test_the_desk_page_shows_the_opd_figures_of_the_rule(app, may, login_as):
     page = client.get("/bappeda").text
     assert "Pagu terukur" in page
     assert "Rp 1.300.000.000" in page  # PUPR's measured pagu
+
+
+@pytest.mark.parametrize("answers", [
+    {"progres_fisik": 40, "realisasi_anggaran": 333_000_000, "status": "late",
+     "risiko": [{"kategori": "cuaca", "uraian": "Hujan", "tingkat": "tinggi"}]},
+    {"progres_fisik": 12.5, "realisasi_anggaran": 1.5e8, "status": "on_track", "risiko": "tidak ada"},
+    # Not numbers, not a status, not a list: the desk reads nothing from them, as the report does.
+    {"progres_fisik": "40", "realisasi_anggaran": True, "status": 3, "risiko": {"kategori": "cuaca"}},
+    {"kegiatan": "R1"},
+])
+def test_the_desk_reads_the_latest_visits_answers_by_the_rule_of_the_report(app, answers):
+    with app.app_context():
+        monitor = factories.make_user("monitor", kecamatan_code=factories.KOTA_MANNA, username="petugas.answers")
+        s1 = dataset.site(factories.KOTA_MANNA, 0, "Jalan Desa")
+        k1 = dataset.kegiatan("R1", "PUPR", 1_000_000_000, 100, "m", [s1])
+        dataset.visit(monitor, k1, s1, wib(2026, 5, 1), 5, 1_000)
+        dataset.submission(monitor, "monev_kunjungan", wib(2026, 5, 14), answers, site_obj=s1, kegiatan=k1)
+        db.session.commit()
+        bappeda = factories.make_user("bappeda", username="bappeda.answers")
+        user = db.session.scalar(select(User).where(User.id == bappeda.id))
+        row = figures.kegiatan_progress(user, now=CUTOFF)[0]
+        expected = visit_figures(answers, 1_000_000_000)
+        assert (row.progress, row.realisation, row.realisation_pct, row.status) == (
+            expected.progress, expected.realisation, expected.realisation_pct, expected.status)
+        risks = figures.risks_by_category([row])
+        assert [r["category"] for r in risks] == (["cuaca"] if isinstance(answers.get("risiko"), list) else [])
