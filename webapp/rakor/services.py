@@ -30,7 +30,8 @@ from webapp.dashboard.figures import option_labels
 from webapp.monev.facts import kegiatan_facts
 from webapp.monev.models import Kegiatan
 from webapp.regions.models import Kecamatan
-from webapp.submissions.latest import latest_per
+from webapp.submissions import answer_values
+from webapp.submissions.latest import latest_for_each, latest_per
 from webapp.submissions.models import Submission
 from webapp.thresholds import WIB
 from webapp.vocabulary import COMPLETED_FOLLOWUP_STATES, OPEN_FOLLOWUP_STATES, FormCode, ReviewState
@@ -205,14 +206,15 @@ def _risks_by_opd(user, year: int, month: int, at: datetime, known: dict) -> dic
     """Risks named in each kegiatan's latest approved visit up to the reference time, by OPD, the
     most serious first. `known`: kegiatan id → the kegiatan the evaluation has read already; only
     others (a visit of another fiscal year's kegiatan) are read here."""
-    latest = db.session.execute(latest_per(
-        Submission.kegiatan_id,
+    # Looked up kegiatan by kegiatan through the index the desk uses, with only each visit's risks
+    # read (in SQL), rather than a ranking of every approved visit of the year.
+    latest = db.session.execute(latest_for_each(
+        Submission.kegiatan_id, scopes.kegiatan_query(user).with_only_columns(Kegiatan.id).order_by(None),
         scopes.submissions_query(user).where(
             Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state == ReviewState.APPROVED,
-            Submission.kegiatan_id.is_not(None), Submission.recorded_at < at,
+            Submission.recorded_at < at,
             Submission.recorded_at >= datetime.combine(date(year, 1, 1), time(0), tzinfo=WIB).astimezone(timezone.utc)),
-        # Only the risks of each answer, not the whole form's answers.
-        Submission.answers["risiko"].label("risiko"),
+        answer_values.answer_list("risiko", answer_values.dialect()).label("risiko"),
     )).all()
     if not latest:
         return {}
