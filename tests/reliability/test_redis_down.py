@@ -62,8 +62,10 @@ def test_with_redis_down_submissions_logins_and_uploads_are_accepted(app, start_
     site = make_site(factories.KOTA_MANNA)
     # Nothing listens there: every enqueue and every rate-limit count fails to connect.
     server = start_server(workers=2, threads=2, REDIS_URL=closed_port_url())
-    phone = Phone(server.port, user.username, factories.PASSWORD)
+    # The outbox first: making its photos takes seconds on a busy machine, longer than gunicorn keeps
+    # an idle connection open (2 s), and a phone's outbox is full before it connects anyway.
     items, photos = outbox(str(site.uuid), 12)
+    phone = Phone(server.port, user.username, factories.PASSWORD)
     seen = sync_everything(phone, items, photos)
     status, _body = phone.request("GET", "/api/v1/bootstrap")
     phone.close()
@@ -107,8 +109,8 @@ def test_jobs_lost_with_redis_are_requeued_and_drained_when_it_returns(app, star
     site = make_site(factories.KOTA_MANNA)
     # Redis is up while the phone syncs, but no worker runs: the jobs wait in the queue …
     server = start_server(workers=2, threads=2, REDIS_URL=url)
-    phone = Phone(server.port, user.username, factories.PASSWORD)
     items, photos = outbox(str(site.uuid), 12)
+    phone = Phone(server.port, user.username, factories.PASSWORD)
     assert set(sync_everything(phone, items, photos)) == {200}
     phone.close()
     queued = redis.llen("rq:queue:default")
