@@ -29,8 +29,11 @@ def geojson_of(response) -> dict:
 
 
 def ids_of(response) -> set[str]:
-    """The site ids of a map answer's features."""
-    return {f["properties"]["id"] for f in geojson_of(response)["features"]}
+    """The site ids of a map answer: a page of the list, or a GeoJSON's features."""
+    body = geojson_of(response)
+    if "sites" in body:
+        return {site["id"] for site in body["sites"]}
+    return {f["properties"]["id"] for f in body["features"]}
 
 
 def missing_service(reason: str):

@@ -105,8 +105,8 @@ def test_a_deactivated_site_leaves_the_map_and_comes_back_when_reactivated(app, 
     from tests.helpers import ids_of
 
     site = make_site(name="Lapangan Lama")
-    assert str(site.uuid) in ids_of(admin.get("/api/v1/map/sites"))
+    assert str(site.uuid) in ids_of(admin.get("/api/v1/map/list?limit=500"))
     admin.post(f"/admin/lokasi/{site.id}/aktif", {"active": "0"}, page=f"/admin/lokasi/{site.id}")
-    assert str(site.uuid) not in ids_of(admin.get("/api/v1/map/sites"))
+    assert str(site.uuid) not in ids_of(admin.get("/api/v1/map/list?limit=500"))
     admin.post(f"/admin/lokasi/{site.id}/aktif", {"active": "1"}, page=f"/admin/lokasi/{site.id}")
-    assert str(site.uuid) in ids_of(admin.get("/api/v1/map/sites"))
+    assert str(site.uuid) in ids_of(admin.get("/api/v1/map/list?limit=500"))

@@ -214,7 +214,6 @@ CASES: list[Case] = [
     Case("maps.site_history", "GET", SUB_OUT_VIEW, args={"site_uuid": "site_out"}, label="out"),
     Case("maps.photo_thumbnail", "GET", SUB_IN_VIEW, args={"attachment_uuid": "att_in"}, label="in"),
     Case("maps.photo_thumbnail", "GET", SUB_OUT_VIEW, args={"attachment_uuid": "att_out"}, label="out"),
-    Case("map_api.map_sites", "GET", api(), check=check_sites),
     Case("map_api.map_site_detail", "GET", api(), args={"site_uuid": "site_in"}, label="in"),
     Case("map_api.map_site_detail", "GET", api(404, admin=200, bappeda=200), args={"site_uuid": "site_out"}, label="out"),
     Case("map_api.kecamatan_summary", "GET", api()),
@@ -228,7 +227,6 @@ CASES: list[Case] = [
     # --- the public map (photos are off by default) ---
     Case("public.map_view", "GET", everyone(200)),
     Case("public.photo_thumbnail", "GET", everyone(404), args={"attachment_uuid": "att_in"}),
-    Case("public_api.public_sites", "GET", everyone(200), check=check_public),
     Case("public_api.public_site_detail", "GET", everyone(200), args={"site_uuid": "site_in"}, label="approved"),
     Case("public_api.public_site_detail", "GET", everyone(404), args={"site_uuid": "site_out"}, label="not approved"),
     Case("public_api.public_kecamatan_summary", "GET", everyone(200)),

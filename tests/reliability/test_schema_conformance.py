@@ -121,7 +121,7 @@ def test_an_id_past_a_32_bit_integer_is_not_found_rather_than_a_server_error(log
     assert login_as("bappeda").get(url).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/api/v1/map/kecamatan-summary", "/api/v1/map/sites", "/api/v1/map/aksi"])
+@pytest.mark.parametrize("path", ["/api/v1/map/kecamatan-summary", "/api/v1/map/list", "/api/v1/map/aksi"])
 def test_map_filters_with_dates_near_year_one_are_refused_rather_than_a_server_error(login_as, path):
     response = login_as("bappeda").get(f"{path}?from=0001-01-01&to=0001-01-02")
     assert response.status_code == 422 and "from" in response.json["errors"]
@@ -134,7 +134,7 @@ def _nul_cases(world):
     new_site["site"] = {"uuid": str(world.zero), "new": {"name": "TPS\u0000", "kind": "tps",
                                                          "desa_code": "17.01.05.1009", "lat": -4.455, "lon": 102.905}}
     return [
-        ("GET", "/api/v1/map/sites?opd=DL%00H", None),
+        ("GET", "/api/v1/map/list?opd=DL%00H", None),
         ("GET", "/api/v1/map/kecamatan-summary?opd=%00", None),
         ("GET", "/peta?opd=%00", None),
         ("POST", "/api/v1/followups", {"title": "Angkut\u0000", "assignee_opd_id": world.dlh_id, "due_date": "2030-01-01"}),
@@ -210,7 +210,7 @@ def test_requests_invalid_by_the_document_are_refused_and_valid_ones_accepted(ap
 
 
 @pytest.mark.parametrize("query", ["to=", "from=", "kind=", "from=1999-12-31", "to=2100-01-01", "from=0300-11-21"])
-@pytest.mark.parametrize("path", ["/api/v1/map/sites", "/api/v1/map/kecamatan-summary", "/api/v1/map/aksi", "/api/v1/public/sites"])
+@pytest.mark.parametrize("path", ["/api/v1/map/list", "/api/v1/map/kecamatan-summary", "/api/v1/map/aksi", "/api/v1/public/list"])
 def test_the_map_apis_refuse_empty_and_far_off_filter_values(login_as, path, query):
     response = login_as("bappeda").get(f"{path}?{query}")
     assert response.status_code == 422, (path, query, response.status_code)

@@ -101,10 +101,10 @@ def test_pages_with_times_at_the_ends_of_the_calendar_still_answer(app, monitor,
             assert response.status_code in (200, 302), (url, response.status_code)
     assert monitor.get("/kiriman-saya").status_code == 200
     assert monitor.get("/api/v1/submissions?mine=true").status_code == 200
-    for url in (f"/api/v1/submissions/{stored_bad_times[0]['uuid']}", "/api/v1/map/sites",
+    for url in (f"/api/v1/submissions/{stored_bad_times[0]['uuid']}", "/api/v1/map/list",
                 f"/api/v1/map/sites/{site.uuid}", "/api/v1/map/kecamatan-summary"):
         assert bappeda.get(url).status_code in (200, 404, 405), url
-    for url in ("/publik", "/api/v1/public/sites", f"/api/v1/public/sites/{site.uuid}", "/api/v1/public/kecamatan-summary"):
+    for url in ("/publik", "/api/v1/public/list", f"/api/v1/public/sites/{site.uuid}", "/api/v1/public/kecamatan-summary"):
         assert client.get(url).status_code == 200, url
 
 

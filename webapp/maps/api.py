@@ -1,4 +1,4 @@
-"""Map data API: the sites of the map as compact GeoJSON, one site's details, the kecamatan summary."""
+"""Map data API: the prebuilt files, the groups and list of the map, one site's details, the kecamatan summary."""
 import hashlib
 import json
 
@@ -60,23 +60,6 @@ def small_json_response(payload: dict, **options):
     """A small JSON answer with an ETag of its body, so an unchanged summary costs a 304."""
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     return geojson.small_response(body, hashlib.sha256(body).hexdigest()[:32], **options)
-
-
-@blp.route("/sites")
-@blp.arguments(MapQuerySchema, location="query", as_kwargs=False)
-@blp.doc(responses={200: {"description": "GeoJSON FeatureCollection; properties id, n, k, d, s, t, m, f",
-                          "content": GEOJSON_CONTENT},
-                    304: {"description": "Tidak berubah sejak ETag yang dikirim"}})
-@login_required
-def map_sites(filters: services.MapFilters):
-    """Sites in the user's scope with their latest status, filtered, as compact GeoJSON (gzip, ETag)."""
-    context = services.map_context(current_user, filters)
-    return geojson.site_collection_response(
-        services.map_fingerprint(current_user, filters, context),
-        lambda: services.map_chunk_keys(current_user, filters, context),
-        lambda chunks: services.map_site_rows(current_user, filters, chunks), services.desa_names,
-        # Nothing in the meta may vary for one fingerprint: the ETag is a strong validator of the bytes.
-        lambda count: {"count": count, "layer": filters.layer}, PRIVATE, VARY)
 
 
 @blp.route("/sites/<uuid:site_uuid>")

@@ -87,12 +87,11 @@ def vendor_config() -> dict:
     }
 
 
-def page_config(mode: str, api: str, sites_url: str, detail_url: str, summary_url: str, **extra) -> dict:
+def page_config(mode: str, api: str, detail_url: str, summary_url: str, **extra) -> dict:
     """The JSON the map script reads from its container's data attribute (`api`: the blueprint of its data)."""
     south, west, north, east = region_bbox(current_app.config)
     return {
         "mode": mode,
-        "sitesUrl": sites_url,
         "clustersUrl": url_for(f"{api}.{'public_clusters' if mode == 'public' else 'map_clusters'}"),
         "listUrl": url_for(f"{api}.{'public_list' if mode == 'public' else 'map_list'}"),
         "detailUrl": detail_url,

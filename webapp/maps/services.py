@@ -4,21 +4,19 @@ Every query of user data starts from a `webapp.scopes` function. Site figures co
 per-site status table (SiteStatus, kept current by `refresh_site_status`), never from a scan of
 the submissions, so a map of 50,000 sites costs one pass over two narrow tables.
 """
-import hashlib
 import sqlite3
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from webapp import scopes, storage
 from webapp.accounts.models import Opd
 from webapp.extensions import db
-from webapp.maps.geojson import CHUNK_IDS
 from webapp.monev.models import Kegiatan, kegiatan_site
 from webapp.regions.models import Desa, Kecamatan
 from webapp.sites.models import Site, SiteStatus
@@ -39,8 +37,6 @@ DEFAULT_PERIOD_DAYS = 30
 HISTORY_PAGE = 50
 #: Pages beyond this are shown as the last one asked for: an offset must stay a database integer.
 MAX_HISTORY_PAGES = 100_000
-#: Bump when the shape of the map answer changes, so no client keeps an old body for a new ETag.
-FORMAT_VERSION = "1"
 
 
 class epoch(FunctionElement):
@@ -60,23 +56,6 @@ def _epoch_sqlite(element, compiler, **kw):
 @compiles(epoch)
 def _epoch_default(element, compiler, **kw):
     return "CAST(EXTRACT(EPOCH FROM %s) AS BIGINT)" % compiler.process(element.clauses, **kw)
-
-
-class uuid_text(FunctionElement):
-    """A UUID column as plain text, skipping the per-row uuid.UUID object (32 hex on SQLite)."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(uuid_text, "sqlite")
-def _uuid_text_sqlite(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(uuid_text)
-def _uuid_text_default(element, compiler, **kw):
-    return "CAST(%s AS TEXT)" % compiler.process(element.clauses, **kw)
 
 
 @dataclass(frozen=True)
@@ -108,10 +87,6 @@ def wib_today() -> date:
     return utcnow().astimezone(WIB).date()
 
 
-def _date_column(filters: MapFilters):
-    return SiteStatus.monev_at if filters.layer == "monev" else SiteStatus.geber_at
-
-
 def _site_filters(stmt, filters: MapFilters):
     """Filters on the site itself (where it is, what it is, whose kegiatan); a deactivated or merged site is off the map."""
     stmt = stmt.where(Site.active.is_(True))
@@ -135,57 +110,6 @@ def _site_filters(stmt, filters: MapFilters):
     return stmt
 
 
-def _status_filters(stmt, filters: MapFilters, score_column=SiteStatus.geber_score, date_column=None):
-    """Filters on the site's latest figures (date range, band, monev status, flagged)."""
-    date_column = date_column if date_column is not None else _date_column(filters)
-    if filters.date_from:
-        stmt = stmt.where(date_column >= wib_day_start(filters.date_from))
-    if filters.date_to:
-        stmt = stmt.where(date_column < wib_day_start(filters.date_to + timedelta(days=1)))
-    if filters.band == "bersih":
-        stmt = stmt.where(score_column >= BERSIH_MIN)
-    elif filters.band == "cukup":
-        stmt = stmt.where(score_column >= CUKUP_MIN, score_column < BERSIH_MIN)
-    elif filters.band == "kotor":
-        stmt = stmt.where(score_column < CUKUP_MIN)
-    elif filters.band == "belum":
-        stmt = stmt.where(score_column.is_(None))
-    if filters.status == "belum":
-        stmt = stmt.where(SiteStatus.monev_status.is_(None))
-    elif filters.status:
-        stmt = stmt.where(SiteStatus.monev_status == filters.status)
-    if filters.flagged:
-        stmt = stmt.where(SiteStatus.flagged.is_(True))
-    return stmt
-
-
-def _scoped_sites(user, filters: MapFilters, *columns):
-    stmt = (
-        scopes.sites_query(user)
-        .outerjoin(SiteStatus, SiteStatus.site_id == Site.id)
-        .with_only_columns(*columns)
-    )
-    return _status_filters(_site_filters(stmt, filters), filters)
-
-
-def _in_chunks(stmt, chunks: list[int] | None):
-    """Only the sites of these chunks (id ranges of CHUNK_IDS); None: all."""
-    if chunks is None:
-        return stmt
-    return stmt.where(or_(*(and_(Site.id >= i * CHUNK_IDS, Site.id < (i + 1) * CHUNK_IDS) for i in chunks)))
-
-
-def map_site_rows(user, filters: MapFilters, chunks: list[int] | None = None):
-    """Rows (id, uuid text, name, kind, desa_id, lat, lon, score, epoch, monev, flagged) of the
-    map, in id order, lazily."""
-    stmt = _scoped_sites(
-        user, filters,
-        Site.id, uuid_text(Site.uuid), Site.name, Site.kind, Site.desa_id, Site.lat, Site.lon,
-        SiteStatus.geber_score, epoch(_date_column(filters)), SiteStatus.monev_status, SiteStatus.flagged,
-    )
-    return fast_rows(_in_chunks(stmt, chunks).order_by(Site.id))
-
-
 def fast_rows(stmt):
     """Rows of a big read as the driver's plain tuples, fetched in batches.
 
@@ -202,104 +126,11 @@ def fast_rows(stmt):
         result.close()
 
 
-def scope_key(user) -> str:
-    """What the user's scope depends on: two users with the same key see the same sites."""
-    if scopes.is_regency_wide(user):
-        return "regency"
-    return f"{user.role}:{user.kecamatan_id}:{user.opd_id}"
-
-
-def _links_fingerprint() -> str:
-    """kegiatan_site changes move sites in and out of the OPD filter, the opd scope and the monev layer."""
-    count, checksum = db.session.execute(
-        # 64-bit arithmetic: PostgreSQL's integer overflows (a 500) from site id 2148 on.
-        select(func.count(), func.sum(cast(kegiatan_site.c.site_id, BigInteger) * 1_000_003 + kegiatan_site.c.kegiatan_id))
-    ).one()
-    opd_sum = db.session.scalar(select(func.sum(cast(Kegiatan.id, BigInteger) * 1_009 + Kegiatan.opd_id)))
-    return f"{count}:{checksum}:{opd_sum}"
-
-
-def _digest(*parts) -> str:
-    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
-
-
-def map_context(user, filters: MapFilters) -> str:
-    """Everything but the rows that decides the map answer: format, scope, filters, kegiatan links."""
-    uses_links = filters.opd or filters.layer == "monev" or user.role == "opd"
-    return _digest(FORMAT_VERSION, scope_key(user), filters.key(), _links_fingerprint() if uses_links else "-")
-
-
-def map_fingerprint(user, filters: MapFilters, context: str) -> str:
-    """A validator of the map answer: it changes whenever a row of the answer could have.
-
-    Count and latest update times of exactly the filtered rows, in one aggregate pass (far
-    cheaper than building the body), with the context.
-    """
-    count, site_at, status_at = db.session.execute(
-        _scoped_sites(user, filters, func.count(), func.max(Site.updated_at), func.max(SiteStatus.updated_at))
-    ).one()
-    return _digest(context, count, site_at, status_at)
-
-
-def map_chunk_keys(user, filters: MapFilters, context: str) -> dict[int, str]:
-    """Chunk index → a key that changes whenever a row of that chunk of the answer could have."""
-    chunk = Site.id // CHUNK_IDS
-    rows = db.session.execute(
-        _scoped_sites(user, filters, chunk, func.count(), func.max(Site.updated_at), func.max(SiteStatus.updated_at))
-        .group_by(chunk)
-    )
-    return {index: _digest(context, index, count, site_at, status_at) for index, count, site_at, status_at in rows}
-
-
-def desa_names() -> dict[int, str]:
-    return dict(db.session.execute(select(Desa.id, Desa.name)).all())
-
-
 # --- The public map -------------------------------------------------------------------------
-
-def _public_sites(filters: MapFilters, *columns):
-    public = MapFilters(kecamatan=filters.kecamatan, desa=filters.desa, kind=filters.kind,
-                        date_from=filters.date_from, date_to=filters.date_to, band=filters.band)
-    stmt = _site_filters(scopes.public_sites_query().with_only_columns(*columns), public)
-    return _status_filters(stmt, public, score_column=SiteStatus.approved_score, date_column=SiteStatus.approved_at)
-
-
-def public_site_rows(filters: MapFilters, chunks: list[int] | None = None):
-    """Rows of the public map: approved GEBER scores only, no people, no review details."""
-    stmt = _public_sites(
-        filters,
-        Site.id, uuid_text(Site.uuid), Site.name, Site.kind, Site.desa_id, Site.lat, Site.lon,
-        SiteStatus.approved_score, epoch(SiteStatus.approved_at), literal(None), literal(False),
-    )
-    return fast_rows(_in_chunks(stmt, chunks).order_by(Site.id))
-
-
-def public_context(filters: MapFilters) -> str:
-    return _digest(FORMAT_VERSION, "public", filters.key())
-
-
-def public_fingerprint(filters: MapFilters, context: str) -> tuple[str, datetime | None]:
-    """The public answer's validator and the data's date (the newest approved check)."""
-    count, site_at, status_at = db.session.execute(
-        _public_sites(filters, func.count(), func.max(Site.updated_at), func.max(SiteStatus.updated_at))
-    ).one()
-    latest = public_data_date()
-    # The answer's meta carries the data's date, so a newer approval anywhere is a new answer.
-    return _digest(context, count, site_at, status_at, latest), latest
-
 
 def public_data_date() -> datetime | None:
     """The newest approved check anywhere on the public map."""
     return db.session.scalar(scopes.public_sites_query().with_only_columns(func.max(SiteStatus.approved_at)))
-
-
-def public_chunk_keys(filters: MapFilters, context: str) -> dict[int, str]:
-    chunk = Site.id // CHUNK_IDS
-    rows = db.session.execute(
-        _public_sites(filters, chunk, func.count(), func.max(Site.updated_at), func.max(SiteStatus.updated_at))
-        .group_by(chunk)
-    )
-    return {index: _digest(context, index, count, site_at, status_at) for index, count, site_at, status_at in rows}
 
 
 # --- Kecamatan summary ----------------------------------------------------------------------

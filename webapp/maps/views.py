@@ -25,7 +25,6 @@ def index():
     filters, invalid = parse_filters(request.args)
     config = page_config(
         "dashboard", "map_api",
-        sites_url=url_for("map_api.map_sites"),
         detail_url=_template_url("map_api.map_site_detail", site_uuid=ZERO),
         summary_url=url_for("map_api.kecamatan_summary"),
         aksiUrl=url_for("map_api.aksi_actions"),

@@ -4,9 +4,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from webapp.extensions import limiter
-from webapp.maps import delivery, geojson, services
+from webapp.maps import delivery, services
 from webapp.maps.api import GEOJSON_CONTENT, HASH_RULE, JSON_CONTENT, NOT_MODIFIED, small_json_response
-from webapp.maps.schemas import PublicQuerySchema, PublicViewQuerySchema, StatusQuerySchema
+from webapp.maps.schemas import PublicViewQuerySchema, StatusQuerySchema
 from webapp.scopes import PUBLIC_MAP_SCOPE
 from webapp.public.views import PUBLIC_LIMIT, require_enabled
 from webapp.vocabulary import SiteKind
@@ -34,22 +34,6 @@ class PublicSiteSchema(Schema):
     approved_at = fields.AwareDateTime()
     photo_url = fields.Function(
         lambda d: url_for("public.photo_thumbnail", attachment_uuid=d["photo"].uuid) if d["photo"] else None)
-
-
-@blp.route("/sites")
-@blp.arguments(PublicQuerySchema, location="query", as_kwargs=False)
-@blp.doc(responses={200: {"description": "GeoJSON FeatureCollection; properties id, n, k, d, s, t",
-                          "content": GEOJSON_CONTENT},
-                    304: {"description": "Tidak berubah sejak ETag yang dikirim"}})
-@limiter.limit(PUBLIC_LIMIT)
-def public_sites(filters: services.MapFilters):
-    """Sites with an approved GEBER score: the score and the date of that check (gzip, ETag)."""
-    context = services.public_context(filters)
-    fingerprint, latest = services.public_fingerprint(filters, context)
-    return geojson.site_collection_response(
-        fingerprint, lambda: services.public_chunk_keys(filters, context),
-        lambda chunks: services.public_site_rows(filters, chunks), services.desa_names,
-        lambda count: {"count": count, "latest": int(latest.timestamp()) if latest else None}, PUBLIC_CACHE, VARY)
 
 
 @blp.route("/sites/<uuid:site_uuid>")

@@ -38,7 +38,6 @@ def map_view():
     latest = services.public_data_date()
     config = page_config(
         "public", "public_api",
-        sites_url=url_for("public_api.public_sites"),
         detail_url=url_for("public_api.public_site_detail", site_uuid=ZERO).replace(str(ZERO), "{id}"),
         summary_url=url_for("public_api.public_kecamatan_summary"),
     )
