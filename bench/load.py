@@ -594,6 +594,13 @@ def repeat(runs: int) -> None:
     for n, result in enumerate(results, 1):
         print(f"{n:<8}" + "".join(f"{result[k]:>20.1f}" for k in keys))
     print(f"{'median':<8}" + "".join(f"{statistics.median(r[k] for r in results):>20.1f}" for k in keys))
+    # Which requests make the slow tail: p95 per kind of request, each the median of the runs.
+    kinds = sorted({kind for r in results for kind in r.get("kinds", {})})
+    print(f"\n{'kind':<16}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}   p95 per run")
+    for kind in kinds:
+        rows = [r["kinds"][kind] for r in results if kind in r.get("kinds", {})]
+        print(f"{kind:<16}{statistics.median(row[0] for row in rows):>8.0f}{statistics.median(row[1] for row in rows):>9.0f}"
+              f"{statistics.median(row[2] for row in rows):>9.0f}   " + " / ".join(f"{row[2]:.0f}" for row in rows))
     errors = sum(r["errors"] for r in results)
     p95 = statistics.median(r["p95"] for r in results)
     rss = statistics.median(max(r["rss_login"], r["rss_load"]) for r in results)
@@ -651,7 +658,9 @@ def report(args, rec: Recorder, elapsed: float, peaks: dict, current: dict, drai
         "p50": percentile(everything, .5) * 1000, "p95": p95, "errors": len(rec.errors) + rec.rejected_items,
         "rss_load": peak, "rss_login": login_peak, "load_before": extra["load"][0][0], "load_after": extra["load"][1][0],
         "web_ms_per_request": web / max(total, 1) * 1000, "job_ms": worker_cpu_total / max(jobs_done, 1) * 1000,
-        "requests_per_s": total / elapsed}))
+        "requests_per_s": total / elapsed,
+        "kinds": {kind: [len(values), percentile(values, .5) * 1000, percentile(values, .95) * 1000]
+                  for kind, values in rec.samples.items()}}))
     peak = max(peak, login_peak)
     ok = not rec.errors and not rec.rejected_items and p95 <= TARGET_P95_MS and peak <= TARGET_RSS_MB
     print(f"targets: 0 errors, p95 ≤ {TARGET_P95_MS:.0f} ms, ≤ {TARGET_RSS_MB:.0f} MB per worker → "
