@@ -7,6 +7,7 @@ worst first. Filters are applied here on the decoded columns, never by a query p
 """
 import heapq
 import math
+from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import timedelta
@@ -248,7 +249,7 @@ def _spread(v: int) -> int:
     return _SPREAD[v & 255] | _SPREAD[(v >> 8) & 255] << 16 | _SPREAD[(v >> 16) & 255] << 32
 
 
-def _take(values, positions: list[int]) -> list:
+def _take(values, positions) -> list:
     """values[i] for every i in positions (by operator.itemgetter, without a Python loop)."""
     if len(positions) > 1:
         return list(itemgetter(*positions)(values))
@@ -259,28 +260,34 @@ def _take(values, positions: list[int]) -> list:
 class SpatialIndex:
     """Sites in Z-order of their finest grid cell: the sites of any cell at any zoom are one run of
     it, found by bisection, and a run's count, position sums and bad sites come from prefix sums,
-    so grouping costs per group, not per site."""
+    so grouping costs per group, not per site. Columns are typed arrays: a few bytes per site
+    rather than a Python object each."""
 
-    order: list[int]       #: positions (indexes into the files), in Z-order
-    codes: list[int]       #: their cell codes, ascending
-    lat: list[float]       #: coordinates in that order (a group's bounds are the min and max of its run)
-    lon: list[float]
-    ilat: list[int]        #: the same in whole 1e-5 degrees, whose sums are exact
-    ilon: list[int]
+    order: array           #: positions (indexes into the files), in Z-order
+    codes: array           #: their cell codes, ascending
+    lat: array             #: coordinates in that order (a group's bounds are the min and max of its run)
+    lon: array
+    ilat: array            #: the same in whole 1e-5 degrees, whose sums are exact
+    ilon: array
 
     def __post_init__(self):
         self.lat_sum = _prefix(self.ilat)
         self.lon_sum = _prefix(self.ilon)
 
+    @classmethod
+    def of(cls, order, codes, lat, lon, ilat, ilon) -> "SpatialIndex":
+        return cls(array("l", order), array("q", codes), array("d", lat), array("d", lon), array("l", ilat),
+                   array("l", ilon))
+
     def subset(self, keep: bytearray) -> "SpatialIndex":
         """The index of the sites marked in `keep` (by position)."""
         chosen = list(compress(range(len(self.order)), _take(keep, self.order)))
-        return SpatialIndex(*(_take(column, chosen) for column in (
+        return SpatialIndex.of(*(_take(column, chosen) for column in (
             self.order, self.codes, self.lat, self.lon, self.ilat, self.ilon)))
 
 
-def _prefix(values) -> list[int]:
-    return list(accumulate(values, initial=0))
+def _prefix(values) -> array:
+    return array("q", accumulate(values, initial=0))
 
 
 def _full_index(data: MapData) -> SpatialIndex:
@@ -296,7 +303,7 @@ def _full_index(data: MapData) -> SpatialIndex:
         codes = [_spread(x) | _spread(y) << 1 for x, y in zip(xs, ys)]
         order = sorted(range(len(codes)), key=codes.__getitem__)
         lat, lon = _take(data.lat, order), _take(data.lon, order)
-        found = data.positions_memo["index"] = SpatialIndex(
+        found = data.positions_memo["index"] = SpatialIndex.of(
             order, _take(codes, order), lat, lon, [round(v * COORD_SCALE) for v in lat],
             [round(v * COORD_SCALE) for v in lon])
     return found
