@@ -11,14 +11,14 @@ from datetime import datetime, timezone
 
 from flask import Flask, current_app, url_for
 from babel import numbers as babel_numbers
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.accounts.models import Opd
 from webapp.extensions import db
 from webapp.followups import services as followups
-from webapp.i18n import current_locale
+from webapp.i18n import current_locale, request_locale
 from webapp.monev.models import Kegiatan
 from webapp.reports import services as reports
 from webapp.reports.models import ReportJob
@@ -85,7 +85,7 @@ def _one_decimal(value, locale) -> str:
 
 
 def pct(value) -> str:
-    return f"{_one_decimal(value, get_locale())}%" if value is not None else "–"
+    return f"{_one_decimal(value, request_locale())}%" if value is not None else "–"
 
 
 def score_text(value) -> str:

@@ -77,3 +77,22 @@ def test_an_unknown_language_is_refused_with_a_message(login_as):
     response = monitor.client.post("/akun", data={"language": "fr", "csrf_token": token})
     assert response.status_code == 200 and "Not a valid choice" not in response.text
     assert 'class="error"' in response.text
+
+
+def test_a_page_resolves_its_catalogue_once_and_again_when_the_locale_is_switched(app, monkeypatch):
+    from flask import render_template_string
+    from flask_babel import Domain, force_locale
+
+    looked_up = []
+    original = Domain.get_translations
+    monkeypatch.setattr(Domain, "get_translations", lambda self: looked_up.append(1) or original(self))
+    page = "{% for _i in range(50) %}{{ _('Keluar') }} {{ 57.25|pct }};{% endfor %}"
+    with app.test_request_context("/"):
+        indonesian = render_template_string(page)
+        assert len(looked_up) == 1
+        with force_locale("en"):
+            english = render_template_string(page)
+        again = render_template_string(page)
+    assert indonesian.count("Keluar 57,2%;") == 50 and again == indonesian
+    assert english.count("Sign out 57.2%;") == 50
+    assert len(looked_up) == 3
