@@ -207,6 +207,15 @@ def _visits_by_month(user, year: int, ids, months: list[int]) -> tuple[dict, dic
     return counts, latest
 
 
+def _driver_rows(stmt: Select) -> list[tuple]:
+    """All rows of `stmt` as the database driver returns them, for columns that need no conversion."""
+    result = db.session.connection().execute(stmt)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | None = None,
              today: date | None = None, months=None, scoped_kegiatan: list[Kegiatan] | None = None,
              dpa_plans: dict[int, MonthlyPlan] | None = None) -> list[KegiatanYear]:
@@ -237,16 +246,17 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
     physical: dict[int, list] = {}
     cash: dict[int, list] = {}
     states: dict[int, list] = {}
-    # Plain rows through the connection, fetched at once: tens of thousands of them, no ORM
-    # identity work, and the state as its stored text (equal to the StrEnum member it names).
+    # The driver's own tuples, fetched at once: tens of thousands of them, no ORM identity work
+    # and no result Row per report (none of these columns has a result conversion on either
+    # database), and the state as its stored text (equal to the StrEnum member it names).
     submitted = OpdReportState.SUBMITTED.value
     by_kegiatan: dict[int, tuple[list, list, list]] = {}
-    for kegiatan_id, month, state, pct, rp in db.session.connection().execute(
+    for kegiatan_id, month, state, pct, rp in _driver_rows(
         scopes.opd_reports_query(user).where(OpdReport.year == year, OpdReport.kegiatan_id.in_(ids),
                                              OpdReport.month.between(1, MONTHS))
         .with_only_columns(OpdReport.kegiatan_id, OpdReport.month, type_coerce(OpdReport.state, String),
                            OpdReport.physical_pct, OpdReport.realisation_rp)
-    ).all():
+    ):
         lists = by_kegiatan.get(kegiatan_id)
         if lists is None:
             lists = by_kegiatan[kegiatan_id] = (list(empty), list(empty), list(empty))
