@@ -196,26 +196,24 @@ class BatchContext:
             # The scope's own condition, evaluated on each site row (not a scan of every site in scope).
             condition = scopes.sites_query(self.user).whereclause
             in_scope = (condition if condition is not None else true()).label("in_scope")
-            # Core on the session's connection: these rows need none of the ORM's result machinery.
-            connection = db.session.connection()
-            rows = list(connection.execute(_statements().sites.add_columns(in_scope), {"uuids": list(site_uuids)}))
+            rows = list(db.session.execute(_statements().sites.add_columns(in_scope), {"uuids": list(site_uuids)}))
             # A phone may still send a site an admin merged into another since: it goes to the survivor.
             merged_into = {r.merged_into_id for r in rows if r.merged_into_id}
             survivors = {}
             if merged_into:
-                survivors = {r.id: r for r in connection.execute(
+                survivors = {r.id: r for r in db.session.execute(
                     _statements().sites_by_id.add_columns(in_scope), {"ids": list(merged_into)})}
             self.sites = {r.uuid: survivors.get(r.merged_into_id, r) if r.merged_into_id else r for r in rows}
             self.sites_in_scope = {r.id for r in self.sites.values() if r.in_scope}
         att_uuids = {a["uuid"] for i in items for a in i.get("attachments", [])}
         if att_uuids:
-            rows = db.session.connection().execute(_statements().attachment_owners, {"uuids": list(att_uuids)})
+            rows = db.session.execute(_statements().attachment_owners, {"uuids": list(att_uuids)})
             self.taken_attachments = {a: s for a, s in rows}
 
     def version(self, code: str, number: int) -> "KnownVersion | None":
         key = (code, number)
         if key not in self._versions:
-            row = db.session.connection().execute(_statements().version, {"code": code, "number": number}).first()
+            row = db.session.execute(_statements().version, {"code": code, "number": number}).first()
             self._versions[key] = None if row is None else _known_version(row.id, row.published_at)
         return self._versions[key]
 
@@ -505,7 +503,7 @@ def ingest_batch(user, raw_items: list) -> BatchOutcome:
     uuids = [data["uuid"] for _, data, _ in loaded]
     existing = {}
     # Most batches replay nothing: a light check first, the ORM objects only for what is there.
-    if uuids and (found_ids := db.session.connection().scalars(_statements().existing, {"uuids": uuids}).all()):
+    if uuids and (found_ids := db.session.scalars(_statements().existing, {"uuids": uuids}).all()):
         existing = {
             s.uuid: s for s in db.session.scalars(
                 select(Submission).where(Submission.id.in_(found_ids)).options(selectinload(Submission.attachments))

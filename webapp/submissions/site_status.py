@@ -1,10 +1,12 @@
 """A site's status: the latest figures of a site (GEBER score, monev status, flags) kept current
 from its submissions, in the SiteStatus table the map and the desks read."""
 import functools
+import json
+from datetime import datetime
 
 from blinker import Namespace
 from flask import current_app
-from sqlalchemy import Integer, bindparam, false, select, text
+from sqlalchemy import and_, bindparam, false, func, or_, select, update
 
 from webapp.extensions import db
 from webapp.jobs import job
@@ -26,39 +28,29 @@ status_refreshed = Namespace().signal("site-status-refreshed")
 NOT_REJECTED = (ReviewState.RECEIVED, ReviewState.APPROVED, ReviewState.RETURNED)
 
 
-def _newest(columns: str, form: str, states: tuple) -> str:
-    """A site's newest submission of a form in one of these review states (newest recorded_at wins,
-    then the highest id; never one recorded after the cut-off), as a correlated row subquery: a
-    range of the index on (site_id, form_code, recorded_at), read inside the database, where the
-    window over every submission of the sites sent each one's rows to Python."""
-    listed = ", ".join(f"'{str(state)}'" for state in states)
-    return (f"(SELECT {columns} FROM submission AS x WHERE x.site_id = site_status.site_id "
-            f"AND x.form_code = '{form}' AND x.review_state IN ({listed}) AND x.recorded_at <= :cut "
-            "ORDER BY x.recorded_at DESC, x.id DESC LIMIT 1)")
-
-
-def _write_statement(dialect: str):
-    """One UPDATE that recomputes the figures of the claimed sites inside the database: the newest
-    not-rejected check, the newest approved check and the newest not-rejected monev visit."""
-    status = "x.answers ->> 'status'" if dialect == "postgresql" else "json_extract(x.answers, '$.status')"
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import ARRAY
-
-        ids, ids_param = "site_status.site_id = ANY(:site_ids)", bindparam("site_ids", type_=ARRAY(Integer))
-    else:
-        ids, ids_param = "site_status.site_id IN :site_ids", bindparam("site_ids", expanding=True)
-    check, visit, approved = FormCode.GEBER_CHECK, FormCode.MONEV_VISIT, (ReviewState.APPROVED,)
-    sql = (
-        "UPDATE site_status SET "
-        f"(geber_submission_id, geber_score, geber_at) = {_newest('x.id, x.score, x.recorded_at', check, NOT_REJECTED)}, "
-        f"(approved_score, approved_at) = {_newest('x.score, x.recorded_at', check, approved)}, "
-        f"(monev_status, monev_at) = {_newest(f'{status}, x.recorded_at', visit, NOT_REJECTED)}, "
-        f"flagged = (coalesce({_newest('x.flagged', check, NOT_REJECTED)}, false) "
-        f"OR coalesce({_newest('x.flagged', visit, NOT_REJECTED)}, false)), "
-        f"updated_at = :now WHERE {ids}"
+def _latest_statement(dialect: str):
+    """One query for the three figures of a site: per site the newest not-rejected check, the
+    newest approved check and the newest not-rejected monev visit (newest recorded_at wins, never
+    one recorded in the future). Built once; the site ids and the cut-off are bound per call."""
+    order = (Submission.recorded_at.desc(), Submission.id.desc())
+    newest = func.row_number().over(partition_by=(Submission.site_id, Submission.form_code), order_by=order)
+    newest_in_state = func.row_number().over(
+        partition_by=(Submission.site_id, Submission.form_code, Submission.review_state), order_by=order)
+    ranked = (
+        select(Submission.site_id, Submission.id, Submission.form_code, Submission.review_state,
+               Submission.recorded_at, Submission.score, Submission.flagged, Submission.answers,
+               newest.label("newest"), newest_in_state.label("newest_in_state"))
+        .where(in_list(Submission.site_id, "site_ids", dialect),
+               Submission.form_code.in_((FormCode.GEBER_CHECK, FormCode.MONEV_VISIT)),
+               Submission.review_state.in_(NOT_REJECTED),
+               Submission.recorded_at <= bindparam("latest_recorded_at"))
+        .subquery()
     )
-    stamp = SiteStatus.__table__.c.updated_at.type
-    return text(sql).bindparams(ids_param, bindparam("cut", type_=stamp), bindparam("now", type_=stamp))
+    return select(ranked).where(or_(
+        ranked.c.newest == 1,
+        and_(ranked.c.newest_in_state == 1, ranked.c.review_state == ReviewState.APPROVED,
+             ranked.c.form_code == FormCode.GEBER_CHECK),
+    ))
 
 
 @functools.cache
@@ -75,7 +67,8 @@ def _statements(dialect: str):
     existing = select(Site.id, false(), now).where(in_list(Site.id, "site_ids", dialect)).order_by(Site.id)
     claim = insert(SiteStatus).from_select(["site_id", "flagged", "updated_at"], existing)
     claim = claim.on_conflict_do_update(index_elements=["site_id"], set_={"site_id": claim.excluded.site_id})
-    return claim, _write_statement(dialect)
+    write = update(SiteStatus).where(SiteStatus.site_id == bindparam("b_site_id"))
+    return claim, _latest_statement(dialect), write
 
 
 def refresh_site_status(*site_ids: int) -> None:
@@ -84,13 +77,59 @@ def refresh_site_status(*site_ids: int) -> None:
     if not ids:
         return
     connection = db.session.connection()
-    claim, write = _statements(connection.dialect.name)
+    claim, latest, write = _statements(connection.dialect.name)
     now = utcnow()
     connection.execute(claim, {"site_ids": ids, "now": now})
-    # A statement of its own after the claim: its snapshot is taken once the rows are locked, so it
-    # sees every submission committed before a concurrent refresh of the same sites let go of them.
-    connection.execute(write, {"site_ids": ids, "now": now, "cut": recorded_window(current_app.config)[1]})
+    current, approved, monev = {}, {}, {}
+    for row in connection.execute(latest, {"site_ids": ids, "latest_recorded_at": recorded_window(current_app.config)[1]}):
+        if row.form_code == FormCode.MONEV_VISIT:
+            if row.newest == 1:
+                monev[row.site_id] = row
+            continue
+        if row.newest == 1:
+            current[row.site_id] = row
+        if row.review_state == ReviewState.APPROVED and row.newest_in_state == 1:
+            approved[row.site_id] = row
+    rows = []
+    for site_id in ids:
+        check, ok, visit = current.get(site_id), approved.get(site_id), monev.get(site_id)
+        rows.append({
+            "b_site_id": site_id,
+            "geber_score": check.score if check else None,
+            "geber_at": check.recorded_at if check else None,
+            "geber_submission_id": check.id if check else None,
+            "approved_score": ok.score if ok else None,
+            "approved_at": ok.recorded_at if ok else None,
+            "monev_status": (visit.answers or {}).get("status") if visit else None,
+            "monev_at": visit.recorded_at if visit else None,
+            "flagged": bool((check and check.flagged) or (visit and visit.flagged)),
+            "updated_at": now,
+        })
+    if connection.dialect.name == "postgresql":
+        # One statement for all the sites, the rows as one JSON parameter (an executemany of the
+        # UPDATE is a statement per site).
+        connection.exec_driver_sql(_PG_WRITE, {"rows": json.dumps(rows, default=_json_value)})
+    else:
+        connection.execute(write, rows)
     status_refreshed.send(current_app._get_current_object(), connection=connection, site_ids=ids)
+
+
+_STATUS_COLUMNS = {
+    "geber_score": "float8", "geber_at": "timestamptz", "geber_submission_id": "integer", "approved_score": "float8",
+    "approved_at": "timestamptz", "monev_status": "varchar", "monev_at": "timestamptz", "flagged": "boolean",
+    "updated_at": "timestamptz",
+}
+_PG_WRITE = (
+    "UPDATE site_status SET " + ", ".join(f"{c} = r.{c}" for c in _STATUS_COLUMNS)
+    + " FROM jsonb_to_recordset(CAST(%(rows)s AS jsonb)) AS r(b_site_id integer, "
+    + ", ".join(f"{c} {t}" for c, t in _STATUS_COLUMNS.items()) + ") WHERE site_status.site_id = r.b_site_id"
+)
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 @job
