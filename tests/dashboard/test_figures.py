@@ -46,7 +46,7 @@ def kecamatan_world(app, make_user, add_site, add_submission, add_followup):
     add_submission(monitor, s4, score=5, review_state="rejected", recorded_at=days_ago(1))
     add_submission(monitor, pino, score=20)
     add_submission(monitor, s1, form="monev_kunjungan", answers={})
-    today = today_wib()
+    today = today_wib(NOW)  # the desk is asked "as of NOW": a run crossing midnight in Jakarta must not split the two
     late = add_followup(kecamatan_code=factories.KOTA_MANNA, due=today - timedelta(days=1))
     soon = add_followup(opd_code="DLH", site=s1, due=today + timedelta(days=5))
     add_followup(kecamatan_code=factories.PINO, due=today - timedelta(days=1))
