@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import String, cast, func, select, text  # noqa: E402
 
 from bench._server import Client, app_env, gunicorn  # noqa: E402
 
@@ -272,7 +272,7 @@ def naive_rows(user):
     from webapp import scopes
     from webapp.extensions import db
     from webapp.maps import services
-    from webapp.maps.services import epoch, uuid_text
+    from webapp.maps.services import epoch
     from webapp.sites.models import Site
     from webapp.submissions.models import Submission
 
@@ -288,7 +288,7 @@ def naive_rows(user):
     stmt = (
         scopes.sites_query(user)
         .outerjoin(ranked, (ranked.c.site_id == Site.id) & (ranked.c.rn == 1))
-        .with_only_columns(Site.id, uuid_text(Site.uuid), Site.name, Site.kind, Site.desa_id, Site.lat, Site.lon,
+        .with_only_columns(Site.id, cast(Site.uuid, String), Site.name, Site.kind, Site.desa_id, Site.lat, Site.lon,
                            ranked.c.score, epoch(ranked.c.recorded_at), text("NULL"), ranked.c.flagged)
         .order_by(Site.id)
     )
