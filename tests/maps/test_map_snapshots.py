@@ -4,12 +4,14 @@ import gzip
 import json
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from tests import factories
 from tests.factories import days_ago
 from tests.helpers import geojson_of
+from webapp.extensions import db
 from webapp.maps import snapshots
+from webapp.maps.models import MapSnapshot
 
 MANIFEST = "/api/v1/map/manifest"
 STATUS = "/api/v1/map/status"
@@ -278,6 +280,43 @@ def test_two_processes_share_one_build(app, login_as, spread, monkeypatch):
     monkeypatch.setattr(snapshots, "build_positions", fail)
     monkeypatch.setattr(snapshots, "build_status", fail)
     assert bappeda.get(f"{CLUSTERS}?z=10").get_data() == first
+
+
+def test_a_process_reads_the_site_orders_the_job_stored_instead_of_sorting(app, login_as, spread, monkeypatch):
+    """Sorting a scope's sites is the job's: a process decoding the files reads both orders back and
+    answers exactly what it answered when it sorted them itself."""
+    from webapp.maps import clusters, site_order
+
+    bappeda = login_as("bappeda")
+    views = (f"{CLUSTERS}?z=13", f"{CLUSTERS}?z=18&kecamatan={factories.KOTA_MANNA}", f"{LIST}?limit=100")
+    with app.app_context():
+        stored = db.session.scalar(select(MapSnapshot.sites_order).where(MapSnapshot.scope == "regency"))
+    sorted_here = [bappeda.get(view).get_data() for view in views]  # the first reader built the files
+    assert stored is None
+    with app.app_context():
+        stored = db.session.scalar(select(MapSnapshot.sites_order).where(MapSnapshot.scope == "regency"))
+        decoded = snapshots.decode_positions(geojson_of(bappeda.get(_manifest(bappeda).json["sites_url"])))
+    orders = site_order.unpack(stored, 15)
+    assert list(orders["zorder"][0]) == list(site_order.zorder(decoded["lat"], decoded["lon"])[0])
+    assert [decoded["names"][i] for i in orders["name_order"]] == sorted(decoded["names"], key=str.casefold)
+
+    snapshots.clear_decoded()
+
+    def fail(*args, **kwargs):
+        raise AssertionError("sorted again in the web process")
+
+    monkeypatch.setattr(site_order, "zorder", fail)
+    monkeypatch.setattr(site_order, "name_order", fail)
+    assert [bappeda.get(view).get_data() for view in views] == sorted_here
+    assert clusters.site_order is site_order
+
+
+def test_site_orders_of_another_layout_or_count_are_ignored():
+    from webapp.maps import site_order
+
+    packed = site_order.pack([-4.4, -4.5], [102.9, 103.0], ["b", "A"])
+    assert list(site_order.unpack(packed, 2)["name_order"]) == [1, 0]
+    assert site_order.unpack(packed, 3) == {} and site_order.unpack(None, 2) == {}
 
 
 def test_the_status_array_and_delta_builders():

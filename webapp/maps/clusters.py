@@ -17,18 +17,17 @@ from operator import itemgetter
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.maps import site_order
 from webapp.maps.services import MapFilters, wib_day_start
 from webapp.maps.snapshots import COORD_SCALE, MapData
 from webapp.sites.models import Site
 from webapp.thresholds import BERSIH_MIN, CUKUP_MIN
 from webapp.vocabulary import ScoreBand
 
-#: Grid cell of the clustering, in screen pixels at the zoom asked for.
-CELL_PX = 64
-TILE_PX = 256
+#: Grid cell of the clustering, in screen pixels at the zoom asked for (the grid is site_order's).
+CELL_PX, TILE_PX, MAX_ZOOM, LEVELS = site_order.CELL_PX, site_order.TILE_PX, site_order.MAX_ZOOM, site_order.LEVELS
 #: From this zoom on every site is drawn on its own (a street's worth of sites).
 SINGLE_ZOOM = 17
-MAX_ZOOM = 22
 #: The texts of a scope's groups are kept up to this zoom (some 4,000 groups of 50,000 sites spread
 #: over a regency at zoom 13); beyond, a view's box holds few groups and they are written each time.
 KEPT_GROUPS_ZOOM = 13
@@ -132,9 +131,8 @@ def _name_rank(data: MapData) -> tuple[list[int], list[int]]:
     """Each site's place in name order, and the site at each place (computed once per positions file)."""
     found = data.positions_memo.get("name_rank")
     if found is None:
-        folded = list(map(str.casefold, data.names))
-        by_rank = sorted(range(len(folded)), key=folded.__getitem__)
-        rank = [0] * len(folded)
+        by_rank = data.positions_memo.get("name_order") or site_order.name_order(data.names)
+        rank = [0] * len(by_rank)
         for place, i in enumerate(by_rank):
             rank[i] = place
         found = data.positions_memo["name_rank"] = (rank, by_rank)
@@ -157,7 +155,9 @@ def _order_keys(data: MapData, layer: str) -> list[int]:
     class_of = _class_of(layer)
 
     def compute(data):
-        return [_key(order[c], s, r) for c, s, r in zip(classes(data, layer), data.status["s"], _name_rank(data)[0])]
+        # `_key` written out: this runs for every site of the scope, where a call per site shows.
+        return [((order[c] << 11) + (1010 if s is None else round(s * 10))) << RANK_BITS | r
+                for c, s, r in zip(classes(data, layer), data.status["s"], _name_rank(data)[0])]
 
     def value_of(data, i):
         return _key(order[class_of(data, i)], data.status["s"][i], _name_rank(data)[0][i])
@@ -238,15 +238,8 @@ def bounds(data: MapData, filters: MapFilters) -> list[float] | None:
 
 # --- Clusters -------------------------------------------------------------------------------
 
-#: Grid levels: at zoom z a cell is one of 2**(z + 2) per side (CELL_PX of a TILE_PX tile), so the
-#: finest grid (MAX_ZOOM) has 2**LEVELS cells per side and a cell at zoom z is a block of those.
-LEVELS = MAX_ZOOM + (TILE_PX // CELL_PX).bit_length() - 1
-#: A byte with its bits spread to the even bits of 16 (for interleaving x and y, as a Z-order curve).
-_SPREAD = [sum(((b >> k) & 1) << (2 * k) for k in range(8)) for b in range(256)]
-
-
-def _spread(v: int) -> int:
-    return _SPREAD[v & 255] | _SPREAD[(v >> 8) & 255] << 16 | _SPREAD[(v >> 16) & 255] << 32
+# At zoom z a cell is one of 2**(z + 2) per side (CELL_PX of a TILE_PX tile), so the finest grid
+# (MAX_ZOOM) has 2**LEVELS cells per side and a cell at zoom z is a block of those.
 
 
 def _take(values, positions) -> list:
@@ -294,18 +287,13 @@ def _full_index(data: MapData) -> SpatialIndex:
     """The index of every site of the positions file (built once per file and process)."""
     found = data.positions_memo.get("index")
     if found is None:
-        side = 1 << LEVELS
-        # Sites lie inside the regency: no latitude near the poles, where Mercator is undefined.
-        sin, log, rad, k = math.sin, math.log, math.pi / 180.0, 4 * math.pi
-        xs = [min(int((lon + 180.0) / 360.0 * side), side - 1) for lon in data.lon]
-        ys = [min(int((0.5 - log((1 + s) / (1 - s)) / k) * side), side - 1)
-              for s in (sin(lat * rad) for lat in data.lat)]
-        codes = [_spread(x) | _spread(y) << 1 for x, y in zip(xs, ys)]
-        order = sorted(range(len(codes)), key=codes.__getitem__)
+        order, codes = data.positions_memo.get("zorder") or site_order.zorder(data.lat, data.lon)
         lat, lon = _take(data.lat, order), _take(data.lon, order)
-        found = data.positions_memo["index"] = SpatialIndex.of(
-            order, _take(codes, order), lat, lon, [round(v * COORD_SCALE) for v in lat],
-            [round(v * COORD_SCALE) for v in lon])
+        memo = data.positions_memo
+        ilat = _take(memo["ilat"], order) if "ilat" in memo else [round(v * COORD_SCALE) for v in lat]
+        ilon = _take(memo["ilon"], order) if "ilon" in memo else [round(v * COORD_SCALE) for v in lon]
+        found = memo["index"] = SpatialIndex(order, codes, array("d", lat), array("d", lon), array("l", ilat),
+                                             array("l", ilon))
     return found
 
 

@@ -28,6 +28,9 @@ class MapSnapshot(db.Model):
     #: The content hash of the positions file, part of its URL.
     sites_hash: Mapped[str] = mapped_column(String(32))
     sites_gz: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The sites of the positions file in Z-order and in name order (`site_order.pack`), for the
+    #: web processes only; None for files built before it was kept (they sort for themselves).
+    sites_order: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: Grows by one whenever the status array's content changes.
     status_version: Mapped[int] = mapped_column(Integer)
     status_hash: Mapped[str] = mapped_column(String(32))

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from webapp import scopes
 from webapp.extensions import db
+from webapp.maps import site_order
 from webapp.maps.models import MapGeneration, MapSnapshot, MapStatusDelta
 from webapp.maps.services import epoch, fast_rows
 from webapp.monev.models import Kegiatan, kegiatan_site
@@ -344,13 +345,16 @@ def rebuild(scope: str) -> SnapshotState:
     old = db.session.get(MapSnapshot, scope)
     fingerprint = sites_fingerprint(scope)
     if old is not None and old.sites_fingerprint == fingerprint:
-        sites_gz, sites_hash = old.sites_gz, old.sites_hash
+        sites_gz, sites_hash, sites_order = old.sites_gz, old.sites_hash, old.sites_order
         site_ids = site_ids_of(json.loads(gzip.decompress(sites_gz)))
     else:
         positions = build_positions(scope)
         sites_gz = _gzip(positions, FILE_GZIP_LEVEL)
         sites_hash = _hash(sites_gz)
         site_ids = site_ids_of(positions)
+        # Sorted from the columns exactly as a web process decodes them, so both sort alike.
+        decoded = decode_positions(positions)
+        sites_order = site_order.pack(decoded["lat"], decoded["lon"], decoded["names"])
     old_status = json.loads(gzip.decompress(old.status_gz)) if old is not None else None
     status = build_status(scope, site_ids, old_status.get("t0") if old_status else None)
     status_hash = _hash(json.dumps(status, separators=(",", ":")).encode())
@@ -369,7 +373,7 @@ def rebuild(scope: str) -> SnapshotState:
     status_gz = _gzip({"version": version, "sites": sites_hash, **status}, FILE_GZIP_LEVEL)
     stored = connection.execute(_upsert(connection.dialect.name, {
         "scope": scope, "generation": generation, "sites_fingerprint": fingerprint, "sites_hash": sites_hash,
-        "sites_gz": sites_gz, "status_version": version, "status_hash": status_hash, "status_gz": status_gz,
+        "sites_gz": sites_gz, "sites_order": sites_order, "status_version": version, "status_hash": status_hash, "status_gz": status_gz,
         "built_at": utcnow(),
     }, old.status_hash if old is not None else None)).first() is not None
     if not stored:
@@ -483,8 +487,10 @@ def decode_positions(positions: dict) -> dict:
     """The positions file as columns: ids summed back from their differences, coordinates from
     their offsets, names with their kind's beginning and their desa's name put back."""
     lat0, lon0 = positions["lat0"], positions["lon0"]
-    lat = [(lat0 + v) / COORD_SCALE for v in positions["lat"]]
-    lon = [(lon0 + v) / COORD_SCALE for v in positions["lon"]]
+    ilat = [lat0 + v for v in positions["lat"]]
+    ilon = [lon0 + v for v in positions["lon"]]
+    lat = [v / COORD_SCALE for v in ilat]
+    lon = [v / COORD_SCALE for v in ilon]
     places, desa = positions["places"], positions["desa"]
     desa_of = [places[p][0] for p in positions["p"]]
     kecamatan_of = [places[p][1] for p in positions["p"]]
@@ -494,7 +500,9 @@ def decode_positions(positions: dict) -> dict:
         names = [n.replace(marker, desa[d][1]) if marker in n else n for n, d in zip(names, desa_of)]
     return {"ids": site_ids_of(positions), "lat": lat, "lon": lon, "names": names,
             "kinds": positions["kinds"], "kind": positions["k"], "desa": desa, "desa_of": desa_of,
-            "kecamatan": positions["kecamatan"], "kecamatan_of": kecamatan_of, "opd": positions["opd"], "memo": {}}
+            "kecamatan": positions["kecamatan"], "kecamatan_of": kecamatan_of, "opd": positions["opd"],
+            # The whole 1e-5 degrees as stored: the spatial index sums them exactly.
+            "memo": {"ilat": ilat, "ilon": ilon}}
 
 
 #: The status columns that hold times.
@@ -547,10 +555,12 @@ def _positions_of(scope: str, sites_hash: str) -> dict | None:
     with _DECODED_LOCK:
         found = _POSITIONS.get(key)
     if found is None:
-        body = positions_gz(scope, sites_hash)
-        if body is None:
+        row = db.session.execute(select(MapSnapshot.sites_gz, MapSnapshot.sites_order).where(
+            MapSnapshot.scope == scope, MapSnapshot.sites_hash == sites_hash)).first()
+        if row is None:
             return None
-        found = decode_positions(json.loads(gzip.decompress(body)))
+        found = decode_positions(json.loads(gzip.decompress(row.sites_gz)))
+        found["memo"].update(site_order.unpack(row.sites_order, len(found["ids"])))
         _remember(_POSITIONS, key, found)
     return found
 
