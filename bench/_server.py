@@ -30,7 +30,15 @@ def fresh_database(url: str | None) -> tuple[str, str]:
         url = f"sqlite:///{workdir}/bench.sqlite"
     else:
         from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
 
+        name = make_url(url).database
+        # A benchmark's own database, made on first use (the server's maintenance database asked).
+        admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
         engine = create_engine(url)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
