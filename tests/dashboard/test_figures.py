@@ -158,6 +158,19 @@ def test_progress_against_budget_uses_the_latest_approved_visit(app, monev_world
         assert r4.visit is None and r4.flags == [] and r4.visits_this_month == 0
 
 
+def test_of_two_visits_recorded_at_the_same_instant_the_later_filed_is_the_latest(app, monev_world, make_user):
+    bappeda = make_user("bappeda")
+    k1, _k2, k3, _k4 = monev_world["k"]
+    monitor, site = monev_world["monitor"], monev_world["site"]
+    for progress in (70, 75):
+        factories.add_submission(app, monitor, site, form="monev_kunjungan", kegiatan=k3, review_state="approved",
+                                 recorded_at=_at(7, 4), answers=visit_answers(k3.code, progress, 100_000_000))
+    with app.app_context():
+        rows = {r.kegiatan.id: r for r in figures.kegiatan_progress(db.session.get(User, bappeda.id), now=JULY)}
+        assert rows[k3.id].progress == 75 and rows[k3.id].status == "on_track"
+        assert rows[k1.id].progress == 30
+
+
 def test_the_bappeda_desk_summarises_per_opd_and_lists_troubles(app, monev_world, make_user):
     bappeda = make_user("bappeda")
     k1, k2, k3, k4 = monev_world["k"]

@@ -1,5 +1,7 @@
 """The newest submission per group (per site, per kegiatan…): one ranking query for every "latest per X"."""
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, true
+
+from webapp.extensions import db
 
 from webapp.submissions.models import Submission
 
@@ -20,7 +22,13 @@ def latest_for_each(partition, owners: Select, query: Select, *columns) -> Selec
     every matching submission. `columns` are computed for the chosen rows only."""
     owner = owners.subquery()
     key = owner.c[0]
-    newest = (query.where(partition == key).with_only_columns(Submission.id)
-              .order_by(Submission.recorded_at.desc(), Submission.id.desc()).limit(1)
-              .correlate(owner).scalar_subquery())
-    return select(*columns, partition.label("group_key")).where(Submission.id.in_(select(newest).select_from(owner)))
+    newest = query.where(partition == key).order_by(Submission.recorded_at.desc(), Submission.id.desc()).limit(1)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A LATERAL join seeks once per group. PostgreSQL plans the `id IN (correlated subquery)`
+        # form below as a hash join against every submission, re-running each group's seek
+        # three times (40 ms against 13 ms for 2,000 kegiatan and 20,000 visits).
+        chosen = newest.with_only_columns(*columns, partition.label("group_key")).lateral()
+        return select(*chosen.c).select_from(owner).join(chosen, true())
+    # SQLite has no LATERAL; it runs the correlated subquery once per group.
+    newest_id = newest.with_only_columns(Submission.id).correlate(owner).scalar_subquery()
+    return select(*columns, partition.label("group_key")).where(Submission.id.in_(select(newest_id).select_from(owner)))
