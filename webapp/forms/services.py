@@ -3,7 +3,8 @@ import json
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from webapp import audit
 from webapp.domain_errors import Invalid
@@ -76,9 +77,16 @@ def publish_file(data: bytes, user=None) -> FormVersion:
 
 
 def current_versions() -> list[FormVersion]:
-    """The newest version of every form."""
-    forms = db.session.scalars(select(Form).order_by(Form.code))
-    return [form.current for form in forms if form.versions]
+    """The newest version of every form (with its form), by form code, in one query."""
+    # One query, not the forms and then each form's versions (a desk asks for the labels of the
+    # visit form's options more than once per request).
+    newest = (select(FormVersion.form_id, func.max(FormVersion.version).label("version"))
+              .group_by(FormVersion.form_id).subquery())
+    return list(db.session.scalars(
+        select(FormVersion)
+        .join(newest, (FormVersion.form_id == newest.c.form_id) & (FormVersion.version == newest.c.version))
+        .join(FormVersion.form).options(contains_eager(FormVersion.form)).order_by(Form.code)
+    ))
 
 
 def find_version(code: str, version: int) -> FormVersion | None:
