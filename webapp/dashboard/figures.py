@@ -20,6 +20,7 @@ from webapp.forms.services import current_versions
 from webapp.i18n import current_locale
 from webapp.monev import planning
 from webapp.monev.facts import kegiatan_facts
+from webapp.rows import core_rows
 from webapp.monev.models import Kegiatan
 from webapp.monev.plan import MonthlyPlan, dpa_plans
 from webapp.monev.progress import deviation_flags
@@ -245,33 +246,34 @@ def kegiatan_progress(user: User, opd_id: int | None = None, now: datetime | Non
     approved = scopes.submissions_query(user).where(
         Submission.form_code == FormCode.MONEV_VISIT, Submission.review_state == ReviewState.APPROVED,
         not_in_the_future())
-    latest = db.session.execute(latest_for_each(
+    latest = core_rows(latest_for_each(
         Submission.kegiatan_id, stmt.with_only_columns(Kegiatan.id).order_by(None), approved,
         Submission.id, Submission.recorded_at,
         answer_values.answer_number("progres_fisik", dialect).label("progress"),
         answer_values.answer_number("realisasi_anggaran", dialect).label("realisation"),
         answer_values.answer_text("status", dialect).label("status"),
         answer_values.answer_list("risiko", dialect).label("risks"),
-    )).all()
+    ))
     latest_by_kegiatan = {row.group_key: row for row in latest}
     if plans is None:
         plans = dpa_plans(ids)
-    visits = scopes.submissions_query(user).where(Submission.form_code == FormCode.MONEV_VISIT,
-                                                  Submission.kegiatan_id.in_(ids))
-    waiting = dict(db.session.execute(
-        visits.where(Submission.review_state == ReviewState.RECEIVED)
-        .with_only_columns(Submission.kegiatan_id, func.count()).group_by(Submission.kegiatan_id)
-    ).all())
-    this_month = dict(db.session.execute(
-        visits.where(Submission.review_state != ReviewState.REJECTED, Submission.recorded_at >= month_start_utc(now))
-        .with_only_columns(Submission.kegiatan_id, func.count()).group_by(Submission.kegiatan_id)
-    ).all())
+    # Visits waiting for review (ever) and visits this month that were not rejected, counted in
+    # one pass over the kegiatan's visits.
+    received = Submission.review_state == ReviewState.RECEIVED
+    this_month = (Submission.review_state != ReviewState.REJECTED) & (Submission.recorded_at >= month_start_utc(now))
+    counts = {kegiatan_id: (waiting, recent) for kegiatan_id, waiting, recent in core_rows(
+        scopes.submissions_query(user).where(Submission.form_code == FormCode.MONEV_VISIT,
+                                             Submission.kegiatan_id.in_(ids), or_(received, this_month))
+        .with_only_columns(Submission.kegiatan_id, func.count(case((received, 1))), func.count(case((this_month, 1))))
+        .group_by(Submission.kegiatan_id)
+    )}
+    no_visits = (0, 0)
     points = deviation_points()
     rows = []
     for k in kegiatan:
         visit = latest_by_kegiatan.get(k.id)
-        row = KegiatanRow(kegiatan=k, opd=opds[k.opd_id], visit=visit, waiting=waiting.get(k.id, 0),
-                          visits_this_month=this_month.get(k.id, 0))
+        waiting, recent = counts.get(k.id, no_visits)
+        row = KegiatanRow(kegiatan=k, opd=opds[k.opd_id], visit=visit, waiting=waiting, visits_this_month=recent)
         if visit is not None:
             seen = figures_of(visit.progress, visit.realisation, visit.status, k.pagu)
             row.progress, row.realisation, row.realisation_pct = seen.progress, seen.realisation, seen.realisation_pct

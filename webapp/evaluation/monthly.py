@@ -22,6 +22,7 @@ from webapp.thresholds import WIB, deviation_points, verification_points
 from webapp.monev.models import Kegiatan
 from webapp.monev.plan import MONTHS, MonthlyPlan, PlanSource, monthly_plans
 from webapp.opd_reports.models import OpdReport
+from webapp.rows import core_rows, driver_rows
 from webapp.submissions.models import Submission
 from webapp.vocabulary import FormCode, OpdReportState, ReviewState
 
@@ -182,9 +183,9 @@ def _visits_by_month(user, year: int, ids, months: list[int]) -> tuple[dict, dic
         Submission.recorded_at >= starts[first_read], Submission.recorded_at < starts[last_read + 1],
     ).with_only_columns(Submission.kegiatan_id.label("kegiatan_id"), month_of(first_read, last_read).label("month")).subquery()
     counts: dict[int, list] = {}
-    for kegiatan_id, m, n in db.session.execute(
+    for kegiatan_id, m, n in core_rows(
         select(read.c.kegiatan_id, read.c.month, func.count()).group_by(read.c.kegiatan_id, read.c.month)
-    ).all():
+    ):
         row = counts.get(kegiatan_id)
         if row is None:
             row = counts[kegiatan_id] = [0] * MONTHS
@@ -201,19 +202,10 @@ def _visits_by_month(user, year: int, ids, months: list[int]) -> tuple[dict, dic
         func.row_number().over(partition_by=(Submission.kegiatan_id, month),
                                order_by=(Submission.recorded_at.desc(), Submission.id.desc())).label("rank"),
     ).subquery()
-    latest = {(kegiatan_id, m): (recorded_at, value) for kegiatan_id, m, recorded_at, value in db.session.execute(
+    latest = {(kegiatan_id, m): (recorded_at, value) for kegiatan_id, m, recorded_at, value in core_rows(
         select(ranked.c.kegiatan_id, ranked.c.month, ranked.c.recorded_at, ranked.c.progress).where(ranked.c.rank == 1)
-    ).all()}
+    )}
     return counts, latest
-
-
-def _driver_rows(stmt: Select) -> list[tuple]:
-    """All rows of `stmt` as the database driver returns them, for columns that need no conversion."""
-    result = db.session.connection().execute(stmt)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
 
 
 def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | None = None,
@@ -251,7 +243,7 @@ def evaluate(user, year: int, kegiatan_stmt: Select | None = None, upto: int | N
     # database), and the state as its stored text (equal to the StrEnum member it names).
     submitted = OpdReportState.SUBMITTED.value
     by_kegiatan: dict[int, tuple[list, list, list]] = {}
-    for kegiatan_id, month, state, pct, rp in _driver_rows(
+    for kegiatan_id, month, state, pct, rp in driver_rows(
         scopes.opd_reports_query(user).where(OpdReport.year == year, OpdReport.kegiatan_id.in_(ids),
                                              OpdReport.month.between(1, MONTHS))
         .with_only_columns(OpdReport.kegiatan_id, OpdReport.month, type_coerce(OpdReport.state, String),

@@ -8,8 +8,8 @@ the planning and evaluation functions accept as they accept a Kegiatan.
 from sqlalchemy import Select
 from sqlalchemy.engine import Row
 
-from webapp.extensions import db
 from webapp.monev.models import Kegiatan
+from webapp.rows import core_rows
 
 COLUMNS = (Kegiatan.id, Kegiatan.code, Kegiatan.name, Kegiatan.opd_id, Kegiatan.fiscal_year, Kegiatan.pagu,
            Kegiatan.target_value, Kegiatan.start_date, Kegiatan.end_date)
@@ -17,4 +17,4 @@ COLUMNS = (Kegiatan.id, Kegiatan.code, Kegiatan.name, Kegiatan.opd_id, Kegiatan.
 
 def kegiatan_facts(stmt: Select) -> list[Row]:
     """The rows of `stmt` (a select of Kegiatan, already scoped and ordered) as facts."""
-    return list(db.session.execute(stmt.with_only_columns(*COLUMNS)))
+    return core_rows(stmt.with_only_columns(*COLUMNS))
