@@ -2,6 +2,7 @@
 the OPD ranking, report lateness per OPD, flagged kegiatan, and kegiatan that need a visit."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -70,9 +71,11 @@ def monthly_evaluation(user, year: int, month: int, today: date | None = None,
     by_opd: dict[int, list[evaluation.KegiatanYear]] = {}
     for row in rows:
         by_opd.setdefault(row.opd.id, []).append(row)
+    # The month's flags looked at once per row: most rows have none.
     flagged = [r for r in rows if r.cell(month).flags]
     flagged.sort(key=lambda r: (min(FLAG_ORDER.index(f) for f in r.cell(month).flags), r.opd.name, r.kegiatan.code))
-    counts = {evaluation.MonthFlag(flag): sum(1 for r in rows if flag in r.cell(month).flags) for flag in FLAG_ORDER}
+    raised = Counter(flag for r in flagged for flag in r.cell(month).flags)
+    counts = {evaluation.MonthFlag(flag): raised[flag] for flag in FLAG_ORDER}
     regency, by_opd_trend = evaluation.trends(rows, month, group=lambda r: r.opd.id)
     per_opd = [OpdTrend(o, by_opd_trend[o.id]) for o in opds if o.id in by_opd]
     return MonthlyEvaluation(

@@ -297,12 +297,15 @@ class TrendPoint:
 class _TrendSums:
     """The pagu-weighted sums behind a trend, added to row by row."""
 
-    __slots__ = ("total", "plan_phys", "plan_phys_w", "plan_cash", "plan_cash_w", "act_phys", "act_cash")
+    __slots__ = ("total", "plan_phys", "plan_phys_w", "plan_cash", "plan_cash_w", "complete_w", "act_phys", "act_cash")
 
     def __init__(self):
         self.total = 0
         self.plan_phys, self.plan_phys_w = [0.0] * MONTHS, [0] * MONTHS
         self.plan_cash, self.plan_cash_w = [0] * MONTHS, [0] * MONTHS
+        #: The pagu of the kegiatan with a plan for every month: their weight is the same in every
+        #: month, so it is one sum rather than twelve (added to the month weights at the end).
+        self.complete_w = 0
         self.act_phys, self.act_cash = [0.0] * MONTHS, [0] * MONTHS
 
     def add(self, pagu: int, plan_phys: list, plan_cash: list, act_phys: list, act_cash: list,
@@ -313,9 +316,8 @@ class _TrendSums:
         self.total += pagu
         if complete:
             self.plan_phys = list(map(add, self.plan_phys, plan_phys))
-            self.plan_phys_w = [w + pagu for w in self.plan_phys_w]
             self.plan_cash = list(map(add, self.plan_cash, plan_cash))
-            self.plan_cash_w = [w + pagu for w in self.plan_cash_w]
+            self.complete_w += pagu
         else:
             sums_phys, weights_phys = self.plan_phys, self.plan_phys_w
             sums_cash, weights_cash = self.plan_cash, self.plan_cash_w
@@ -332,13 +334,16 @@ class _TrendSums:
         self.act_cash = list(map(add, self.act_cash, act_cash))
 
     def points(self, upto: int) -> list[TrendPoint]:
-        total = self.total
+        total, complete_w = self.total, self.complete_w
+        # Integer weights: their sum is the same in any order.
+        phys_w = [w + complete_w for w in self.plan_phys_w]
+        cash_w = [w + complete_w for w in self.plan_cash_w]
         return [
             TrendPoint(
                 month=m + 1,
-                plan_physical=round(self.plan_phys[m] / self.plan_phys_w[m], 1) if self.plan_phys_w[m] else None,
+                plan_physical=round(self.plan_phys[m] / phys_w[m], 1) if phys_w[m] else None,
                 actual_physical=round(self.act_phys[m] / total, 1) if m < upto and total else None,
-                plan_cash_pct=round(self.plan_cash[m] / self.plan_cash_w[m] * 100, 1) if self.plan_cash_w[m] else None,
+                plan_cash_pct=round(self.plan_cash[m] / cash_w[m] * 100, 1) if cash_w[m] else None,
                 actual_cash_pct=round(self.act_cash[m] / total * 100, 1) if m < upto and total else None,
             )
             for m in range(MONTHS)

@@ -74,7 +74,7 @@ def linear_plan(kegiatan: Kegiatan, year: int) -> MonthlyPlan:
     if physical == _NO_PLAN:
         return MonthlyPlan(PlanSource.NONE, _NO_PLAN, _NO_PLAN, kegiatan.pagu)
     pagu = kegiatan.pagu
-    cash = tuple(round(pagu * p / 100) if p is not None else None for p in physical)
+    cash = tuple([round(pagu * p / 100) if p is not None else None for p in physical])
     return MonthlyPlan(PlanSource.LINEAR, physical, cash, pagu)
 
 
