@@ -63,6 +63,18 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
         db.engine.dispose()
 
 
+def test_times_read_from_the_database_arrive_in_utc(app):
+    # PostgreSQL sessions speak UTC whatever the server's zone, so the driver hands over UTC times
+    # without converting each into the server's zone first.
+    from datetime import timezone
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite keeps no zone; the column type adds UTC")
+        assert db.session.execute(text("SHOW TIME ZONE")).scalar() == "UTC"
+        assert db.session.execute(text("SELECT now()")).scalar().tzinfo is timezone.utc
+
+
 def test_migrations_created_every_table_of_the_models(app):
     with app.app_context():
         from sqlalchemy import inspect

@@ -68,8 +68,9 @@ def _configure(app: Flask, test_config) -> None:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL lets readers work while one writer writes; the busy timeout waits out a lock."""
+def _connection_settings(dbapi_connection, connection_record):
+    """SQLite: WAL lets readers work while one writer writes; the busy timeout waits out a lock.
+    PostgreSQL: the session's time zone is UTC."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -77,6 +78,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+    elif type(dbapi_connection).__module__.startswith("psycopg"):
+        # Times are stored and read as UTC. In the server's own zone (often a named one, e.g.
+        # Etc/UTC or Asia/Jakarta) the driver would convert every timestamp it reads into that
+        # zone, and the column type back to UTC: thousands of conversions on a desk.
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        dbapi_connection.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.autocommit = autocommit
 
 
 def _init_extensions(app: Flask) -> None:

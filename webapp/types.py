@@ -28,6 +28,9 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
+        if value.tzinfo is timezone.utc:
+            # Already UTC (PostgreSQL sessions speak UTC, see webapp/__init__.py): kept in range only.
+            return showable(value)
         return to_zone(value, timezone.utc)
 
 
