@@ -2,7 +2,6 @@
 from sqlalchemy import Select, func, select, true
 
 from webapp.extensions import db
-
 from webapp.submissions.models import Submission
 
 
