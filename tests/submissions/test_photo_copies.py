@@ -1,5 +1,6 @@
-"""The photo job's copies: a phone's display-sized JPEG or WebP keeps its compressed image data and
-loses its metadata; a bigger one is resized; a thumbnail is always made."""
+"""The photo job's copies: JPEGs the server encodes from decoded pixels, a phone's display-sized
+photo too, so they carry no metadata and no byte of the upload; a bigger one is resized; a
+thumbnail is always made."""
 import io
 import re
 import struct
@@ -50,15 +51,6 @@ def _jpeg_segments(data: bytes) -> tuple[list[int], bytes]:
     return markers, data[pos:]
 
 
-def _webp_chunks(data: bytes) -> dict[bytes, bytes]:
-    chunks, pos = {}, 12
-    while pos + 8 <= len(data):
-        fourcc, (size,) = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])
-        chunks[fourcc] = data[pos + 8:pos + 8 + size]
-        pos += 8 + size + (size & 1)
-    return chunks
-
-
 def _no_metadata(data: bytes) -> None:
     with Image.open(io.BytesIO(data)) as image:
         assert not image.getexif() and not image.getexif().get_ifd(GPS_IFD)
@@ -83,45 +75,39 @@ def render(tmp_path):
     return _render
 
 
-def test_a_display_sized_jpeg_keeps_its_compressed_image_and_loses_exif_gps_xmp_icc_and_comments(render):
+def _close(a: bytes, b: bytes, tolerance: float = 6.0) -> bool:
+    """Two images of the same size whose pixels differ by at most `tolerance` on average (a re-encode)."""
+    from PIL import ImageChops, ImageStat
+
+    with Image.open(io.BytesIO(a)) as first, Image.open(io.BytesIO(b)) as second:
+        if first.size != second.size:
+            return False
+        difference = ImageChops.difference(first.convert("RGB"), second.convert("RGB"))
+        return max(ImageStat.Stat(difference).mean) <= tolerance
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP"])
+def test_a_display_sized_photo_is_encoded_afresh_not_served_with_the_uploads_tables_or_scans(render, fmt):
     out = io.BytesIO()
-    _photo().save(out, format="JPEG", quality=80, exif=_exif_with_gps(), icc_profile=_icc(), comment=b"Manna",
-                  xmp=XMP)
+    options = {"comment": b"Manna"} if fmt == "JPEG" else {}
+    _photo((1600, 1200)).save(out, format=fmt, quality=80, exif=_exif_with_gps(), icc_profile=_icc(), xmp=XMP,
+                              **options)
     original = out.getvalue()
     with Image.open(io.BytesIO(original)) as check:  # the metadata really is there to begin with
         assert check.getexif().get_ifd(GPS_IFD) and check.info.get("icc_profile") and check.info.get("xmp")
 
     display, thumb, width, height = render(original)
 
-    _markers, scan = _jpeg_segments(original)
-    markers, display_scan = _jpeg_segments(display)
-    assert display_scan == scan  # the entropy-coded image, byte for byte
-    assert not [m for m in markers if 0xE0 <= m <= 0xEF or m == 0xFE]  # no APPn, no comment
-    assert _pixels(display) == _pixels(original)
+    markers, scan = _jpeg_segments(display)
+    assert not [m for m in markers if 0xE1 <= m <= 0xEF or m == 0xFE]  # no EXIF, XMP, ICC, comment
+    if fmt == "JPEG":
+        assert scan != _jpeg_segments(original)[1]  # the encoder wrote the scan, not the phone
+        assert _pixels(display) != _pixels(original)
+    assert _close(display, original)  # yet the same picture, at the same size
     _no_metadata(display)
     assert (width, height) == (1600, 1200)
     with Image.open(io.BytesIO(thumb)) as small:
         assert small.format == "JPEG" and small.size == (320, 240)
-
-
-def test_a_display_sized_webp_keeps_its_image_chunk_and_loses_exif_xmp_and_icc(render):
-    out = io.BytesIO()
-    _photo((1200, 1600)).save(out, format="WEBP", quality=80, exif=_exif_with_gps(), icc_profile=_icc(), xmp=XMP)
-    original = out.getvalue()
-    assert {b"EXIF", b"XMP ", b"ICCP"} <= set(_webp_chunks(original))
-
-    display, thumb, width, height = render(original)
-
-    chunks = _webp_chunks(display)
-    assert chunks[b"VP8 "] == _webp_chunks(original)[b"VP8 "]
-    assert not {b"EXIF", b"XMP ", b"ICCP"} & set(chunks)
-    assert chunks[b"VP8X"][0] & 0x2C == 0  # the header no longer announces ICC, EXIF or XMP
-    assert struct.unpack("<I", display[4:8])[0] == len(display) - 8
-    assert _pixels(display) == _pixels(original)
-    _no_metadata(display)
-    assert (width, height) == (1200, 1600)
-    with Image.open(io.BytesIO(thumb)) as small:
-        assert small.size == (240, 320)
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "WEBP"])
@@ -137,8 +123,7 @@ def test_bytes_a_decoder_never_reads_are_not_carried_into_the_display_copy(rende
         original = original[:2] + b"\xff\xeb" + struct.pack(">H", len(payload) + 2) + payload + original[2:]
     display, _thumb, _w, _h = render(original + payload)
     assert payload not in display
-    assert _pixels(display) == _pixels(original)
-    assert display.endswith(b"\xff\xd9") if fmt == "JPEG" else len(display) == 8 + struct.unpack("<I", display[4:8])[0]
+    assert display.endswith(b"\xff\xd9") and _close(display, original)
 
 
 def test_a_bigger_photo_is_resized_and_re_encoded_without_metadata(render):
@@ -165,7 +150,7 @@ def test_a_display_sized_photo_turned_by_its_exif_is_re_encoded_upright(render):
     assert (width, height) == (1200, 1600)
 
 
-def test_the_job_serves_a_phones_webp_as_webp_with_a_thumbnail(app, login_as, make_site, run_jobs):
+def test_the_job_serves_a_phones_webp_as_a_jpeg_it_encoded_with_a_thumbnail(app, login_as, make_site, run_jobs):
     from webapp import storage
     from webapp.submissions.photos import display_key, thumb_key
 
@@ -184,9 +169,9 @@ def test_the_job_serves_a_phones_webp_as_webp_with_a_thumbnail(app, login_as, ma
     with app.app_context():
         att = db.session.scalar(select(Attachment))
         assert att.state == "processed" and (att.width, att.height) == (1600, 900)
-        assert display_key(att).endswith(".webp")
+        assert display_key(att).endswith(".jpg")
         display = storage.path_for(display_key(att)).read_bytes()
-        assert _webp_chunks(display)[b"VP8 "] == _webp_chunks(data)[b"VP8 "]
+        assert display.startswith(b"\xff\xd8") and _close(display, data)
         _no_metadata(display)
         with Image.open(storage.path_for(thumb_key(att))) as thumb:
             assert thumb.size == (320, 180)
@@ -201,11 +186,12 @@ def test_no_image_save_spends_a_second_pass_on_optimize_or_progressive():
 
 @pytest.mark.parametrize("options", [{"progressive": True}, {"restart_marker_blocks": 4},
                                      {"progressive": True, "restart_marker_rows": 1}], ids=str)
-def test_progressive_scans_and_restart_markers_are_kept_as_they_are(render, options):
+def test_progressive_scans_and_restart_markers_come_out_as_one_baseline_scan(render, options):
     out = io.BytesIO()
     _photo((1200, 900)).save(out, format="JPEG", quality=80, exif=_exif_with_gps(), **options)
     original = out.getvalue()
     display, _thumb, _w, _h = render(original)
-    assert _jpeg_segments(display)[1] == _jpeg_segments(original)[1]
-    assert _pixels(display) == _pixels(original)
+    markers, scan = _jpeg_segments(display)
+    assert 0xC0 in markers and 0xDD not in markers and scan.count(b"\xff\xda") == 1
+    assert _close(display, original)
     _no_metadata(display)
