@@ -6,9 +6,9 @@ from flask_smorest import Blueprint
 
 from webapp import scopes
 from webapp.domain_errors import Forbidden
-from webapp.extensions import db
 from webapp.schema_messages import translate_errors
 from webapp.submissions.intake import accept_batch, accept_photo
+from webapp.submissions.photos import upload_state
 from webapp.submissions.schemas import (
     AttachmentResultSchema,
     BatchResultSchema,
@@ -48,9 +48,9 @@ def submit_batch(payload):
 @blp.alt_response(422, description="Size, checksum or image check failed")
 def put_attachment(attachment_uuid):
     """The bytes of a declared photo; idempotent."""
-    att = accept_photo(current_user, parse_uuid(attachment_uuid), request.get_data(cache=False))
-    db.session.refresh(att)
-    return {"uuid": str(att.uuid), "state": att.state, "submission_status": att.submission.status}
+    photo_uuid = parse_uuid(attachment_uuid)
+    accept_photo(current_user, photo_uuid, request.get_data(cache=False))
+    return upload_state(photo_uuid)
 
 
 @blp.route("/submissions")

@@ -4,8 +4,7 @@ The API routes and the outbox rescue import both go through these, so a photo or
 accepted the same way whichever door it came in by.
 """
 from webapp.extensions import db
-from webapp.jobs import enqueue
-from webapp.submissions.photos import process_photo, store_attachment
+from webapp.submissions.photos import process_later, store_attachment
 from webapp.submissions.services import BatchOutcome, ingest_batch, mark_complete_if_all_arrived
 from webapp.submissions.site_status_queue import refresh_later
 
@@ -26,5 +25,5 @@ def accept_photo(user, attachment_uuid, data: bytes):
     # After the commit, so two last photos arriving at once both see each other.
     mark_complete_if_all_arrived(submission_id)
     db.session.commit()
-    enqueue(process_photo, attachment_id)
+    process_later(attachment_id)
     return att

@@ -7,6 +7,7 @@ server from the decoded pixels, so without metadata and without any byte the cli
 """
 import hashlib
 import io
+import logging
 import warnings
 
 from flask import current_app
@@ -16,10 +17,12 @@ from sqlalchemy import select
 from webapp import scopes, storage
 from webapp.domain_errors import Invalid, NotFound, TooLarge
 from webapp.extensions import db
-from webapp.jobs import job
+from webapp.jobs import enqueue, job, redis_connection
 from webapp.submissions.models import Attachment, Submission
 from webapp.types import utcnow
 from webapp.vocabulary import AttachmentState
+
+log = logging.getLogger(__name__)
 
 #: Pillow's own decompression-bomb limit, a backstop: our limits below are tighter per format.
 Image.MAX_IMAGE_PIXELS = 40_000_000
@@ -33,6 +36,13 @@ MAX_PIXELS = {"JPEG": 40_000_000, "PNG": 16_000_000, "WEBP": 8_000_000}
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 DISPLAY_SIDE = 1600
 THUMB_SIDE = 320
+#: The marker that one job is queued for the photos received meanwhile (site statuses are merged
+#: the same way, webapp/submissions/site_status_queue.py). A marker older than this belongs to a
+#: job that was lost: the next upload queues another.
+PHOTOS_QUEUED_KEY = "pantau:photos:queued"
+PHOTOS_QUEUED_TTL_S = 600
+#: A backlog (after an outage) takes longer than rq's 180-second default; each photo commits alone.
+PHOTOS_JOB_TIMEOUT_S = 3600
 
 MSG_UNKNOWN = "Lampiran ini belum dikenal; kirim kirimannya dulu."
 MSG_SIZE = "Ukuran berkas ({got} byte) tidak sama dengan yang dideklarasikan ({want} byte)."
@@ -153,6 +163,14 @@ def store_attachment(user, attachment_uuid, data: bytes) -> Attachment:
     return att
 
 
+def upload_state(attachment_uuid) -> dict:
+    """What the phone is told after an upload: the photo's state and its submission's, in one query."""
+    state, submission_status = db.session.execute(
+        select(Attachment.state, Submission.status).join(Submission).where(Attachment.uuid == attachment_uuid)
+    ).one()
+    return {"uuid": str(attachment_uuid), "state": state, "submission_status": submission_status}
+
+
 def _encode(image: Image.Image) -> bytes:
     """A fresh JPEG of the pixels alone: no EXIF, GPS, XMP, ICC or comment, and tables and scans
     written by the encoder, none of them taken from the upload.
@@ -203,9 +221,14 @@ def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
 
 @job
 def process_photo(attachment_id: int) -> None:
-    """Orientation applied, metadata stripped, display (1600 px) and thumbnail (320 px) made."""
+    """Orientation applied, display (1600 px) and thumbnail (320 px) encoded without metadata."""
     att = db.session.get(Attachment, attachment_id)
-    if att is None or att.storage_key is None:
+    if att is not None:
+        _process(att)
+
+
+def _process(att: Attachment) -> None:
+    if att.storage_key is None:
         return
     if att.state == AttachmentState.PROCESSED and storage.exists(display_key(att)) and storage.exists(thumb_key(att)):
         return
@@ -222,3 +245,61 @@ def process_photo(attachment_id: int) -> None:
     att.state = AttachmentState.PROCESSED
     att.error = None
     db.session.commit()
+
+
+def process_later(attachment_id: int) -> None:
+    """Have a received photo processed soon: with a worker, by one job for all the photos received
+    meanwhile; without one (or with Redis down), now.
+
+    An rq job costs its worker ~5 ms of bookkeeping (some fifty Redis commands) and the upload an
+    enqueue, about what the photo's own copies cost: under load, one job takes many photos.
+    """
+    if current_app.config.get("REDIS_URL"):
+        from redis.exceptions import RedisError
+
+        try:
+            if redis_connection().set(PHOTOS_QUEUED_KEY, 1, nx=True, ex=PHOTOS_QUEUED_TTL_S):
+                enqueue(process_received_photos, job_timeout=PHOTOS_JOB_TIMEOUT_S)
+            return
+        except RedisError:
+            log.warning("Redis unavailable; processing photo %d in this process", attachment_id)
+    process_photo(attachment_id)
+
+
+@job
+def process_received_photos() -> None:
+    """Process every photo received and not processed yet, oldest first, each in its own transaction.
+
+    Each is taken under a row lock that another worker's job skips (PostgreSQL), so two jobs never
+    make the same copies. A photo whose processing fails unexpectedly is left received, for the
+    sweep (`requeue_pending`) to retry alone, and the others go on.
+    """
+    _clear_queued_marker()
+    last_id = 0
+    while True:
+        att = db.session.scalar(
+            select(Attachment).where(Attachment.state == AttachmentState.RECEIVED, Attachment.id > last_id)
+            .order_by(Attachment.id).limit(1).with_for_update(skip_locked=True)
+        )
+        if att is None:
+            db.session.rollback()
+            return
+        last_id = att.id
+        try:
+            _process(att)
+            db.session.commit()  # releases the row lock when nothing was left to do
+        except Exception:  # noqa: BLE001 — one photo's failure must not hold back the rest
+            db.session.rollback()
+            log.exception("photo %d could not be processed; the sweep will retry it", last_id)
+
+
+def _clear_queued_marker() -> None:
+    """Cleared before the job reads the database, so a photo received from now on queues another job."""
+    if not current_app.config.get("REDIS_URL"):
+        return
+    from redis.exceptions import RedisError
+
+    try:
+        redis_connection().delete(PHOTOS_QUEUED_KEY)
+    except RedisError:
+        log.warning("Redis unavailable; the photo job's marker expires on its own")
