@@ -205,12 +205,15 @@ def render_copies(path) -> tuple[bytes, bytes, int, int]:
         orientation = source.getexif().get(0x0112, 1)
         source.draft("RGB", (DISPLAY_SIDE, DISPLAY_SIDE))
         source.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE), Image.Resampling.LANCZOS)
-        display_image = ImageOps.exif_transpose(source).convert("RGB")
+        # Each step only where it changes something: a copy of a 1600 px image costs as much as its decode.
+        display_image = ImageOps.exif_transpose(source) if orientation != 1 else source
+        if display_image.mode != "RGB":
+            display_image = display_image.convert("RGB")
+        thumb = display_image.resize(_fit(display_image.size, THUMB_SIDE), Image.Resampling.LANCZOS, reducing_gap=1.0)
+        display, thumbnail = _encode(display_image), _encode(thumb)
     if orientation in (5, 6, 7, 8):
         width, height = height, width  # turned upright by its EXIF orientation
-    thumb = display_image.copy()
-    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS, reducing_gap=1.0)
-    return _encode(display_image), _encode(thumb), width, height
+    return display, thumbnail, width, height
 
 
 def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
