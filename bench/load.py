@@ -398,6 +398,21 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
+def service_cpu(url: str) -> dict[int, float]:
+    """CPU seconds of each process serving this run: the PostgreSQL backends connected to its database
+    (not the server's other databases, which other work on the machine may be using) and Redis."""
+    pids = [int(p) for p in subprocess.run(["pgrep", "-x", "redis-server"], capture_output=True, text=True).stdout.split()]
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            pids += list(conn.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalars())
+        engine.dispose()
+    return {pid: cpu_seconds([pid]) for pid in pids}
+
+
 def machine_busy() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -525,9 +540,8 @@ def main() -> None:
                 for n, browser in enumerate(browsers.values())]
             load_before = os.getloadavg()
             web_pids = lambda: [pid for pid, _r, _h in worker_rss(proc.pid)]  # noqa: E731
-            service_pids = lambda: [int(p) for name in ("postgres", "redis-server") for p in subprocess.run(  # noqa: E731
-                ["pgrep", "-x", name], capture_output=True, text=True).stdout.split()]
-            cpu_before = (cpu_seconds(web_pids()), cpu_seconds([worker.pid]), cpu_seconds(service_pids()))
+            services_before = service_cpu(url)
+            cpu_before = (cpu_seconds(web_pids()), cpu_seconds([worker.pid]))
             busy_before = machine_busy()
             self_before = time.process_time()
             started = time.perf_counter()
@@ -542,8 +556,9 @@ def main() -> None:
                 thread.join(timeout=30)
             elapsed = time.perf_counter() - started
             load_after = os.getloadavg()
+            services_after = service_cpu(url)
             server_cpu = (cpu_seconds(web_pids()) - cpu_before[0], cpu_seconds([worker.pid]) - cpu_before[1],
-                          cpu_seconds(service_pids()) - cpu_before[2])
+                          sum(cpu - services_before.get(pid, 0.0) for pid, cpu in services_after.items()))
             busy_after = machine_busy()
             machine_cpu = (busy_after[0] - busy_before[0], busy_after[1] - busy_before[1])
             generator_cpu = time.process_time() - self_before
@@ -588,8 +603,8 @@ def repeat(runs: int) -> None:
             print(out.stderr[-3000:])
             sys.exit(f"run {n + 1} failed")
         results.append(json.loads(line[len("RESULT "):]))
-    keys = ["p50", "p95", "errors", "rss_login", "rss_load", "web_ms_per_request", "job_ms", "requests_per_s",
-            "load_before", "load_after"]
+    keys = ["p50", "p95", "errors", "rss_login", "rss_load", "web_ms_per_request", "job_ms", "worker_ms_per_photo",
+            "requests_per_s", "load_before", "load_after"]
     print(f"\n{'run':<8}" + "".join(f"{k:>20}" for k in keys))
     for n, result in enumerate(results, 1):
         print(f"{n:<8}" + "".join(f"{result[k]:>20.1f}" for k in keys))
@@ -635,7 +650,7 @@ def report(args, rec: Recorder, elapsed: float, peaks: dict, current: dict, drai
     busy, total_cpu = extra["machine_cpu"]
     web, jobs, services = extra["server_cpu"]
     print(f"\nCPU during the load, core-seconds: gunicorn workers {web:.1f} ({web / max(total, 1) * 1000:.0f} ms per "
-          f"request), rq worker {jobs:.1f}, PostgreSQL + Redis {services:.1f}, load generator "
+          f"request), rq worker {jobs:.1f}, PostgreSQL backends of its database + Redis {services:.1f}, load generator "
           f"{extra['generator_cpu']:.1f}; the machine was busy {busy:.0f} of {total_cpu:.0f} "
           f"({busy - web - jobs - services - extra['generator_cpu']:.0f} by anything else)")
     print(f"statuses: {dict(sorted(rec.statuses.items()))}")
@@ -648,9 +663,11 @@ def report(args, rec: Recorder, elapsed: float, peaks: dict, current: dict, drai
     print(label + ", ".join(f"{v:.0f}" for v in sorted(peaks.values()))
           + f" (at the end: {', '.join(f'{v:.0f}' for v in sorted(current.values()))})")
     jobs_done, worker_cpu_total = extra["jobs"]
+    photos_done = result["attachments"].get("processed", 0)
     print(f"job queue drained {drain:.1f} s after the load ended; {jobs_done} jobs, "
           f"{worker_cpu_total / max(jobs_done, 1) * 1000:.0f} ms of rq worker CPU each ({args.rq_worker} worker, "
-          f"start-up included); "
+          f"start-up included), {worker_cpu_total / max(photos_done, 1) * 1000:.1f} ms per photo processed "
+          f"(one job may take many photos; the site-status jobs included); "
           f"stored: {result['submissions']} submissions, {result['duplicated']} duplicated, "
           f"attachments {result['attachments']}")
     login_peak = max(extra["login_peaks"].values()) if extra["login_peaks"] else float("nan")
@@ -658,6 +675,7 @@ def report(args, rec: Recorder, elapsed: float, peaks: dict, current: dict, drai
         "p50": percentile(everything, .5) * 1000, "p95": p95, "errors": len(rec.errors) + rec.rejected_items,
         "rss_load": peak, "rss_login": login_peak, "load_before": extra["load"][0][0], "load_after": extra["load"][1][0],
         "web_ms_per_request": web / max(total, 1) * 1000, "job_ms": worker_cpu_total / max(jobs_done, 1) * 1000,
+        "worker_ms_per_photo": worker_cpu_total / max(photos_done, 1) * 1000,
         "requests_per_s": total / elapsed,
         "kinds": {kind: [len(values), percentile(values, .5) * 1000, percentile(values, .95) * 1000]
                   for kind, values in rec.samples.items()}}))
