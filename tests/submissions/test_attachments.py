@@ -218,3 +218,34 @@ def test_a_large_jpeg_is_processed_at_reduced_scale_and_keeps_its_original_size(
         assert att.state == "processed" and (att.width, att.height) == (5000, 4000)
         with Image.open(storage.path_for(display_key(att))) as display:
             assert display.size == (1600, 1280)
+
+
+def test_a_submissions_only_photo_completes_it_in_the_uploads_one_commit(app, monitor, make_site, sent,
+                                                                         monkeypatch):
+    from sqlalchemy import event
+
+    from webapp.submissions import intake
+
+    site = make_site(factories.KOTA_MANNA)
+    photo = jpeg_bytes(60, 40)
+    single = geber_item(site.uuid, photos=[photo])
+    assert monitor.post(BATCH, json={"submissions": [single]}).json["results"][0]["status"] == "created"
+    item, photos = sent
+    monkeypatch.setattr(intake, "process_later", lambda _id: None)  # the photo job's own commits are not counted
+    commits = []
+
+    def count(_session):
+        commits.append(1)
+
+    event.listen(db.session, "after_commit", count)
+    try:
+        assert put(monitor, single["attachments"][0]["uuid"], photo).json["submission_status"] == "complete"
+        assert len(commits) == 1
+        commits.clear()
+        assert put(monitor, item["attachments"][0]["uuid"], photos[0]).json["submission_status"] == "incomplete"
+        assert len(commits) == 2, "a photo with another still pending checks again after its commit"
+        commits.clear()
+        assert put(monitor, item["attachments"][1]["uuid"], photos[1]).json["submission_status"] == "complete"
+        assert len(commits) == 1
+    finally:
+        event.remove(db.session, "after_commit", count)

@@ -21,9 +21,13 @@ def accept_photo(user, attachment_uuid, data: bytes):
     """Keep a photo's bytes, mark its submission complete when it was the last, queue processing."""
     att = store_attachment(user, attachment_uuid, data)
     submission_id, attachment_id = att.submission_id, att.id
+    # In the same transaction when no other photo is pending (a submission's only photo, or its
+    # last one after the others were committed): one commit instead of two.
+    completed = mark_complete_if_all_arrived(submission_id)
     db.session.commit()
-    # After the commit, so two last photos arriving at once both see each other.
-    mark_complete_if_all_arrived(submission_id)
-    db.session.commit()
+    if not completed:
+        # Again after the commit, so two last photos arriving at once both see each other.
+        mark_complete_if_all_arrived(submission_id)
+        db.session.commit()
     process_later(attachment_id)
     return att

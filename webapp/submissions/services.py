@@ -655,12 +655,16 @@ def parse_uuid(value: str) -> uuidlib.UUID:
         raise NotFound() from exc
 
 
-def mark_complete_if_all_arrived(submission_id: int) -> None:
-    """Run after the upload's commit, so two last photos arriving at once both see each other."""
+def mark_complete_if_all_arrived(submission_id: int) -> bool:
+    """Mark the submission complete when none of its photos is pending, as this transaction sees
+    them; whether it did. Run again after the upload's commit when it did not, so two last photos
+    arriving at once both see each other."""
     pending = select(Attachment.id).where(Attachment.submission_id == submission_id, Attachment.state == AttachmentState.PENDING)
-    db.session.execute(
+    result = db.session.execute(
         update(Submission).where(Submission.id == submission_id, ~pending.exists()).values(status=SyncState.COMPLETE)
+        .execution_options(synchronize_session=False)  # the caller commits next, which expires what it loaded
     )
+    return result.rowcount == 1
 
 
 def get_visible(user, uuid) -> Submission:
