@@ -5,8 +5,10 @@ with Redis, so the upload queues its job as in production; the queued jobs then 
 app's own rq worker (`webapp.jobs.app_worker`, burst mode) in this process. The photos are those
 `bench/load.py` sends (1600 × 1200 JPEG, as the field app stores them). Prints, per upload and per
 job: the CPU of this process unprofiled, the database backend's CPU (PostgreSQL, read from /proc),
-Redis's CPU, and the inclusive CPU of the stages under cProfile (about 2× the unprofiled figures:
-read them as shares).
+Redis's CPU (the whole server: other work using it counts too), and the inclusive CPU of the
+stages under cProfile (about 2× the unprofiled figures: read them as shares). A round's uploads
+all land before its jobs run, so the queued jobs are as few as they can be (one, when photos are
+merged into one job); `bench/load.py` shows the worker under a real arrival rate.
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench BENCH_REDIS_URL=redis://127.0.0.1:6379/13 \\
         python bench/profile_photo.py [--photos 200] [--top 25]
@@ -42,15 +44,15 @@ STAGES = [
     ("upload: store_attachment", "webapp/submissions/photos.py", "store_attachment"),
     ("upload: image check (decode)", "webapp/submissions/photos.py", "check_image"),
     ("upload: sha256", "<built-in method _hashlib.openssl_sha256>", ""),
-    ("upload: file write", "webapp/storage.py", "write_bytes"),
+    ("file writes (the original; the two copies)", "webapp/storage.py", "write_bytes"),
     ("upload: enqueue (rq)", "webapp/jobs.py", "enqueue"),
+    ("upload: queue the photo job (process_later)", "webapp/submissions/photos.py", "process_later"),
     ("upload: submission complete?", "webapp/submissions/services.py", "mark_complete_if_all_arrived"),
     ("response dump (smorest)", "marshmallow/schema.py", "dump"),
-    ("rq worker: a job, all of it", "rq/worker/base.py", "execute_job"),
-    ("rq worker: a job, all of it", "rq/worker.py", "execute_job"),
+    ("rq worker: the jobs, all of them", "webapp/jobs.py", "execute_job"),
     ("job: process_photo", "webapp/submissions/photos.py", "process_photo"),
+    ("job: process_received_photos", "webapp/submissions/photos.py", "process_received_photos"),
     ("job: render_copies (decode, encode)", "webapp/submissions/photos.py", "render_copies"),
-    ("job: file writes", "webapp/storage.py", "write_bytes"),
     ("commit (upload or job)", "sqlalchemy/orm/session.py", "commit"),
     ("SQL execution (all, incl. driver)", "sqlalchemy/orm/session.py", "execute"),
     ("Redis commands (all)", "redis/client.py", "execute_command"),
@@ -131,6 +133,7 @@ def main() -> None:
     plain, profiled_items = items[10:10 + half], items[10 + half:]
     print(f"Profile of a photo — {'PostgreSQL' if pids else 'SQLite'}, Redis, in-process; "
           f"load average {os.getloadavg()[0]:.1f}")
+
     def measure(call, batch, profiled: bool):
         """CPU per photo of this process, the database backend and Redis; the profile when asked."""
         db0 = sum(backend_cpu_ms(p) for p in pids if Path(f"/proc/{p}").exists())
