@@ -12,6 +12,7 @@ as they are. A single generation counter (`MapGeneration`) is bumped in the same
 any change of sites, statuses or kegiatan links; a snapshot built at the current generation is
 current, so a conditional request costs one small query and never reads the site table.
 """
+import functools
 import gzip
 import hashlib
 import json
@@ -73,7 +74,9 @@ class SnapshotState:
 
 # --- The generation counter -----------------------------------------------------------------
 
+@functools.cache
 def _bump_statement(dialect: str):
+    """Built once per dialect: every commit that changes the map runs it, and building costs more than running."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

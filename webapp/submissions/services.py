@@ -181,10 +181,13 @@ class BatchContext:
         self.user = user
         self.bbox = region_bbox(current_app.config)
         self.recorded_window = recorded_window(current_app.config)
+        #: The validator's message language, asked once: the locale is the request's, not the item's.
+        self.translate = _translate()
         self._versions: dict = {}
         self._kegiatan: dict[str, int] | None = None
         self._opd: set[str] | None = None
         self._desa: dict[str, Desa] | None = None
+        self._options: LazyOptions | None = None
         self.sites: dict = {}
         self.sites_in_scope: set[int] = set()
         self.taken_attachments: dict = {}
@@ -218,8 +221,10 @@ class BatchContext:
         return self._versions[key]
 
     def options(self) -> "LazyOptions":
-        """The option lists a form may draw from, read only when a field of the form asks."""
-        return LazyOptions({"kegiatan": lambda: set(self.kegiatan()), "opd": self.opd_codes})
+        """The option lists a form may draw from, read only when a field of the form asks (once a batch)."""
+        if self._options is None:
+            self._options = LazyOptions({"kegiatan": lambda: set(self.kegiatan()), "opd": self.opd_codes})
+        return self._options
 
     def kegiatan(self) -> dict[str, int]:
         if self._kegiatan is None:
@@ -302,7 +307,7 @@ def _prepare(ctx: BatchContext, index: int, data: dict, digest: str) -> tuple[di
     result = version.validate(
         data["answers"],
         options=ctx.options(),
-        attachment_uuids=set(declared), translate=_translate(),
+        attachment_uuids=set(declared), translate=ctx.translate,
     )
     for path, messages in result.errors.items():
         errors.setdefault(path, []).extend(messages)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from blinker import Namespace
 from flask import current_app
-from sqlalchemy import and_, bindparam, false, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, false, func, or_, select, update
 
 from webapp.extensions import db
 from webapp.jobs import job
@@ -36,9 +36,12 @@ def _latest_statement(dialect: str):
     newest = func.row_number().over(partition_by=(Submission.site_id, Submission.form_code), order_by=order)
     newest_in_state = func.row_number().over(
         partition_by=(Submission.site_id, Submission.form_code, Submission.review_state), order_by=order)
+    # Only a visit's status is read from its answers, in the database: the whole JSON of every
+    # row would be sent and parsed in Python for one field of a few rows.
+    monev_status = case((Submission.form_code == FormCode.MONEV_VISIT, Submission.answers["status"].as_string()))
     ranked = (
         select(Submission.site_id, Submission.id, Submission.form_code, Submission.review_state,
-               Submission.recorded_at, Submission.score, Submission.flagged, Submission.answers,
+               Submission.recorded_at, Submission.score, Submission.flagged, monev_status.label("monev_status"),
                newest.label("newest"), newest_in_state.label("newest_in_state"))
         .where(in_list(Submission.site_id, "site_ids", dialect),
                Submission.form_code.in_((FormCode.GEBER_CHECK, FormCode.MONEV_VISIT)),
@@ -100,7 +103,7 @@ def refresh_site_status(*site_ids: int) -> None:
             "geber_submission_id": check.id if check else None,
             "approved_score": ok.score if ok else None,
             "approved_at": ok.recorded_at if ok else None,
-            "monev_status": (visit.answers or {}).get("status") if visit else None,
+            "monev_status": visit.monev_status if visit else None,
             "monev_at": visit.recorded_at if visit else None,
             "flagged": bool((check and check.flagged) or (visit and visit.flagged)),
             "updated_at": now,
