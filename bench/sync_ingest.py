@@ -7,6 +7,12 @@ rounds: submissions per second, p95 latency of a request, and CPU milliseconds p
 the server (gunicorn's processes) plus the database (the PostgreSQL backends serving them, read
 from /proc; SQLite runs inside the server). The load average is printed beside them.
 
+The figures are those of a server that has been running: before the measured rounds, one round of
+every configuration at half size is sent and not measured (`--warmup-rounds`), so that no measured
+round pays what a running server paid once — each worker's imports and prebuilt statements, its
+pool's connections (a PostgreSQL backend born in a measured window would count whole) and their
+prepared statements (psycopg prepares a statement on its fifth run on a connection).
+
 Beside them, in the same run, the same rows written straight into the same tables in batches of
 100: through SQLAlchemy Core, through the driver's executemany (psycopg / sqlite3), and (on
 PostgreSQL) by COPY — the ceilings.
@@ -359,6 +365,7 @@ def main() -> None:
     parser.add_argument("--batches", default="1,20,100", help="batch sizes, comma-separated")
     parser.add_argument("--concurrency", default="1,8", help="numbers of phones at once, comma-separated")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup-rounds", type=int, default=1, help="unmeasured rounds first (half size)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the submissions per run")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--sites", type=int, default=2_000)
@@ -379,6 +386,13 @@ def main() -> None:
     with gunicorn(app_env(url, workdir), workers=args.workers) as (port, proc):
         clients = [PhoneClient(port, f"bench{n}") for n in range(max(levels))]
         meter = CpuMeter(url, proc)
+        for round_ in range(args.warmup_rounds):
+            for batch, concurrency in configs:
+                items = make_items(max(batch, counts[batch] // 2 // batch * batch), site_uuids, rng)
+                warmed = measure(url, workdir, meter, clients, items, make_items(len(warm), site_uuids, rng),
+                                 batch, concurrency)
+                print(f"  warm-up {round_ + 1}: batch {batch:>3}, c={concurrency}: {warmed['rate']:.0f}/s (not counted)",
+                      file=sys.stderr, flush=True)
         for round_ in range(args.rounds):
             for batch, concurrency in configs:
                 items = make_items(counts[batch], site_uuids, rng)
@@ -414,7 +428,8 @@ def _median(samples: list[dict], key: str) -> float:
 def report(backend, args, configs, counts, samples, raw, peak) -> None:
     pg = backend == "PostgreSQL"
     print(f"Sync ingest benchmark — {backend}, GEBER submissions with one declared photo each, gunicorn "
-          f"{args.workers} workers × 2 threads, {os.cpu_count()} cores; median of {args.rounds} rounds; "
+          f"{args.workers} workers × 2 threads, {os.cpu_count()} cores; median of {args.rounds} rounds after "
+          f"{args.warmup_rounds} unmeasured; "
           f"load average now {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"{'batch':>5} {'c':>2} {'subs/run':>8} {'subs/s':>8} {'p95 ms':>8} {'server ms':>10} {'db ms':>7} "
           f"{'CPU ms/sub':>10} {'load':>5}   (ms: CPU per submission)")

@@ -64,6 +64,15 @@ def _configure(app: Flask, test_config) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif uri.startswith("postgresql"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        # psycopg prepares a statement on its fifth run, and PostgreSQL then keeps a generic plan
+        # chosen on the table as it was at that moment: a lookup of a few submissions by id planned
+        # while the table was nearly empty stays a sequential scan as the table grows, until the
+        # next ANALYZE (which may be days away). Each run is planned with its own values and the
+        # table's current size; the parsed statement is still reused.
+        options.setdefault("connect_args", {"options": "-c plan_cache_mode=force_custom_plan"})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     os.makedirs(app.config["STORAGE_ROOT"], exist_ok=True)
 
 
