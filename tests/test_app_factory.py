@@ -114,3 +114,12 @@ def test_production_freezes_what_start_up_built_out_of_full_collections():
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def test_postgresql_plans_every_run_of_a_statement_for_the_table_as_it_is_now(app):
+    """A generic plan made while a table was small (a sequential scan) must not outlive its growth."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's plan cache")
+        assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+        db.session.rollback()

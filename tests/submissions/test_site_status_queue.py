@@ -5,7 +5,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests import factories
 from tests.factories import geber_item
@@ -155,3 +155,20 @@ def test_without_a_worker_concurrent_batches_leave_every_site_showing_its_newest
         thread.join(timeout=120)
     assert errors == []
     assert shown(app, sites) == newest_checks(app, sites)
+
+
+def test_without_a_worker_a_batch_commits_once_with_its_sites_status(app, login_as, make_site, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    site = make_site(factories.KOTA_MANNA)
+    monitor = login_as("monitor", kecamatan_code=factories.KOTA_MANNA)
+    commits = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda conn: commits.append(conn)  # noqa: E731
+    event.listen(engine, "commit", listener)
+    try:
+        post(monitor, site, 5)
+    finally:
+        event.remove(engine, "commit", listener)
+    assert len(commits) == 1, "the batch and its sites' status in one transaction"
+    assert shown(app, [site]) == newest_checks(app, [site])
