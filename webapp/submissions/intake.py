@@ -7,22 +7,20 @@ from webapp.extensions import db
 from webapp.submissions.photos import process_later, store_attachment
 from webapp.submissions.services import BatchOutcome, ingest_batch, mark_complete_if_all_arrived
 from webapp.submissions.site_status import refresh_site_status
-from webapp.submissions.site_status_queue import has_worker, refresh_later
+from webapp.submissions.site_status_queue import refresh_later, refreshes_in_transaction
 
 
 def accept_batch(user, items: list) -> BatchOutcome:
-    """Ingest a batch and commit it with the map's site status of its sites brought up to date:
-    by the merged job after the commit when there is a worker, else inside the batch's transaction."""
+    """Ingest a batch and commit it with the map's site status of its sites brought up to date."""
     outcome = ingest_batch(user, items)
-    deferred = has_worker()
-    if not deferred:
-        # One transaction and one commit for both. The refresh claims its sites' status rows just
-        # before the commit, in site order, so a concurrent batch on the same sites waits for this
-        # one's commit and then reads its submissions; nothing is refreshed for an uncommitted batch.
+    if refreshes_in_transaction():
+        # The refresh claims its sites' status rows just before the commit, in site order: a
+        # concurrent batch on the same sites waits for this commit and then reads its submissions.
         refresh_site_status(*outcome.site_ids)
-    db.session.commit()
-    if deferred:
-        # After the commit: the job must find the batch's submissions when it runs.
+        db.session.commit()
+    else:
+        db.session.commit()
+        # After the commit: the job (or the process) must find the batch's submissions.
         refresh_later(outcome.site_ids)
     return outcome
 

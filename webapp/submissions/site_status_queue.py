@@ -1,15 +1,16 @@
 """Site-status refreshes after a batch: merged across batches into one job when there is a worker.
 
-With a worker (REDIS_URL set), a batch only adds its sites to a Redis set after its commit and
-queues one refresh job unless one is already waiting: many batches cost one job. Without one the
-batch refreshes its sites in its own transaction (`intake.accept_batch`); when Redis fails after the
-commit, the process refreshes them at once, in a transaction of their own. A refresh lost on the
-way (a killed process, Redis flushed) is found again by `requeue_pending`, which compares each
-site's status with its newest submission.
+With a worker (REDIS_URL set), a batch only adds its sites to a Redis set and queues one refresh
+job unless one is already waiting: many batches cost one job. Without one, on PostgreSQL the batch
+refreshes its sites in its own transaction (`refreshes_in_transaction`); on SQLite the sites of the
+requests a process serves are gathered and refreshed once the answer is built, by whichever
+request gets there first. A refresh lost on the way (a killed process, Redis flushed) is found
+again by `requeue_pending`, which compares each site's status with its newest submission.
 """
 import logging
+import threading
 
-from flask import current_app
+from flask import after_this_request, current_app, has_request_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.extensions import db
@@ -27,18 +28,22 @@ QUEUED_TTL_S = 600
 CHUNK = 500
 
 
-def has_worker() -> bool:
-    """Whether site-status refreshes go to the merged job (a worker takes jobs from Redis)."""
-    return bool(current_app.config.get("REDIS_URL"))
+def refreshes_in_transaction() -> bool:
+    """Whether a batch refreshes its sites' status before its own commit (no worker, PostgreSQL).
+
+    On PostgreSQL this saves a second transaction per request, and concurrent batches only wait for
+    each other on the status rows of the sites they share. On SQLite every write transaction holds
+    the one database lock: a refresh inside the batch's transaction makes the other writers wait
+    longer, and refreshing after the commit lets one request take the sites of several."""
+    return not current_app.config.get("REDIS_URL") and db.engine.dialect.name == "postgresql"
 
 
 def refresh_later(site_ids) -> None:
-    """Have these committed sites' status refreshed soon, merged with other batches' sites
-    (at once, here, without a worker or when Redis fails)."""
+    """Have these sites' status refreshed soon, merged with other requests' sites."""
     ids = {int(i) for i in site_ids if i}
     if not ids:
         return
-    if has_worker():
+    if current_app.config.get("REDIS_URL"):
         from redis.exceptions import RedisError
 
         try:
@@ -46,7 +51,25 @@ def refresh_later(site_ids) -> None:
             return
         except RedisError:
             log.warning("Redis unavailable; refreshing %d site statuses in this process", len(ids))
-    _refresh_now(ids)
+    if not has_request_context():
+        _refresh_now(ids)
+        return
+    lock, pending = _pending()
+    with lock:
+        pending |= ids
+
+    @after_this_request
+    def _refresh_pending(response):
+        with lock:
+            taken = set(pending)
+            pending.clear()
+        if taken:
+            _refresh_now(taken)
+        return response
+
+
+def _pending() -> tuple[threading.Lock, set[int]]:
+    return current_app.extensions.setdefault("pantau.site_refresh", (threading.Lock(), set()))
 
 
 def _refresh_now(ids: set[int]) -> None:
