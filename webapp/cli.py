@@ -278,6 +278,22 @@ def unlock_user_command(username):
     click.echo(f"Kunci akun {user.username} dibuka." if lifted else f"Akun {user.username} tidak terkunci.")
 
 
+@click.command("rerender-photos")
+@with_appcontext
+def rerender_photos_command():
+    """Make every processed photo's display copy and thumbnail again from its original."""
+    from webapp.submissions.photo_rerender import rerender_processed
+
+    def progress(result):
+        click.echo(f"  {result.rendered + result.failed} dari {result.total} foto")
+
+    result = rerender_processed(progress)
+    summary = f"{result.rendered} foto dibuat ulang, {result.webp_removed} salinan WebP lama dihapus."
+    if result.failed:
+        _fail(f"{summary} {result.failed} foto gagal dibuat ulang (lihat log); salinan lamanya tetap.")
+    click.echo(summary)
+
+
 @click.command("repair-times")
 @with_appcontext
 def repair_times_command():
@@ -306,6 +322,7 @@ def init_app(app) -> None:
         worker_command,
         requeue_pending_command,
         repair_times_command,
+        rerender_photos_command,
         unlock_user_command,
         import_outbox_command,
         opd_head_command,

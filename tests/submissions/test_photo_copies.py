@@ -195,3 +195,50 @@ def test_progressive_scans_and_restart_markers_come_out_as_one_baseline_scan(ren
     assert 0xC0 in markers and 0xDD not in markers and scan.count(b"\xff\xda") == 1
     assert _close(display, original)
     _no_metadata(display)
+
+
+def test_rerender_photos_makes_every_processed_photos_copies_again_from_its_original(app, login_as, make_site,
+                                                                                      run_jobs, runner):
+    """Copies made while a phone's photo kept its own data (a cut-out JPEG, a WebP kept as WebP)
+    are encoded afresh and the WebP goes; a photo whose original is gone keeps its copies and fails."""
+    from webapp import storage
+    from webapp.submissions.photos import display_key, thumb_key
+
+    monitor = login_as("monitor", kecamatan_code=factories.KOTA_MANNA)
+    uploads = []
+    for fmt, content_type in (("JPEG", "image/jpeg"), ("WEBP", "image/webp"), ("JPEG", "image/jpeg")):
+        out = io.BytesIO()
+        _photo((800, 600)).save(out, format=fmt, quality=80, exif=_exif_with_gps())
+        data = out.getvalue()
+        item = geber_item(make_site().uuid, photos=[])
+        item["attachments"] = [declare(data, content_type=content_type)]
+        item["answers"]["foto"] = [item["attachments"][0]["uuid"]]
+        assert monitor.post("/api/v1/submissions/batch", json={"submissions": [item]}).status_code == 200
+        assert monitor.put(f"/api/v1/attachments/{item['attachments'][0]['uuid']}", data=data,
+                           headers={"Content-Type": content_type}).status_code == 200
+        uploads.append(data)
+    run_jobs()
+    with app.app_context():
+        cut_out, webp, lost = db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
+        # As the earlier code left them: the phone's own bytes served, a WebP copy beside no JPEG.
+        storage.write_bytes(display_key(cut_out), uploads[0])
+        old_webp = storage.path_for(display_key(webp)).with_suffix(".webp")
+        old_webp.write_bytes(uploads[1])
+        storage.path_for(display_key(webp)).unlink()
+        storage.path_for(lost.storage_key).unlink()
+        lost_copy = storage.path_for(display_key(lost)).read_bytes()
+
+        result = runner.invoke(args=["rerender-photos"])
+
+        assert result.exit_code == 1 and "2 foto dibuat ulang, 1 salinan WebP lama dihapus" in result.output
+        assert "1 foto gagal dibuat ulang" in result.output
+        for att, data in ((cut_out, uploads[0]), (webp, uploads[1])):
+            display = storage.path_for(display_key(att)).read_bytes()
+            assert display.startswith(b"\xff\xd8")
+            if data.startswith(b"\xff\xd8"):
+                assert _jpeg_segments(display)[1] != _jpeg_segments(data)[1]  # the encoder's scan, not the phone's
+            _no_metadata(display)
+            assert _close(display, data)
+            assert storage.exists(thumb_key(att))
+        assert not old_webp.exists()
+        assert storage.path_for(display_key(lost)).read_bytes() == lost_copy
