@@ -168,8 +168,10 @@ def test_a_login_name_with_a_nul_is_refused_not_a_server_error(client):
 
 #: Rules across fields that OpenAPI 3.0 cannot state, so a request valid by the document may still
 #: be refused with a 422 naming the field: a follow-up has exactly one assignee (an OPD or a
-#: kecamatan); a monthly report needs its month; a completion's multipart form takes only its fields.
-CROSS_FIELD_RULES = {"POST /api/v1/followups", "POST /api/v1/reports/jobs", "POST /api/v1/followups/{followup_id}/complete"}
+#: kecamatan); a monthly report needs its month; a completion's multipart form takes only its fields;
+#: reopening a follow-up needs its reason (`note`), which the other transitions do not.
+CROSS_FIELD_RULES = {"POST /api/v1/followups", "POST /api/v1/reports/jobs", "POST /api/v1/followups/{followup_id}/complete",
+                     "POST /api/v1/followups/{followup_id}/transition"}
 
 
 def request_conformance(operation, auth: dict, mode, check) -> list[str]:
