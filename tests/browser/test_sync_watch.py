@@ -371,7 +371,7 @@ def test_coming_back_to_the_foreground_forgets_a_backoff_at_its_cap_and_syncs_at
     field_app.submit()
     field_app.wait_until("async () => { const { backoff } = await import('/static/js/outbox.js'); "
                          "return (await backoff()) !== null; }")
-    assert "Server menjawab dengan galat (HTTP 503)" in field_app.bar_text()
+    field_app.wait_bar_text("Server menjawab dengan galat (HTTP 503)")
     assert page.evaluate(BACKOFF)["failures"] >= 1, "a failure of a reachable server is counted"
     assert page.evaluate(SET_BACKOFF_AT_CAP) == 12
     context.unroute("**/api/v1/submissions/batch")
