@@ -23,7 +23,9 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url(BASE_DIR / "instance" / "pantau.sqlite")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: No `pool_pre_ping`: a pooled PostgreSQL connection is checked without a round trip
+    #: (webapp/pooled_connections.py); a SQLite file is never dropped.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}  # XX
     REDIS_URL = os.environ.get("REDIS_URL") or None
     REGION_CODE = os.environ.get("REGION_CODE", "17.01")
     #: "south,west,north,east"; when unset the regency's known box (or Indonesia's) is used.

@@ -335,3 +335,26 @@ def test_the_rows_a_batch_writes_are_stored_as_the_column_types_store_them(app, 
             db.text("SELECT * FROM submission WHERE id IN (:a, :b) ORDER BY id"), {"a": stored["id"], "b": twin["id"]})]
         db.session.rollback()
     assert raw[0] == raw[1]
+
+
+def test_the_batch_answer_is_what_its_documented_schema_dumps(app, monitor, site):
+    """The answer is built without the schema's dump: it must be byte for byte what the dump gives."""
+    import json
+
+    from webapp.submissions.api import batch_answer
+    from webapp.submissions.schemas import BatchResultSchema
+    from webapp.submissions.services import BatchOutcome, ItemResult
+
+    first, second = geber_item(site.uuid), geber_item(site.uuid)
+    monitor.post(URL, json={"submissions": [first]})
+    bad = geber_item(site.uuid)
+    bad["answers"]["sampah_berserakan"] = "mungkin"
+    response = monitor.post(URL, json={"submissions": [first, second, bad, 7]})
+    results = response.json["results"]
+    assert [r["status"] for r in results] == ["duplicate", "created", "rejected", "rejected"]
+    with app.test_request_context():
+        outcome = BatchOutcome(results=[ItemResult(r["uuid"], r["status"], r["errors"], r["missing_attachments"])
+                                        for r in results], site_ids=set())
+        built = batch_answer(outcome)
+        assert json.dumps(built, sort_keys=True) == json.dumps(BatchResultSchema().dump(built), sort_keys=True)
+    assert response.json == BatchResultSchema().dump(response.json)
