@@ -52,6 +52,24 @@ def test_upload_completes_the_submission_when_the_last_photo_arrives(app, monito
     assert listed["status"] == "complete" and listed["missing_attachments"] == []
 
 
+def test_the_upload_answer_is_what_the_database_holds_after_it(app, monitor, sent, redis_url):
+    """With a worker the answer is known without reading it back; it must still be the truth:
+    received and incomplete, then received and complete; processed at once when jobs run inline."""
+    import uuid
+
+    from webapp.submissions.photos import upload_state
+
+    item, photos = sent
+    answers = []
+    for att, photo in [*zip(item["attachments"], photos), (item["attachments"][0], photos[0])]:
+        answer = put(monitor, att["uuid"], photo).json
+        with app.app_context():
+            assert answer == upload_state(uuid.UUID(att["uuid"]))
+        answers.append((answer["state"], answer["submission_status"]))
+    done = "received" if redis_url else "processed"
+    assert answers == [(done, "incomplete"), (done, "complete"), (done, "complete")]
+
+
 def test_photo_job_makes_display_and_thumbnail_without_metadata(app, monitor, sent, run_jobs):
     from webapp import storage
     from webapp.submissions.photos import display_key, thumb_key

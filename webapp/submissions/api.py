@@ -8,7 +8,6 @@ from webapp import scopes
 from webapp.domain_errors import Forbidden
 from webapp.schema_messages import translate_errors
 from webapp.submissions.intake import accept_batch, accept_photo
-from webapp.submissions.photos import upload_state
 from webapp.submissions.schemas import (
     AttachmentResultSchema,
     BatchResultSchema,
@@ -56,8 +55,7 @@ def batch_answer(outcome) -> dict:
 def put_attachment(attachment_uuid):
     """The bytes of a declared photo; idempotent."""
     photo_uuid = parse_uuid(attachment_uuid)
-    accept_photo(current_user, photo_uuid, request.get_data(cache=False))
-    return upload_state(photo_uuid)
+    return accept_photo(current_user, photo_uuid, request.get_data(cache=False))
 
 
 @blp.route("/submissions")

@@ -250,9 +250,9 @@ def _process(att: Attachment) -> None:
     db.session.commit()
 
 
-def process_later(attachment_id: int) -> None:
+def process_later(attachment_id: int) -> bool:
     """Have a received photo processed soon: with a worker, by one job for all the photos received
-    meanwhile; without one (or with Redis down), now.
+    meanwhile; without one (or with Redis down), now. Whether it was left to a worker.
 
     An rq job costs its worker ~5 ms of bookkeeping (some fifty Redis commands) and the upload an
     enqueue, about what the photo's own copies cost: under load, one job takes many photos.
@@ -263,10 +263,11 @@ def process_later(attachment_id: int) -> None:
         try:
             if redis_connection().set(PHOTOS_QUEUED_KEY, 1, nx=True, ex=PHOTOS_QUEUED_TTL_S):
                 enqueue(process_received_photos, job_timeout=PHOTOS_JOB_TIMEOUT_S)
-            return
+            return True
         except RedisError:
             log.warning("Redis unavailable; processing photo %d in this process", attachment_id)
     process_photo(attachment_id)
+    return False
 
 
 @job
