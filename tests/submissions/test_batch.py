@@ -358,3 +358,55 @@ def test_the_batch_answer_is_what_its_documented_schema_dumps(app, monitor, site
         built = batch_answer(outcome)
         assert json.dumps(built, sort_keys=True) == json.dumps(BatchResultSchema().dump(built), sort_keys=True)
     assert response.json == BatchResultSchema().dump(response.json)
+
+
+def test_the_submission_list_is_what_its_documented_schema_dumps(app, monitor, login_as, site, make_kegiatan):
+    """Listed from a dozen columns, not dumped from whole objects: every field must be what the
+    schema's dump of the submission gives (photos awaited, none, a returned one with its note, a
+    new site, a visit without a score, flags), in the same order, for the caller and for a camat."""
+    import json
+
+    from sqlalchemy.orm import selectinload
+
+    from webapp.review.services import review
+    from webapp.scopes import submissions_query
+    from webapp.submissions.schemas import SubmissionDumpSchema
+
+    kegiatan = make_kegiatan("PUPR", sites=[site])
+    items = [geber_item(site.uuid, answers={"sampah_berserakan": True}),
+             geber_item(site.uuid, photos=[factories.jpeg_bytes(), factories.jpeg_bytes(40, 30)]),
+             geber_item(site.uuid, site=new_site_ref()), monev_item(site.uuid, kegiatan.code)]
+    far = geber_item(site.uuid)
+    far["location"] = {"lat": factories.LAT + 0.02, "lon": factories.LON, "accuracy_m": 9.0}
+    items.append(far)
+    results = monitor.post(URL, json={"submissions": items}).json["results"]
+    assert [r["status"] for r in results] == ["created"] * len(items), results
+    with app.app_context():
+        from webapp.accounts.models import User
+
+        returned = db.session.scalar(select(Submission).where(Submission.uuid == uuid.UUID(items[0]["uuid"])))
+        review(db.session.get(User, factories.make_user("bappeda").id), returned, "return", "Foto kurang jelas")
+        db.session.commit()
+    camat = login_as("camat", kecamatan_code=factories.KOTA_MANNA)
+    for client, query in ((monitor, "?mine=1"), (camat, ""), (camat, "?limit=2&offset=1")):
+        listed = client.get("/api/v1/submissions" + query).json["submissions"]
+        with app.app_context():
+            from webapp.accounts.models import User
+
+            user = db.session.get(User, client.user.id)
+            stmt = submissions_query(user).options(selectinload(Submission.attachments), selectinload(Submission.site),
+                                                   selectinload(Submission.form_version))
+            if query == "?mine=1":
+                stmt = stmt.where(Submission.user_id == user.id)
+            limit, offset = (2, 1) if "limit" in query else (500, 0)
+            objects = db.session.scalars(stmt.order_by(Submission.received_at.desc(), Submission.id.desc())
+                                         .limit(limit).offset(offset)).all()
+            dumped = json.loads(json.dumps(SubmissionDumpSchema(many=True).dump(objects)))
+        assert listed == dumped
+        assert len(listed) == (2 if "limit" in query else len(items))
+        if not query:
+            assert {s["uuid"] for s in listed if s["flags"]} == {far["uuid"]}
+            assert {s["uuid"] for s in listed if s["score"] is None} == {items[3]["uuid"]}
+            assert {s["uuid"] for s in listed if s["review_note"]} == {items[0]["uuid"]}
+            assert {s["uuid"] for s in listed if s["site_name"] == "TPS Pasar Baru"} == {items[2]["uuid"]}
+            assert sorted(len(s["missing_attachments"]) for s in listed) == [0, 1, 1, 1, 2]

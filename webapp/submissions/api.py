@@ -15,7 +15,8 @@ from webapp.submissions.schemas import (
     SubmissionListSchema,
     SubmissionQuerySchema,
 )
-from webapp.submissions.services import my_submissions, parse_uuid
+from webapp.submissions import listing
+from webapp.submissions.services import parse_uuid
 
 blp = Blueprint("submissions_api", __name__, url_prefix="/api/v1", description="Submissions from the field")
 
@@ -64,4 +65,4 @@ def put_attachment(attachment_uuid):
 @blp.response(200, SubmissionListSchema)
 def list_submissions(query):
     """The caller's submissions with their sync and review state (all in scope without mine=1)."""
-    return {"submissions": my_submissions(current_user, query["limit"], query["offset"], mine=query["mine"])}
+    return jsonify({"submissions": listing.list_submissions(current_user, query["limit"], query["offset"], mine=query["mine"])})

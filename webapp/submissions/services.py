@@ -643,16 +643,6 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def my_submissions(user, limit: int = 500, offset: int = 0, mine: bool = True) -> list[Submission]:
-    """The caller's own submissions (or all in scope), newest first."""
-    stmt = scopes.submissions_query(user)
-    if mine:
-        stmt = stmt.where(Submission.user_id == user.id)
-    stmt = stmt.options(selectinload(Submission.attachments), selectinload(Submission.site),
-                        selectinload(Submission.form_version))
-    return list(db.session.scalars(stmt.order_by(Submission.received_at.desc(), Submission.id.desc()).limit(limit).offset(offset)))
-
-
 def parse_uuid(value: str) -> uuidlib.UUID:
     try:
         return uuidlib.UUID(value)
