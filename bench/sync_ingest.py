@@ -21,8 +21,16 @@ Clients behave like phones: one keep-alive connection each, and a request cut by
 connection (gunicorn closes idle ones after 2 s) is sent again on a new one — the batch is
 idempotent, a replayed item answers "duplicate". Every submission is checked in the database.
 
+With `--worker`, the server runs as deployed in production: Redis (BENCH_REDIS_URL, default db 13
+on loopback) and an rq worker (`flask --app webapp worker`, as the Procfile starts it) on this
+machine. A batch then only marks its sites for the merged site-status job, and the worker's CPU
+counts with the server's. Each round also waits until the worker has drained the queue, and prints
+the rate at which submissions were stored *and* shown on the map ("until current"), checking that
+every site with a submission has its status refreshed.
+
     python bench/sync_ingest.py                      # SQLite (embedded default)
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench python bench/sync_ingest.py
+    BENCH_DATABASE_URL=... python bench/sync_ingest.py --worker    # PostgreSQL + Redis + rq worker
 """
 import argparse
 import hashlib
@@ -158,16 +166,17 @@ def _cpu_ms(pid) -> float:
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
-def server_pids(proc) -> list[int]:
+def server_pids(proc, extra: tuple[int, ...] = ()) -> list[int]:
     children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
-    return [proc.pid, *map(int, children)]
+    return [proc.pid, *map(int, children), *extra]
 
 
 class CpuMeter:
     """CPU of gunicorn's processes and of the PostgreSQL backends of the bench database."""
 
-    def __init__(self, url: str, proc):
+    def __init__(self, url: str, proc, extra_pids: tuple[int, ...] = ()):
         self.proc = proc
+        self.extra_pids = extra_pids
         self.pg = None
         if url.startswith("postgresql"):
             import psycopg
@@ -181,7 +190,7 @@ class CpuMeter:
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
 
     def sample(self) -> dict:
-        return {"server": {p: _cpu_ms(p) for p in server_pids(self.proc)},
+        return {"server": {p: _cpu_ms(p) for p in server_pids(self.proc, self.extra_pids)},
                 "db": {p: _cpu_ms(p) for p in self._backends()}}
 
     @staticmethod
@@ -337,27 +346,76 @@ def raw_sqlite3(url: str, sub_rows, att_rows, batch: int) -> float:
         conn.close()
 
 
+# ---- the worker (--worker) ------------------------------------------------------------------------
+
+def start_worker(env: dict) -> subprocess.Popen:
+    """The rq worker as the Procfile starts it (without the scheduler: nothing here is scheduled)."""
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "webapp", "worker"], env=env,
+                            cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def wait_drained(redis_url: str, timeout: float = 120.0) -> float:
+    """Seconds until no site waits for its status refresh and no job is queued or running."""
+    from redis import Redis
+    from rq import Queue
+
+    from webapp.submissions.site_status_queue import DIRTY_KEY
+
+    connection = Redis.from_url(redis_url)
+    jobs = Queue("default", connection=connection)
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if not connection.scard(DIRTY_KEY) and jobs.count == 0 and jobs.started_job_registry.count == 0:
+            return time.perf_counter() - started
+        time.sleep(0.01)
+    sys.exit(f"the worker did not drain its queue within {timeout:.0f} s")
+
+
+def stale_sites(url: str) -> int:
+    """Sites with a submission whose status was never refreshed (must be 0 once drained)."""
+    query = ("SELECT count(DISTINCT s.site_id) FROM submission s LEFT JOIN site_status st ON st.site_id = s.site_id "
+             "WHERE st.geber_submission_id IS NULL")
+    if url.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(_conninfo(url)) as conn:
+            return conn.execute(query).fetchone()[0]
+    import sqlite3
+
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        return conn.execute(query).fetchone()[0]
+
+
 # ---- the run --------------------------------------------------------------------------------------
 
 #: Submissions per measured run, by batch size: enough for a few seconds of each.
 DEFAULT_COUNTS = {1: 400, 20: 4000, 100: 10_000}
 
 
-def measure(url, workdir, meter, clients, items, warm, batch, concurrency) -> dict:
+def measure(url, workdir, meter, clients, items, warm, batch, concurrency, redis_url=None) -> dict:
     reset(url, workdir)
     http_ingest(clients, warm, max(1, min(batch, 5)), concurrency)  # pool, caches, keep-alive
+    if redis_url:
+        wait_drained(redis_url)
     load = os.getloadavg()[0]
     before = meter.sample()
     result = http_ingest(clients, items, batch, concurrency)
-    time.sleep(0.05)  # a refresh run after the last answer was sent is part of the cost
+    # The worker's refresh of the last batches' sites is part of the cost (and without a worker,
+    # a refresh run after the last answer was sent).
+    drain_s = wait_drained(redis_url) if redis_url else 0.0
+    time.sleep(0.05)
     server_ms, db_ms = CpuMeter.spent(before, meter.sample())
     stored = count_stored(url) - len(warm)
     if result["stored"] != len(items) or stored != len(items):
         sys.exit(f"batch {batch}, c={concurrency}: {result['stored']} answered stored, {stored} in the "
                  f"database, of {len(items)}")
+    if redis_url and (stale := stale_sites(url)):
+        sys.exit(f"batch {batch}, c={concurrency}: {stale} sites with submissions were never refreshed")
     latencies = sorted(result["latencies"])
     return {"rate": len(items) / result["seconds"], "p95_ms": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
-            "server_ms": server_ms / len(items), "db_ms": db_ms / len(items), "load": load}
+            "server_ms": server_ms / len(items), "db_ms": db_ms / len(items), "load": load,
+            "current_rate": len(items) / (result["seconds"] + drain_s), "drain_s": drain_s}
 
 
 def main() -> None:
@@ -369,6 +427,8 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the submissions per run")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--sites", type=int, default=2_000)
+    parser.add_argument("--worker", action="store_true",
+                        help="as deployed: Redis (BENCH_REDIS_URL) and an rq worker refresh the site statuses")
     args = parser.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
     levels = [int(c) for c in args.concurrency.split(",")]
@@ -383,25 +443,22 @@ def main() -> None:
     warm = make_items(max(levels) * 5, site_uuids, rng)
 
     samples: dict = {config: [] for config in configs}
-    with gunicorn(app_env(url, workdir), workers=args.workers) as (port, proc):
-        clients = [PhoneClient(port, f"bench{n}") for n in range(max(levels))]
-        meter = CpuMeter(url, proc)
-        for round_ in range(args.warmup_rounds):
-            for batch, concurrency in configs:
-                items = make_items(max(batch, counts[batch] // 2 // batch * batch), site_uuids, rng)
-                warmed = measure(url, workdir, meter, clients, items, make_items(len(warm), site_uuids, rng),
-                                 batch, concurrency)
-                print(f"  warm-up {round_ + 1}: batch {batch:>3}, c={concurrency}: {warmed['rate']:.0f}/s (not counted)",
-                      file=sys.stderr, flush=True)
-        for round_ in range(args.rounds):
-            for batch, concurrency in configs:
-                items = make_items(counts[batch], site_uuids, rng)
-                samples[(batch, concurrency)].append(
-                    measure(url, workdir, meter, clients, items, make_items(len(warm), site_uuids, rng), batch, concurrency))
-                print(f"  round {round_ + 1}: batch {batch:>3}, c={concurrency}: "
-                      f"{samples[(batch, concurrency)][-1]['rate']:.0f}/s", file=sys.stderr, flush=True)
-        meter.close()
-        peak = peak_rss_mb(proc)
+    redis_url, worker, env = None, None, app_env(url, workdir)
+    if args.worker:
+        from redis import Redis
+
+        redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+        Redis.from_url(redis_url).flushdb()
+        env = app_env(url, workdir, REDIS_URL=redis_url)
+        worker = start_worker(env)
+    try:
+        with gunicorn(env, workers=args.workers) as (port, proc):
+            peak = run_rounds(args, url, workdir, port, proc, worker, redis_url, configs, counts, samples,
+                              site_uuids, warm, rng)
+    finally:
+        if worker is not None:
+            os.killpg(worker.pid, 15)
+            worker.wait(timeout=30)
 
     # The ceilings, same rows, same database, batches of 100, each the median of the rounds.
     raw_items = make_items(DEFAULT_COUNTS[100] if 100 in batches else max(counts.values()), site_uuids, rng)
@@ -421,26 +478,55 @@ def main() -> None:
     report(backend, args, configs, counts, samples, raw, peak)
 
 
+def run_rounds(args, url, workdir, port, proc, worker, redis_url, configs, counts, samples, site_uuids, warm, rng):
+    """The warm-up and the measured rounds against a running server; the peak RSS of its workers."""
+    clients = [PhoneClient(port, f"bench{n}") for n in range(max(c for _b, c in configs))]
+    meter = CpuMeter(url, proc, (worker.pid,) if worker else ())
+    for round_ in range(args.warmup_rounds):
+        for batch, concurrency in configs:
+            items = make_items(max(batch, counts[batch] // 2 // batch * batch), site_uuids, rng)
+            warmed = measure(url, workdir, meter, clients, items, make_items(len(warm), site_uuids, rng),
+                             batch, concurrency, redis_url)
+            print(f"  warm-up {round_ + 1}: batch {batch:>3}, c={concurrency}: {warmed['rate']:.0f}/s (not counted)",
+                  file=sys.stderr, flush=True)
+    for round_ in range(args.rounds):
+        for batch, concurrency in configs:
+            items = make_items(counts[batch], site_uuids, rng)
+            samples[(batch, concurrency)].append(
+                measure(url, workdir, meter, clients, items, make_items(len(warm), site_uuids, rng), batch, concurrency,
+                        redis_url))
+            print(f"  round {round_ + 1}: batch {batch:>3}, c={concurrency}: "
+                  f"{samples[(batch, concurrency)][-1]['rate']:.0f}/s", file=sys.stderr, flush=True)
+    meter.close()
+    return peak_rss_mb(proc)
+
+
 def _median(samples: list[dict], key: str) -> float:
     return statistics.median(s[key] for s in samples)
 
 
 def report(backend, args, configs, counts, samples, raw, peak) -> None:
     pg = backend == "PostgreSQL"
-    print(f"Sync ingest benchmark — {backend}, GEBER submissions with one declared photo each, gunicorn "
+    deployed = ", Redis + an rq worker refreshing the site statuses (its CPU counted as the server's)" if args.worker else ""
+    print(f"Sync ingest benchmark — {backend}{deployed}, GEBER submissions with one declared photo each, gunicorn "
           f"{args.workers} workers × 2 threads, {os.cpu_count()} cores; median of {args.rounds} rounds after "
           f"{args.warmup_rounds} unmeasured; "
           f"load average now {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"{'batch':>5} {'c':>2} {'subs/run':>8} {'subs/s':>8} {'p95 ms':>8} {'server ms':>10} {'db ms':>7} "
-          f"{'CPU ms/sub':>10} {'load':>5}   (ms: CPU per submission)")
+          f"{'CPU ms/sub':>10} {'load':>5}" + (f" {'current/s':>9} {'drain s':>7}" if args.worker else "")
+          + "   (ms: CPU per submission)")
     rows = {}
     for batch, concurrency in configs:
         s = samples[(batch, concurrency)]
-        row = {key: _median(s, key) for key in ("rate", "p95_ms", "server_ms", "db_ms", "load")}
+        row = {key: _median(s, key) for key in ("rate", "p95_ms", "server_ms", "db_ms", "load", "current_rate", "drain_s")}
         row["cpu"] = statistics.median(x["server_ms"] + x["db_ms"] for x in s)
         rows[(batch, concurrency)] = row
         print(f"{batch:>5} {concurrency:>2} {counts[batch]:>8} {row['rate']:>8.0f} {row['p95_ms']:>8.0f} "
-              f"{row['server_ms']:>10.2f} {row['db_ms']:>7.2f} {row['cpu']:>10.2f} {row['load']:>5.1f}")
+              f"{row['server_ms']:>10.2f} {row['db_ms']:>7.2f} {row['cpu']:>10.2f} {row['load']:>5.1f}"
+              + (f" {row['current_rate']:>9.0f} {row['drain_s']:>7.2f}" if args.worker else ""))
+    if args.worker:
+        print("(current/s: submissions stored and their sites' status refreshed, until the worker drained its "
+              "queue; every site checked refreshed)")
     print("Raw writes of the same rows in batches of 100, one connection (the ceilings):")
     for name, rate in raw.items():
         print(f"  {name:<32}{rate:>8.0f} rows/s")
