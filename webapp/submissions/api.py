@@ -65,4 +65,5 @@ def put_attachment(attachment_uuid):
 @blp.response(200, SubmissionListSchema)
 def list_submissions(query):
     """The caller's submissions with their sync and review state (all in scope without mine=1)."""
-    return jsonify({"submissions": listing.list_submissions(current_user, query["limit"], query["offset"], mine=query["mine"])})
+    listed = listing.list_submissions(current_user, query["limit"], query["offset"], mine=query["mine"])
+    return jsonify({"submissions": listed})

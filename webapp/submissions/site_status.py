@@ -1,9 +1,8 @@
 """A site's status: the latest figures of a site (GEBER score, monev status, flags) kept current
 from its submissions, in the SiteStatus table the map and the desks read."""
 import functools
-import json
-from datetime import datetime
 
+import orjson
 from blinker import Namespace
 from flask import current_app
 from sqlalchemy import and_, bindparam, case, false, func, or_, select, update
@@ -111,7 +110,7 @@ def refresh_site_status(*site_ids: int) -> None:
     if connection.dialect.name == "postgresql":
         # One statement for all the sites, the rows as one JSON parameter (an executemany of the
         # UPDATE is a statement per site).
-        connection.exec_driver_sql(_PG_WRITE, {"rows": json.dumps(rows, default=_json_value)})
+        connection.exec_driver_sql(_PG_WRITE, {"rows": orjson.dumps(rows).decode()})
     else:
         connection.execute(write, rows)
     status_refreshed.send(current_app._get_current_object(), connection=connection, site_ids=ids)
@@ -127,12 +126,6 @@ _PG_WRITE = (
     + " FROM jsonb_to_recordset(CAST(%(rows)s AS jsonb)) AS r(b_site_id integer, "
     + ", ".join(f"{c} {t}" for c, t in _STATUS_COLUMNS.items()) + ") WHERE site_status.site_id = r.b_site_id"
 )
-
-
-def _json_value(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 @job
