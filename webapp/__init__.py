@@ -98,7 +98,8 @@ def _connection_settings(dbapi_connection, connection_record):
 
 
 def _init_extensions(app: Flask) -> None:
-    from webapp import i18n, models, pooled_connections, schema_messages  # noqa: F401  (models: the whole schema for Alembic)
+    # models: the whole schema for Alembic; pooled_connections: the check of a pooled connection.
+    from webapp import i18n, models, pooled_connections, schema_messages  # noqa: F401
     from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)

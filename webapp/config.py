@@ -25,7 +25,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url(BASE_DIR / "instance" / "pantau.sqlite")
     #: No `pool_pre_ping`: a pooled PostgreSQL connection is checked without a round trip
     #: (webapp/pooled_connections.py); a SQLite file is never dropped.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}  # XX
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     REGION_CODE = os.environ.get("REGION_CODE", "17.01")
     #: "south,west,north,east"; when unset the regency's known box (or Indonesia's) is used.
