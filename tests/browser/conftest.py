@@ -205,12 +205,13 @@ class FieldApp:
     def bar_text(self) -> str:
         return self.page.inner_text("#sync-bar")
 
-    def wait_bar_text(self, expected: str, timeout: int = 10_000) -> str:
-        """The bar once it shows `expected`: the outbox's state is written before the bar is
-        redrawn, so a test that waited on the state must still wait for the words."""
+    def wait_bar_text(self, expected: str, timeout: int = 10_000, shown: bool = True) -> str:
+        """The bar once it shows `expected` (or, with `shown=False`, once it no longer does): the
+        outbox's state is written before the bar is redrawn, so a test that waited on the state,
+        or on a dialog closing, must still wait for the words."""
         deadline = time.monotonic() + timeout / 1000
-        while expected not in (text := self.bar_text()):
-            assert time.monotonic() < deadline, f"the sync bar never showed {expected!r}: {text!r}"
+        while (expected in (text := self.bar_text())) is not shown:
+            assert time.monotonic() < deadline, f"the sync bar {'never showed' if shown else 'kept'} {expected!r}: {text!r}"
             self.page.wait_for_timeout(50)
         return text
 
