@@ -23,27 +23,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def empty_postgres(url: str) -> None:
+    """A benchmark's own PostgreSQL database, made on first use and emptied (the server's
+    maintenance database is asked whether it exists)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def fresh_database(url: str | None) -> tuple[str, str]:
     """A migrated database with regions and forms: SQLite in a temp dir, or the given PostgreSQL emptied."""
     workdir = tempfile.mkdtemp(prefix="pantau-bench-")
     if not url:
         url = f"sqlite:///{workdir}/bench.sqlite"
     else:
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        name = make_url(url).database
-        # A benchmark's own database, made on first use (the server's maintenance database asked).
-        admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        empty_postgres(url)
     env = {**os.environ, "DATABASE_URL": url, "STORAGE_ROOT": f"{workdir}/storage", "PANTAU_ENV": "development"}
     env.pop("REDIS_URL", None)
     flask = [sys.executable, "-m", "flask", "--app", "webapp"]

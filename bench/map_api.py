@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import String, cast, func, select, text  # noqa: E402
 
-from bench._server import Client, app_env, gunicorn  # noqa: E402
+from bench._server import Client, app_env, empty_postgres, gunicorn  # noqa: E402
 
 TARGET_MS = 150.0
 TARGET_RATIO = 10.0
@@ -80,13 +80,7 @@ def make_app(database_url: str, storage: str):
 
 
 def reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine
-
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    empty_postgres(url)
 
 
 def bulk_insert(table, rows: list[dict]) -> None:
