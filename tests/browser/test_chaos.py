@@ -178,7 +178,7 @@ def test_two_hundred_queued_submissions_survive_aborted_requests_network_flaps_a
     photos_queued = field_app.photo_count()
     assert len(sent) == ITEMS and photos_queued == ITEMS // PHOTO_EVERY
     field_app.reload()
-    assert f"{ITEMS} menunggu dikirim" in field_app.bar_text()
+    field_app.wait_bar_text(f"{ITEMS} menunggu dikirim")
     queued_at = time.monotonic()
 
     chaos = Chaos(random.Random(rng.randrange(2**31)))

@@ -27,18 +27,18 @@ def test_a_day_offline_ends_with_exactly_the_submissions_on_the_server(
 
     field_app.login(user.username)
     field_app.wait_worker()
-    assert "Semua terkirim" in field_app.bar_text()
+    field_app.wait_bar_text("Semua terkirim")
 
     context.set_offline(True)
     response = field_app.reload()
     assert response is not None and response.from_service_worker, "the shell must come from the service worker"
-    assert "Luring" in field_app.bar_text()
+    field_app.wait_bar_text("Luring")
 
     field_app.fill_geber_check(school.name, photo_files)
     field_app.submit()
     field_app.fill_monev_visit(market.name, kegiatan.code)
     field_app.submit()
-    assert "2 menunggu dikirim" in field_app.bar_text()
+    field_app.wait_bar_text("2 menunggu dikirim")
 
     field_app.reload()
     sent = queued_uuids(field_app)
@@ -159,7 +159,7 @@ def test_an_expired_session_pauses_sync_until_the_monitor_logs_in_again(
     context.set_offline(False)
     field_app.sync()
     field_app.wait_until("() => document.querySelector('#sync-bar').dataset.tone === 'bad'")
-    assert "Perlu masuk lagi" in field_app.bar_text()
+    field_app.wait_bar_text("Perlu masuk lagi")
     assert field_app.outbox_count() == 1, "the outbox waits"
     assert server_state(app, user.id) == {}
     field_app.shoot("sync-bar-login-needed")
@@ -172,7 +172,7 @@ def test_an_expired_session_pauses_sync_until_the_monitor_logs_in_again(
     page.fill("#sheet-password", "salah-sandi")
     page.click("#login-sheet button[type=submit]")
     page.wait_for_selector("#login-sheet .error:has-text('Nama pengguna atau kata sandi salah')")
-    assert "Perlu masuk lagi" in field_app.bar_text()
+    field_app.wait_bar_text("Perlu masuk lagi")
     page.fill("#sheet-password", factories.PASSWORD)
     page.click("#login-sheet button[type=submit]")
     page.wait_for_selector("#login-sheet", state="detached")
@@ -215,7 +215,7 @@ def test_a_rejected_item_shows_the_servers_reason_and_can_be_fixed_and_resent(
     context.set_offline(False)
     field_app.sync()
     field_app.wait_until("() => document.querySelector('#sync-bar').dataset.tone === 'bad'")
-    assert "ditolak" in field_app.bar_text()
+    field_app.wait_bar_text("ditolak")
     assert server_state(app, user.id) == {}
     page.click(".tabbar a[data-tab=outbox]")
     page.wait_for_selector(".outbox-item.state-rejected")
@@ -268,13 +268,13 @@ def test_a_captive_portal_page_is_never_taken_for_the_server(
                   lambda route: route.fulfill(status=200, content_type="text/html", body=portal))
     context.set_offline(False)
     field_app.sync()
-    assert "Jaringan meminta login Wi-Fi" in field_app.bar_text(), "the portal is named, not taken for no signal"
+    field_app.wait_bar_text("Jaringan meminta login Wi-Fi")  # the portal is named, not taken for no signal
     assert field_app.outbox_count() == 1
 
     # A portal that lets the ping through but rewrites the upload with its own page.
     context.unroute("**/api/v1/ping")
     field_app.sync()
-    assert "bukan dari server Pantau" in field_app.bar_text()
+    field_app.wait_bar_text("bukan dari server Pantau")
     assert field_app.outbox_count() == 1
     # Even a JSON 200 is not enough: it must be one result per UUID sent.
     context.unroute("**/api/v1/submissions/batch")
@@ -525,7 +525,8 @@ def test_screenshots_of_the_form_the_outbox_and_the_sync_state_at_360_by_740(
     page.click(".tabbar a[data-tab=outbox]")
     page.wait_for_selector(".outbox-item")
     field_app.shoot("outbox-offline")
-    assert "1 menunggu dikirim" in field_app.bar_text() and "Luring" in field_app.bar_text()
+    field_app.wait_bar_text("1 menunggu dikirim")
+    field_app.wait_bar_text("Luring")
 
     context.set_offline(False)
     field_app.sync_until_empty()
@@ -600,7 +601,7 @@ def test_refused_persistence_low_storage_and_a_day_old_item_are_told_to_the_moni
         await store.updateOutboxItem(item.uuid, (i) => ({ ...i, queuedAt: Date.now() - 30 * 3600 * 1000 }));
     }""")
     field_app.reload()
-    assert "menunggu lebih dari 1 hari" in field_app.bar_text()
+    field_app.wait_bar_text("menunggu lebih dari 1 hari")
     field_app.shoot("sync-bar-stale-low-storage")
 
 
@@ -614,7 +615,7 @@ def test_other_pages_offline_show_the_offline_page_that_leads_to_the_field_app(f
     assert "Tidak ada sambungan" in page.inner_text("h1")
     page.click("a:has-text('Buka aplikasi lapangan')")
     field_app.wait_ready()
-    assert "Luring" in field_app.bar_text()
+    field_app.wait_bar_text("Luring")
 
 
 EVERY_TYPE = {

@@ -136,7 +136,7 @@ def test_on_a_slow_link_the_bar_shows_items_photos_bytes_and_time_left_and_the_c
     cdp = network(page, context, offline=True)
     items = page.evaluate(QUEUE, {"count": 5, "photos": 2, "siteUuid": str(school.uuid), "seed": 7})
     field_app.reload()
-    assert "5 menunggu dikirim" in field_app.bar_text()
+    field_app.wait_bar_text("5 menunggu dikirim")
     total_bytes = sum(item["bytes"] for item in items)
     requests = watch_requests(page)
     page.evaluate(OBSERVE_BAR)
@@ -199,7 +199,7 @@ def test_after_a_backoff_at_its_cap_the_sync_starts_within_10_s_of_the_network_r
     field_app.fill_monev_visit(market.name, kegiatan.code)
     field_app.submit()  # saving offline tries to sync at once ...
     field_app.sync()    # ... and so does the button
-    assert "Luring" in field_app.bar_text()
+    field_app.wait_bar_text("Luring")
     assert page.evaluate(BACKOFF) is None, "failures while the network is away are not counted"
     sent = queued_uuids(field_app)
 
@@ -236,14 +236,14 @@ def test_a_captive_portal_is_named_and_the_sync_starts_within_10_s_of_it_letting
     field_app.sync()
     sent = queued_uuids(field_app)
     assert len(sent) == 1
-    assert "Jaringan meminta login Wi-Fi" in field_app.bar_text()
+    field_app.wait_bar_text("Jaringan meminta login Wi-Fi")
     page.click(".tabbar a[data-tab=home]")
     field_app.shoot("sync-bar-captive-portal")
     context.unroute("**/api/v1/ping")
     context.route("**/api/v1/ping", lambda route: route.fulfill(
         status=302, headers={"Location": "http://login.wifi-desa.example/voucher"}, body=""))
     field_app.sync()
-    assert "Jaringan meminta login Wi-Fi" in field_app.bar_text(), "a redirecting portal is named too"
+    field_app.wait_bar_text("Jaringan meminta login Wi-Fi")  # a redirecting portal is named too
     assert page.evaluate(BACKOFF) is None, "a portal is not a failure of the server"
 
     # The monitor types the voucher code; the portal lets go. No `online` event fires.
@@ -284,7 +284,7 @@ def test_logging_in_again_mid_sync_clears_the_notice_at_once_and_aborts_no_uploa
     cdp.send("Network.emulateNetworkConditions", SLOW_LINK)
     field_app.wait_until("() => Number(document.querySelector('#sync-bar .sync-progress')?.dataset.photosDone) >= 2",
                          timeout=60_000)
-    assert "Biarkan aplikasi tetap terbuka" in field_app.bar_text()
+    field_app.wait_bar_text("Biarkan aplikasi tetap terbuka")
     assert page.get_attribute(".field-top .top-link", "target") == "_blank", "the website link cannot cut the run"
     # The session ends on the server in the middle of the run (a logout elsewhere, a password reset).
     with app.app_context():
