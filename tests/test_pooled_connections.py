@@ -17,9 +17,11 @@ def _pooled_backend_pid(app) -> int:
 
 
 def _terminate(app, pid: int) -> None:
-    """End a backend from a connection of its own, outside the app's pool."""
+    """End a backend from a connection of its own, outside the app's pool. Each statement in its
+    own transaction: PostgreSQL keeps one snapshot of pg_stat_activity per transaction, so a poll
+    inside one would never see the backend go."""
     with app.app_context():
-        outside = create_engine(db.engine.url, poolclass=NullPool)
+        outside = create_engine(db.engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with outside.connect() as other:
             assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
