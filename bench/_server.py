@@ -23,6 +23,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: The rq worker as the Procfile starts it (without the scheduler: the benches schedule nothing).
+WORKER_COMMAND = [sys.executable, "-m", "flask", "--app", "webapp", "worker"]
+
+
+def wait_for_queue(redis_url: str, timeout: float, poll: float = 0.25, empty_set: str | None = None) -> float:
+    """Seconds until the rq queue is empty, no job is running and (when named) a Redis set is
+    empty; NaN after `timeout`."""
+    from redis import Redis
+    from rq import Queue
+
+    started = time.perf_counter()
+    connection = Redis.from_url(redis_url)
+    queue = Queue("default", connection=connection)
+    while time.perf_counter() - started < timeout:
+        if (queue.count == 0 and queue.started_job_registry.count == 0
+                and not (empty_set and connection.scard(empty_set))):
+            return time.perf_counter() - started
+        time.sleep(poll)
+    return float("nan")
+
+
 def empty_postgres(url: str) -> None:
     """A benchmark's own PostgreSQL database, made on first use and emptied (the server's
     maintenance database is asked whether it exists)."""

@@ -44,7 +44,8 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._server import PASSWORD, ROOT, Client, app_env, fresh_database, gunicorn  # noqa: E402
+from bench._server import (  # noqa: E402
+    PASSWORD, ROOT, WORKER_COMMAND, Client, app_env, fresh_database, gunicorn, wait_for_queue)
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/pantau_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
@@ -446,21 +447,6 @@ def finished_jobs(redis_url: str) -> int:
     return Queue("default", connection=Redis.from_url(redis_url)).finished_job_registry.count
 
 
-def wait_for_queue(redis_url: str, timeout: float) -> float:
-    """Seconds until the rq queue is empty and no job is running."""
-    from redis import Redis
-    from rq import Queue
-
-    started = time.perf_counter()
-    connection = Redis.from_url(redis_url)
-    queue = Queue("default", connection=connection)
-    while time.perf_counter() - started < timeout:
-        if queue.count == 0 and queue.started_job_registry.count == 0:
-            return time.perf_counter() - started
-        time.sleep(0.25)
-    return float("nan")
-
-
 def verify(url: str, workdir: str) -> dict:
     from sqlalchemy import create_engine, text
 
@@ -512,7 +498,7 @@ def main() -> None:
     env = app_env(url, workdir, REDIS_URL=redis_url)
     worker_log = open(Path(workdir) / "worker.log", "wb")
     if args.rq_worker == "flask":
-        command = [sys.executable, "-m", "flask", "--app", "webapp", "worker"]
+        command = WORKER_COMMAND
     else:
         # For comparison only: rq's own command with its SimpleWorker, outside the app's CLI.
         command = [str(Path(sys.executable).parent / "rq"), "worker", "--url", redis_url, "--worker-class",

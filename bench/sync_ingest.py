@@ -36,6 +36,7 @@ import argparse
 import hashlib
 import http.client
 import json
+import math
 import os
 import queue
 import random
@@ -50,7 +51,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._server import PASSWORD, Client, app_env, fresh_database, gunicorn, peak_rss_mb  # noqa: E402
+from bench._server import (  # noqa: E402
+    PASSWORD, ROOT, WORKER_COMMAND, Client, app_env, fresh_database, gunicorn, peak_rss_mb, wait_for_queue)
 
 CHECKLIST = ["sampah_berserakan", "tempat_sampah", "sampah_dipilah", "sampah_diangkut", "drainase_lancar",
              "toilet_bersih", "pembakaran_sampah", "genangan_air", "halaman_terawat", "jadwal_piket"]
@@ -349,27 +351,18 @@ def raw_sqlite3(url: str, sub_rows, att_rows, batch: int) -> float:
 # ---- the worker (--worker) ------------------------------------------------------------------------
 
 def start_worker(env: dict) -> subprocess.Popen:
-    """The rq worker as the Procfile starts it (without the scheduler: nothing here is scheduled)."""
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "webapp", "worker"], env=env,
-                            cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(WORKER_COMMAND, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
 
 
 def wait_drained(redis_url: str, timeout: float = 120.0) -> float:
     """Seconds until no site waits for its status refresh and no job is queued or running."""
-    from redis import Redis
-    from rq import Queue
-
     from webapp.submissions.site_status_queue import DIRTY_KEY
 
-    connection = Redis.from_url(redis_url)
-    jobs = Queue("default", connection=connection)
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        if not connection.scard(DIRTY_KEY) and jobs.count == 0 and jobs.started_job_registry.count == 0:
-            return time.perf_counter() - started
-        time.sleep(0.01)
-    sys.exit(f"the worker did not drain its queue within {timeout:.0f} s")
+    seconds = wait_for_queue(redis_url, timeout, poll=0.01, empty_set=DIRTY_KEY)
+    if math.isnan(seconds):
+        sys.exit(f"the worker did not drain its queue within {timeout:.0f} s")
+    return seconds
 
 
 def stale_sites(url: str) -> int:

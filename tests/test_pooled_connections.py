@@ -41,7 +41,7 @@ def test_no_statement_is_sent_to_check_a_pooled_connection(app):
 def test_a_request_after_the_database_dropped_its_pooled_connection_is_served(app, login_as):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
-            pytest.skip("a SQLite file is never dropped by a server")
+            pytest.skip("PostgreSQL only (the TEST_DATABASE_URL run): a SQLite file is never dropped by a server")
     monitor = login_as("monitor")
     assert monitor.get("/api/v1/session").status_code == 200
     # Every connection the pool holds is ended by the server (as by a restart), one by one.
